@@ -1,0 +1,3 @@
+from sharewise.cli import main
+
+main()

@@ -1,0 +1,68 @@
+"""The exceptions sharewise raises on purpose, and the exit code each one maps to.
+
+The command line catches :class:`SharewiseError` and prints its message on one line (plus any
+details); anything else is a bug and is allowed to crash visibly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+from sharewise.model import Diagnostic
+
+__all__ = [
+    "EXIT_INCOMPLETE",
+    "EXIT_INVALID_ANSWER",
+    "EXIT_INVALID_TREE",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "EXIT_WRITE_FAILED",
+    "AnswersFileError",
+    "SharewiseError",
+    "TreeInvalid",
+    "UnknownTree",
+    "UsageError",
+    "WriteFailed",
+]
+
+EXIT_OK = 0
+EXIT_WRITE_FAILED = 1
+EXIT_USAGE = 2
+EXIT_INCOMPLETE = 3
+EXIT_INVALID_ANSWER = 4
+EXIT_INVALID_TREE = 5
+
+
+class SharewiseError(Exception):
+    """Root of every error sharewise reports to the user rather than crashing on."""
+
+    exit_code: ClassVar[int] = EXIT_USAGE
+
+
+class UsageError(SharewiseError):
+    """Raised when the command line or its arguments cannot be acted on."""
+
+
+class UnknownTree(UsageError):
+    """Raised when a tree id or path names no tree on the search path."""
+
+
+class AnswersFileError(UsageError):
+    """Raised when an answers file cannot be read or does not have the documented shape."""
+
+
+class TreeInvalid(SharewiseError):
+    """Raised when a tree needed for a decision fails validation; carries its diagnostics."""
+
+    exit_code: ClassVar[int] = EXIT_INVALID_TREE
+
+    def __init__(self, message: str, diagnostics: Sequence[Diagnostic] = ()) -> None:
+        super().__init__(message)
+        self.diagnostics = list(diagnostics)
+
+
+class WriteFailed(SharewiseError):
+    """Raised when a record or draft cannot be written; nothing partial is left behind."""
+
+    exit_code: ClassVar[int] = EXIT_WRITE_FAILED

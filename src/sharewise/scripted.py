@@ -1,0 +1,109 @@
+"""Scripted decisions: one case, from answers, to a record or a precise account of what is missing.
+
+This is the core behind ``sharewise decide --no-input``; batch checks reuse
+:func:`describe_walk` and :func:`question_json` so scripts see one JSON vocabulary.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sharewise.answers import Case
+from sharewise.engine import Engine, Walk
+from sharewise.errors import EXIT_INCOMPLETE, EXIT_INVALID_ANSWER, EXIT_OK
+from sharewise.model import Question, Tree
+from sharewise.record import SIGN_OFF_FIELDS, build_record, missing_sign_off
+from sharewise.store import write_record
+
+__all__ = ["ScriptedResult", "describe_walk", "question_json", "run_case", "sign_off_question_json"]
+
+
+@dataclass
+class ScriptedResult:
+    """What a scripted run produced: the JSON payload, its exit code, and the record's path."""
+
+    status: str
+    exit_code: int
+    payload: dict[str, Any]
+    walk: Walk
+    path: Path | None = None
+
+
+def question_json(tree: Tree, question: Question) -> dict[str, Any]:
+    """The documented description of a question, as scripts receive it."""
+    out: dict[str, Any] = {
+        "id": question.id,
+        "tree": tree.id,
+        "text": question.ask,
+        "kind": question.kind,
+        "help": question.help,
+        "source": str(question.source),
+        "section": question.section,
+    }
+    if question.options:
+        out["options"] = [{"value": o.value, "label": o.label} for o in question.options]
+    if question.kind == "text":
+        out["min_length"] = question.min_length
+        out["multiline"] = question.multiline
+    out["optional"] = question.optional
+    return out
+
+
+def sign_off_question_json(field: str) -> dict[str, Any]:
+    text, help_text = SIGN_OFF_FIELDS[field]
+    return {
+        "id": f"sign_off.{field}",
+        "tree": None,
+        "text": text,
+        "kind": "text",
+        "help": help_text + " Give it with --signed-by/--role or in the answers file under sign_off.",
+        "source": None,
+        "section": "Sign-off",
+        "optional": False,
+    }
+
+
+def describe_walk(walk: Walk, missing: list[str]) -> dict[str, Any]:
+    """The JSON for a walk that did not end in a record: invalid, or incomplete and why."""
+    if walk.status == "invalid":
+        return {
+            "status": "invalid",
+            "errors": [{"id": e.id, "question": e.question, "message": e.message} for e in walk.errors],
+        }
+    if walk.pending is not None:
+        nxt = question_json(*walk.pending)
+    else:
+        nxt = sign_off_question_json(missing[0])
+    payload: dict[str, Any] = {"status": "incomplete", "next": nxt, "answered": len(walk.path)}
+    if walk.outcome is not None:
+        tree, outcome = walk.outcome
+        payload["outcome"] = {"tree": tree.id, "id": outcome.id, "decision": outcome.decision, "title": outcome.title}
+    if missing:
+        payload["missing_sign_off"] = [f"sign_off.{m}" for m in missing]
+    return payload
+
+
+def run_case(
+    engine: Engine,
+    case: Case,
+    *,
+    now: Callable[[], datetime],
+    out: Path | None = None,
+    folder: Path | None = None,
+    write: bool = True,
+) -> ScriptedResult:
+    """Walk ``case`` to its end; when decided and signed off, build and write the record."""
+    walk = engine.walk(case.answers, blank_optional=True)
+    missing = missing_sign_off(case.sign_off)
+    if walk.status == "invalid":
+        return ScriptedResult("invalid", EXIT_INVALID_ANSWER, describe_walk(walk, missing), walk)
+    if walk.status == "incomplete" or missing:
+        return ScriptedResult("incomplete", EXIT_INCOMPLETE, describe_walk(walk, missing), walk)
+    record = build_record(walk, sign_off=case.sign_off, record_id=str(uuid.uuid4()), now=now(), case_ref=case.case_ref)
+    path = write_record(record, out=out, folder=folder) if write else None
+    return ScriptedResult("decided", EXIT_OK, record, walk, path)

@@ -1,0 +1,669 @@
+"""Read a tree file: parse, normalise the short forms, validate, and build a :class:`Tree`.
+
+Every problem is collected rather than raised, so one run of ``sharewise trees validate`` reports
+them all, each with its file, line and dotted place (``nodes.consent.options.no.next``).
+Checks that need other trees (routes into another tree) live in :mod:`sharewise.library`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+from collections.abc import Iterable, Mapping
+from datetime import date
+from pathlib import Path
+from typing import Any, cast
+
+from sharewise.conditions import Condition, ConditionError, names_and_values, parse_condition
+from sharewise.model import (
+    DECISIONS,
+    KINDS,
+    Action,
+    Citation,
+    Decision,
+    Diagnostic,
+    Kind,
+    Option,
+    Outcome,
+    Question,
+    Route,
+    Source,
+    Tree,
+)
+from sharewise.yamlio import LineMap, load_yaml_text
+
+__all__ = ["FORMAT", "TreeFile", "load_tree_bytes", "load_tree_file"]
+
+FORMAT = "sharewise-tree/1"
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+MAX_NODES = 250_000
+
+_TOP_KEYS = {
+    "format": True, "id": True, "title": True, "description": True, "version": True,
+    "owner": True, "reviewed": True, "next_review": True, "sources": True, "start": False,
+    "nodes": True, "outcomes": True,
+}  # fmt: skip
+_NODE_KEYS = (
+    "ask", "help", "source", "section", "kind", "options", "next", "min_length", "multiline",
+    "optional", "detail",
+)  # fmt: skip
+_OPTION_KEYS = ("label", "help", "next")
+_OUTCOME_KEYS = ("decision", "title", "summary", "source", "actions", "record")
+_ROUTE_KEYS = ("if", "to")
+_ACTION_KEYS = ("text", "if")
+_SOURCE_KEYS = ("title", "url")
+
+
+class TreeFile:
+    """The result of reading one tree file: the tree when it is valid, and every diagnostic."""
+
+    def __init__(self, path: Path, tree: Tree | None, diagnostics: list[Diagnostic]) -> None:
+        self.path = path
+        self.tree = tree
+        self.diagnostics = diagnostics
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "warning"]
+
+
+def load_tree_file(path: Path, today: date | None = None) -> TreeFile:
+    """Read and validate the tree at ``path``; an unreadable file is reported, not raised."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        return TreeFile(path, None, [Diagnostic(str(path), None, "", f"cannot read the file: {reason}")])
+    return load_tree_bytes(raw, path, today)
+
+
+def load_tree_bytes(raw: bytes, path: Path, today: date | None = None) -> TreeFile:
+    """Validate a tree from its bytes; ``today`` enables the overdue-review warning."""
+    name = str(path)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return TreeFile(path, None, [Diagnostic(name, None, "", f"the file is not UTF-8 text ({exc.reason})")])
+    loaded = load_yaml_text(text, name)
+    diags = [Diagnostic(name, p.line, p.place, p.message) for p in loaded.problems]
+    if loaded.data is None and loaded.problems:
+        return TreeFile(path, None, diags)
+    builder = _Builder(name, loaded.lines, diags, today)
+    tree = builder.build(loaded.data)
+    if tree is not None and not any(d.severity == "error" for d in diags):
+        tree = _with_file(tree, path, hashlib.sha256(raw).hexdigest())
+        return TreeFile(path, tree, diags)
+    return TreeFile(path, None, diags)
+
+
+def _with_file(tree: Tree, path: Path, digest: str) -> Tree:
+    from dataclasses import replace
+
+    return replace(tree, file=path, sha256=digest)
+
+
+def _title_case(value: str) -> str:
+    words = value.replace("-", " ").replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
+
+
+class _Builder:
+    """Walks the parsed data once, normalising short forms and recording every problem."""
+
+    def __init__(self, file: str, lines: LineMap, diags: list[Diagnostic], today: date | None) -> None:
+        self.file = file
+        self.lines = lines
+        self.diags = diags
+        self.today = today
+        self.sources: dict[str, Source] = {}
+        self.node_ids: set[str] = set()
+        self.outcome_ids: set[str] = set()
+        self.conditions: list[tuple[Condition, str, Mapping[str, Any], str]] = []
+
+    # -- reporting -------------------------------------------------------------------------
+    def error(self, place: str, message: str, container: object = None, key: str | None = None) -> None:
+        self._add(place, message, container, key, "error")
+
+    def warning(self, place: str, message: str, container: object = None, key: str | None = None) -> None:
+        self._add(place, message, container, key, "warning")
+
+    def _add(self, place: str, message: str, container: object, key: str | None, severity: str) -> None:
+        line = self.lines.of(container, key) if container is not None else None
+        self.diags.append(Diagnostic(self.file, line, place, message, severity))  # type: ignore[arg-type]
+
+    def has_errors(self) -> bool:
+        return any(d.severity == "error" for d in self.diags)
+
+    # -- small typed getters ---------------------------------------------------------------
+    def keys(self, mapping: Mapping[str, Any], allowed: Iterable[str], place: str) -> None:
+        allowed = tuple(allowed)
+        for key in mapping:
+            if key not in allowed:
+                hint = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+                tip = f" (did you mean '{hint[0]}'?)" if hint else f"; expected one of: {', '.join(allowed)}"
+                self.error(_join(place, key), f"unknown key '{key}'{tip}", mapping, key)
+
+    def text(self, mapping: Mapping[str, Any], key: str, place: str, required: bool = True) -> str | None:
+        if key not in mapping or mapping[key] is None:
+            if required:
+                self.error(_join(place, key), f"'{key}' is required", mapping)
+            return None
+        value = mapping[key]
+        if isinstance(value, bool) or not isinstance(value, (str, int)):
+            self.error(_join(place, key), f"'{key}' must be text", mapping, key)
+            return None
+        value = str(value).strip()
+        if required and not value:
+            self.error(_join(place, key), f"'{key}' must not be empty", mapping, key)
+            return None
+        return value
+
+    def ident(self, value: object, place: str, container: object, key: str | None, what: str) -> str | None:
+        if isinstance(value, bool) or not isinstance(value, (str, int)):
+            self.error(place, f"{what} must be a word, not {type(value).__name__}", container, key)
+            return None
+        text = str(value)
+        if not ID_PATTERN.match(text):
+            self.error(
+                place,
+                f"{what} '{text}' must be lower-case letters, digits, '-' or '_', starting with a letter or digit",
+                container,
+                key,
+            )
+            return None
+        return text
+
+    def flag(self, mapping: Mapping[str, Any], key: str, place: str) -> bool:
+        value = mapping.get(key, False)
+        if not isinstance(value, bool):
+            self.error(_join(place, key), f"'{key}' must be true or false", mapping, key)
+            return False
+        return value
+
+    def day(self, mapping: Mapping[str, Any], key: str) -> date | None:
+        raw = self.text(mapping, key, "")
+        if raw is None:
+            return None
+        try:
+            return date.fromisoformat(raw)
+        except ValueError:
+            self.error(key, f"'{key}' must be a date written YYYY-MM-DD, not '{raw}'", mapping, key)
+            return None
+
+    def mapping(self, value: object, place: str, container: object, key: str | None) -> Mapping[str, Any] | None:
+        if not isinstance(value, dict):
+            kind = "nothing" if value is None else type(value).__name__
+            self.error(place, f"expected a mapping of keys to values, found {kind}", container, key)
+            return None
+        return value
+
+    # -- the tree --------------------------------------------------------------------------
+    def build(self, data: object) -> Tree | None:
+        top = self.mapping(data, "", None, None)
+        if top is None:
+            self.diags[-1] = Diagnostic(self.file, 1, "", "a tree file must be a mapping with 'id', 'nodes' and 'outcomes'")
+            return None
+        self.keys(top, _TOP_KEYS, "")
+        for key, required in _TOP_KEYS.items():
+            if required and key not in top:
+                self.error(key, f"'{key}' is required", top)
+        fmt = self.text(top, "format", "")
+        if fmt is not None and fmt != FORMAT:
+            self.error("format", f"unsupported format '{fmt}'; this version of sharewise reads '{FORMAT}'", top, "format")
+        tree_id = self.ident(top.get("id"), "id", top, "id", "the tree id") if "id" in top else None
+        title = self.text(top, "title", "")
+        description = self.text(top, "description", "")
+        if description and "\n" in description:
+            self.error("description", "'description' must be one line", top, "description")
+        version = self.text(top, "version", "")
+        owner = self.text(top, "owner", "")
+        reviewed = self.day(top, "reviewed")
+        next_review = self.day(top, "next_review")
+        if reviewed and next_review and next_review < reviewed:
+            self.error("next_review", "'next_review' is before 'reviewed'", top, "next_review")
+        if next_review and self.today and next_review < self.today:
+            self.warning(
+                "next_review",
+                f"the review due on {next_review.isoformat()} has passed; review the content and update the dates",
+                top,
+                "next_review",
+            )
+        self._sources(top.get("sources"), top)
+        raw_nodes = self.mapping(top.get("nodes"), "nodes", top, "nodes") if "nodes" in top else None
+        raw_outcomes = self.mapping(top.get("outcomes"), "outcomes", top, "outcomes") if "outcomes" in top else None
+        raw_nodes = raw_nodes or {}
+        raw_outcomes = raw_outcomes or {}
+        if len(raw_nodes) + len(raw_outcomes) > MAX_NODES:
+            self.error("nodes", f"a tree may hold at most {MAX_NODES} nodes and outcomes", top, "nodes")
+            return None
+        if "nodes" in top and not raw_nodes and isinstance(top.get("nodes"), dict):
+            self.error("nodes", "a tree needs at least one question", top, "nodes")
+        self.node_ids = {k for k in raw_nodes if ID_PATTERN.match(k)}
+        self.outcome_ids = {k for k in raw_outcomes if ID_PATTERN.match(k)}
+        for clash in sorted(self.node_ids & self.outcome_ids):
+            self.error(f"outcomes.{clash}", f"'{clash}' is both a question and an outcome; ids must be unique", raw_outcomes, clash)
+
+        questions: dict[str, Question] = {}
+        for node_id, raw in raw_nodes.items():
+            question = self._question(node_id, raw, raw_nodes)
+            if question is not None:
+                questions[question.id] = question
+        outcomes: dict[str, Outcome] = {}
+        for outcome_id, raw in raw_outcomes.items():
+            outcome = self._outcome(outcome_id, raw, raw_outcomes)
+            if outcome is not None:
+                outcomes[outcome.id] = outcome
+        if "outcomes" in top and not raw_outcomes and isinstance(top.get("outcomes"), dict):
+            self.error("outcomes", "a tree needs at least one outcome", top, "outcomes")
+
+        start = None
+        if "start" in top:
+            start = self.ident(top["start"], "start", top, "start", "'start'")
+            if start is not None and start not in raw_nodes:
+                self.error("start", f"'start' names '{start}', which is not a question in 'nodes'", top, "start")
+                start = None
+        elif raw_nodes:
+            start = next(iter(raw_nodes))
+
+        self._check_conditions(questions)
+        self._check_routes(questions, outcomes, raw_nodes, raw_outcomes)
+        if start is not None and start in questions:
+            self._check_graph(start, questions, outcomes, raw_nodes, raw_outcomes)
+
+        if self.has_errors() or None in (tree_id, title, description, version, owner, reviewed, next_review, start):
+            return None
+        return Tree(
+            id=cast(str, tree_id),
+            title=cast(str, title),
+            description=cast(str, description),
+            version=cast(str, version),
+            owner=cast(str, owner),
+            reviewed=cast(date, reviewed),
+            next_review=cast(date, next_review),
+            sources=self.sources,
+            start=cast(str, start),
+            questions=questions,
+            outcomes=outcomes,
+        )
+
+    def _sources(self, raw: object, top: Mapping[str, Any]) -> None:
+        if "sources" not in top:
+            return
+        sources = self.mapping(raw, "sources", top, "sources")
+        if sources is None:
+            return
+        if not sources:
+            self.error("sources", "list at least one source the tree cites", top, "sources")
+        for ref, spec in sources.items():
+            place = f"sources.{ref}"
+            if self.ident(ref, place, sources, ref, "a source ref") is None:
+                continue
+            if isinstance(spec, str):
+                self.sources[ref] = Source(ref, spec.strip())
+                continue
+            body = self.mapping(spec, place, sources, ref)
+            if body is None:
+                continue
+            self.keys(body, _SOURCE_KEYS, place)
+            title = self.text(body, "title", place)
+            url = self.text(body, "url", place, required=False)
+            if url and not url.startswith(("https://", "http://")):
+                self.error(f"{place}.url", "'url' must start with https:// or http://", body, "url")
+            if title:
+                self.sources[ref] = Source(ref, title, url or None)
+
+    def _citation(self, mapping: Mapping[str, Any], place: str, required: bool) -> Citation | None:
+        raw = self.text(mapping, "source", place, required=required)
+        if raw is None:
+            return None
+        ref, _, section = raw.partition(" ")
+        if ref not in self.sources:
+            known = ", ".join(sorted(self.sources)) or "none"
+            self.error(
+                f"{place}.source",
+                f"'{ref}' is not a ref listed under 'sources' (listed: {known}); write the ref, then the section",
+                mapping,
+                "source",
+            )
+            return None
+        return Citation(ref, section.strip(), self.sources[ref].title)
+
+    def _question(self, node_id: str, raw: object, container: Mapping[str, Any]) -> Question | None:
+        place = f"nodes.{node_id}"
+        ok = self.ident(node_id, place, container, node_id, "a question id") is not None
+        body = self.mapping(raw, place, container, node_id)
+        if body is None or not ok:
+            return None
+        self.keys(body, _NODE_KEYS, place)
+        ask = self.text(body, "ask", place)
+        help_text = self.text(body, "help", place)
+        source = self._citation(body, place, required=True)
+        section = self.text(body, "section", place, required=False)
+        kind_raw = body.get("kind", "choice" if "options" in body else None)
+        kind: Kind | None = None
+        if kind_raw is None:
+            self.error(f"{place}.kind", f"say what kind of answer this is: 'kind' one of {', '.join(KINDS)}, or give 'options'", body)
+        elif kind_raw not in KINDS:
+            self.error(f"{place}.kind", f"unknown kind '{kind_raw}'; expected one of: {', '.join(KINDS)}", body, "kind")
+        else:
+            kind = cast(Kind, kind_raw)
+        node_routes = self._routes(body.get("next"), f"{place}.next", body, "next") if "next" in body else ()
+        options: tuple[Option, ...] = ()
+        if kind in ("choice", "multi"):
+            if "options" not in body:
+                self.error(f"{place}.options", f"a '{kind}' question needs 'options'", body)
+            else:
+                options = self._options(body["options"], place, body, kind == "choice", node_routes)
+        elif "options" in body and kind is not None:
+            self.error(f"{place}.options", f"a '{kind}' question takes no 'options'", body, "options")
+        if kind == "choice" and options:
+            routed = [o for o in options if o.routes]
+            if routed and len(routed) != len(options) and not node_routes:
+                for option in options:
+                    if not option.routes:
+                        self.error(
+                            f"{place}.options.{option.value}.next",
+                            "this option has no 'next', and the question has no 'next' to fall back on",
+                            body.get("options"),
+                            option.value,
+                        )
+        min_length = 0
+        if "min_length" in body:
+            value = body["min_length"]
+            if kind != "text":
+                self.error(f"{place}.min_length", "'min_length' applies only to 'text' questions", body, "min_length")
+            elif isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                self.error(f"{place}.min_length", "'min_length' must be a whole number, 0 or more", body, "min_length")
+            else:
+                min_length = value
+        multiline = self.flag(body, "multiline", place)
+        if multiline and kind != "text":
+            self.error(f"{place}.multiline", "'multiline' applies only to 'text' questions", body, "multiline")
+        optional = self.flag(body, "optional", place)
+        if optional and kind not in ("text", "multi", "date"):
+            self.error(f"{place}.optional", "only 'text', 'multi' and 'date' questions can be optional", body, "optional")
+        detail = None
+        if "detail" in body:
+            detail = self.ident(body["detail"], f"{place}.detail", body, "detail", "'detail'")
+        if None in (ask, help_text, source, kind):
+            return None
+        return Question(
+            id=node_id,
+            ask=cast(str, ask),
+            help=cast(str, help_text),
+            source=cast(Citation, source),
+            kind=cast(Kind, kind),
+            section=section,
+            options=options,
+            routes=() if kind == "choice" else node_routes,
+            min_length=min_length,
+            multiline=multiline,
+            optional=optional,
+            detail=detail,
+        )
+
+    def _options(
+        self, raw: object, place: str, body: Mapping[str, Any], routed: bool, fallback: tuple[Route, ...]
+    ) -> tuple[Option, ...]:
+        oplace = f"{place}.options"
+        if isinstance(raw, list):
+            raw = {str(v) if isinstance(v, (str, int)) and not isinstance(v, bool) else repr(v): None for v in raw}
+            if len(raw) != len(body["options"]):
+                self.error(oplace, "an option value is given twice", body, "options")
+        spec = self.mapping(raw, oplace, body, "options")
+        if spec is None:
+            return ()
+        if not spec:
+            self.error(oplace, "give at least one option", body, "options")
+        options: list[Option] = []
+        for value, item in spec.items():
+            vplace = f"{oplace}.{value}"
+            if self.ident(value, vplace, spec, value, "an option value") is None:
+                continue
+            label, help_text, routes = _title_case(value), None, ()
+            if isinstance(item, (str, list)):
+                routes = self._routes(item, vplace, spec, value) if routed else ()
+                if not routed:
+                    self.error(vplace, "options of a 'multi' question cannot route; give 'next' on the question", spec, value)
+            elif isinstance(item, dict):
+                self.keys(item, _OPTION_KEYS, vplace)
+                label = self.text(item, "label", vplace, required=False) or label
+                help_text = self.text(item, "help", vplace, required=False)
+                if "next" in item:
+                    if routed:
+                        routes = self._routes(item["next"], f"{vplace}.next", item, "next")
+                    else:
+                        self.error(f"{vplace}.next", "options of a 'multi' question cannot route; give 'next' on the question", item, "next")
+            elif item is not None:
+                self.error(vplace, "an option is a target id, or a mapping with label, help and next", spec, value)
+            options.append(Option(value, label, help_text, routes or (fallback if routed else ())))
+        return tuple(options)
+
+    def _routes(self, raw: object, place: str, container: object, key: str | None) -> tuple[Route, ...]:
+        line = self.lines.of(container, key)
+        if isinstance(raw, str):
+            return (Route(raw.strip(), place=place, line=line),)
+        if not isinstance(raw, list) or not raw:
+            self.error(place, "a route is an id, 'tree:ID', or a list of {if, to} ending with a plain {to}", container, key)
+            return ()
+        routes: list[Route] = []
+        for index, item in enumerate(raw):
+            iplace = f"{place}[{index}]"
+            body = self.mapping(item, iplace, container, key)
+            if body is None:
+                continue
+            self.keys(body, _ROUTE_KEYS, iplace)
+            target = self.text(body, "to", iplace)
+            last = index == len(raw) - 1
+            condition = condition_text = None
+            if "if" in body:
+                if last:
+                    self.error(f"{iplace}.if", "the last route must have no 'if': it is the default when nothing else holds", body, "if")
+                condition_text = self.text(body, "if", iplace)
+                if condition_text is not None:
+                    condition = self._condition(condition_text, f"{iplace}.if", body, "if")
+            elif not last:
+                self.error(iplace, "only the last route may leave out 'if'; routes after it could never be taken", body)
+            if target is not None:
+                routes.append(Route(target, condition, condition_text, f"{iplace}.to", self.lines.of(body, "to")))
+        return tuple(routes)
+
+    def _condition(self, text: str, place: str, container: Mapping[str, Any], key: str) -> Condition | None:
+        try:
+            parsed = parse_condition(text)
+        except ConditionError as exc:
+            self.error(place, f"the condition does not parse: {exc}", container, key)
+            return None
+        self.conditions.append((parsed, place, container, key))
+        return parsed
+
+    def _outcome(self, outcome_id: str, raw: object, container: Mapping[str, Any]) -> Outcome | None:
+        place = f"outcomes.{outcome_id}"
+        ok = self.ident(outcome_id, place, container, outcome_id, "an outcome id") is not None
+        body = self.mapping(raw, place, container, outcome_id)
+        if body is None or not ok:
+            return None
+        self.keys(body, _OUTCOME_KEYS, place)
+        decision = body.get("decision")
+        if decision is None:
+            self.error(f"{place}.decision", f"an outcome needs a 'decision': one of {', '.join(DECISIONS)}", body)
+        elif decision not in DECISIONS:
+            self.error(f"{place}.decision", f"unknown decision '{decision}'; expected one of: {', '.join(DECISIONS)}", body, "decision")
+            decision = None
+        title = self.text(body, "title", place)
+        summary = self.text(body, "summary", place)
+        source = self._citation(body, place, required=False) if "source" in body else None
+        actions: list[Action] = []
+        raw_actions = body.get("actions", [])
+        if not isinstance(raw_actions, list):
+            self.error(f"{place}.actions", "'actions' must be a list", body, "actions")
+            raw_actions = []
+        for index, item in enumerate(raw_actions):
+            aplace = f"{place}.actions[{index}]"
+            if isinstance(item, str) and item.strip():
+                actions.append(Action(item.strip()))
+                continue
+            action = self.mapping(item, aplace, body, "actions")
+            if action is None:
+                continue
+            self.keys(action, _ACTION_KEYS, aplace)
+            text = self.text(action, "text", aplace)
+            cond_text = self.text(action, "if", aplace, required=False)
+            cond = self._condition(cond_text, f"{aplace}.if", action, "if") if cond_text else None
+            if text:
+                actions.append(Action(text, cond, cond_text))
+        record: list[str] = []
+        raw_record = body.get("record", [])
+        if isinstance(raw_record, str):
+            raw_record = [raw_record]
+        if not isinstance(raw_record, list):
+            self.error(f"{place}.record", "'record' must be a list of question ids", body, "record")
+            raw_record = []
+        for index, item in enumerate(raw_record):
+            qid = self.ident(item, f"{place}.record[{index}]", body, "record", "a record question id")
+            if qid is not None:
+                record.append(qid)
+        if None in (decision, title, summary):
+            return None
+        return Outcome(outcome_id, cast(Decision, decision), cast(str, title), cast(str, summary), tuple(actions), tuple(record), source)
+
+    # -- cross-references inside the tree ---------------------------------------------------
+    def _check_conditions(self, questions: Mapping[str, Question]) -> None:
+        for parsed, place, container, key in self.conditions:
+            for name, values in names_and_values(parsed):
+                question = questions.get(name)
+                if question is None:
+                    if name not in self.node_ids:
+                        self.error(place, f"the condition names '{name}', which is not a question in this tree", container, key)
+                    continue
+                if question.options:
+                    for value in values:
+                        if question.option(value) is None:
+                            allowed = ", ".join(o.value for o in question.options)
+                            self.error(place, f"'{name}' has no option '{value}' (its options: {allowed})", container, key)
+
+    def _check_routes(
+        self,
+        questions: Mapping[str, Question],
+        outcomes: Mapping[str, Outcome],
+        raw_nodes: Mapping[str, Any],
+        raw_outcomes: Mapping[str, Any],
+    ) -> None:
+        for question in questions.values():
+            for route in _question_routes(question):
+                target = route.target
+                if route.tree is not None:
+                    if not ID_PATTERN.match(route.tree):
+                        self._route_error(route, f"'{target}' does not name a tree: write 'tree:' then the tree id")
+                    continue
+                if target in raw_outcomes or target in outcomes:
+                    continue
+                if target not in raw_nodes:
+                    known = difflib.get_close_matches(target, list(raw_nodes) + list(raw_outcomes), n=1)
+                    tip = f" (did you mean '{known[0]}'?)" if known else ""
+                    self._route_error(route, f"no question or outcome called '{target}'{tip}")
+                elif target in questions and questions[target].is_record_question:
+                    self._route_error(route, f"'{target}' has no 'next'; a route cannot lead to a record question")
+        for outcome in outcomes.values():
+            for index, qid in enumerate(outcome.record):
+                place = f"outcomes.{outcome.id}.record[{index}]"
+                container = raw_outcomes.get(outcome.id)
+                if qid not in raw_nodes:
+                    self.error(place, f"no question called '{qid}'", container, "record")
+                elif qid in questions and not questions[qid].is_record_question:
+                    self.error(place, f"'{qid}' has a 'next'; list only record questions (no 'next') under 'record'", container, "record")
+        asked_by_outcomes = {qid for o in outcomes.values() for qid in o.record}
+        for question in questions.values():
+            if question.is_record_question and question.id not in asked_by_outcomes:
+                self.error(
+                    f"nodes.{question.id}",
+                    "this question has no 'next' and no outcome lists it under 'record', so it would never be asked",
+                    raw_nodes,
+                    question.id,
+                )
+
+    def _route_error(self, route: Route, message: str) -> None:
+        self.diags.append(Diagnostic(self.file, route.line, route.place, message))
+
+    def _check_graph(
+        self,
+        start: str,
+        questions: Mapping[str, Question],
+        outcomes: Mapping[str, Outcome],
+        raw_nodes: Mapping[str, Any],
+        raw_outcomes: Mapping[str, Any],
+    ) -> None:
+        edges: dict[str, list[str]] = {
+            qid: [r.target for r in _question_routes(q) if r.tree is None] for qid, q in questions.items()
+        }
+        # Reachability: outcomes pull in their record questions.
+        reached: set[str] = set()
+        stack = [start]
+        while stack:
+            current = stack.pop()
+            if current in reached:
+                continue
+            reached.add(current)
+            if current in edges:
+                stack.extend(edges[current])
+            elif current in outcomes:
+                stack.extend(outcomes[current].record)
+        for node_id in raw_nodes:
+            if node_id not in reached and node_id in questions:
+                self.error(f"nodes.{node_id}", f"no path from the start ('{start}') reaches this question", raw_nodes, node_id)
+        for outcome_id in raw_outcomes:
+            if outcome_id not in reached and outcome_id in outcomes:
+                self.error(f"outcomes.{outcome_id}", f"no path from the start ('{start}') reaches this outcome", raw_outcomes, outcome_id)
+        self._check_cycles(start, edges, raw_nodes)
+
+    def _check_cycles(self, start: str, edges: Mapping[str, list[str]], raw_nodes: Mapping[str, Any]) -> None:
+        white, grey, black = 0, 1, 2
+        colour = dict.fromkeys(edges, white)
+        reported: set[frozenset[str]] = set()
+        for root in [start, *edges]:
+            if colour.get(root) != white:
+                continue
+            colour[root] = grey
+            path = [root]
+            iters = [iter(edges[root])]
+            while iters:
+                nxt = next(iters[-1], None)
+                if nxt is None:
+                    colour[path.pop()] = black
+                    iters.pop()
+                    continue
+                state = colour.get(nxt)
+                if state is None or state == black:
+                    continue
+                if state == grey:
+                    loop = path[path.index(nxt) :]
+                    key = frozenset(loop)
+                    if key not in reported:
+                        reported.add(key)
+                        shown = " -> ".join([*loop, nxt])
+                        self.error(f"nodes.{nxt}", f"the routes form a loop: {shown}", raw_nodes, nxt)
+                    continue
+                colour[nxt] = grey
+                path.append(nxt)
+                iters.append(iter(edges[nxt]))
+
+
+def _question_routes(question: Question) -> list[Route]:
+    routes = list(question.routes)
+    seen = {id(r) for r in routes}
+    for option in question.options:
+        for route in option.routes:
+            if id(route) not in seen:
+                seen.add(id(route))
+                routes.append(route)
+    return routes
+
+
+def _join(place: str, key: str) -> str:
+    return f"{place}.{key}" if place else key
+

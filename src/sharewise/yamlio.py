@@ -1,0 +1,138 @@
+"""Safe YAML loading that keeps line numbers and reads words as words.
+
+Tree authors write ``yes:`` and ``no:`` as option values, dates and versions as plain text. YAML
+1.1 would turn those into booleans, dates and floats, so the loader recognises only ``true`` and
+``false`` as booleans, plain decimal integers and ``null``; everything else stays a string.
+
+Every mapping the loader builds is remembered with the line of each of its keys, so validation can
+name the line of any place in the tree without a second parse. Duplicate keys, which plain PyYAML
+silently drops, are collected as problems.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+__all__ = ["LineMap", "Loaded", "YamlProblem", "load_yaml_text"]
+
+try:  # libyaml's parser is several times faster; fall back where it is not built.
+    _BaseLoader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
+except AttributeError:  # pragma: no cover - depends on the PyYAML build
+    _BaseLoader = yaml.SafeLoader
+
+_BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
+_INT = re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$")
+_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
+
+
+@dataclass(frozen=True)
+class YamlProblem:
+    """A syntax error or duplicate key found while reading YAML."""
+
+    line: int
+    message: str
+    place: str = ""
+
+
+@dataclass
+class LineMap:
+    """Line numbers of mapping keys, looked up by the identity of the dict that holds them."""
+
+    _by_dict: dict[int, tuple[int, dict[str, int]]] = field(default_factory=dict)
+
+    def add(self, mapping: dict[Any, Any], line: int, key_lines: dict[str, int]) -> None:
+        self._by_dict[id(mapping)] = (line, key_lines)
+
+    def of(self, mapping: object, key: str | None = None) -> int | None:
+        """Line of ``key`` in ``mapping`` (or of the mapping itself when ``key`` is None)."""
+        entry = self._by_dict.get(id(mapping))
+        if entry is None:
+            return None
+        line, keys = entry
+        if key is None:
+            return line
+        return keys.get(key, line)
+
+
+@dataclass
+class Loaded:
+    """The plain data of a YAML document, with its line map and any problems."""
+
+    data: Any
+    lines: LineMap
+    problems: list[YamlProblem]
+
+
+def _build_loader(lines: LineMap, problems: list[YamlProblem]) -> type[yaml.SafeLoader]:
+    class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
+        yaml_implicit_resolvers: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
+
+        def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+            self.flatten_mapping(node)
+            result: dict[Any, Any] = {}
+            key_lines: dict[str, int] = {}
+            for key_node, value_node in node.value:
+                key = self.construct_object(key_node, deep=True)
+                if not isinstance(key, (str, int, bool)) and key is not None:
+                    problems.append(
+                        YamlProblem(key_node.start_mark.line + 1, "a key must be a plain word")
+                    )
+                    continue
+                skey = str(key) if not isinstance(key, str) else key
+                if skey in key_lines:
+                    problems.append(
+                        YamlProblem(
+                            key_node.start_mark.line + 1,
+                            f"duplicate key '{skey}' (first given on line {key_lines[skey]})",
+                            place=skey,
+                        )
+                    )
+                    continue
+                key_lines[skey] = key_node.start_mark.line + 1
+                result[skey] = self.construct_object(value_node, deep=True)
+            lines.add(result, node.start_mark.line + 1, key_lines)
+            return result
+
+    _Loader.add_implicit_resolver("tag:yaml.org,2002:bool", _BOOL, list("tTfF"))
+    _Loader.add_implicit_resolver("tag:yaml.org,2002:int", _INT, list("-+0123456789"))
+    _Loader.add_implicit_resolver("tag:yaml.org,2002:null", _NULL, ["~", "n", "N", ""])
+
+    def _mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+        return loader.construct_mapping(node)  # type: ignore[no-any-return]
+
+    def _timestamp_as_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> str:
+        return str(loader.construct_scalar(node))
+
+    _Loader.add_constructor("tag:yaml.org,2002:map", _mapping)
+    _Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
+    _Loader.add_constructor("tag:yaml.org,2002:float", _timestamp_as_text)
+    return _Loader
+
+
+def load_yaml_text(text: str | bytes, source: Path | str = "<text>") -> Loaded:
+    """Parse one YAML document safely; syntax errors become problems, never exceptions."""
+    lines = LineMap()
+    problems: list[YamlProblem] = []
+    loader_cls = _build_loader(lines, problems)
+    loader = loader_cls(text)
+    try:
+        data = loader.get_single_data()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else 1
+        what = exc.problem or str(exc)
+        if exc.context:
+            what = f"{exc.context}, {what}"
+        problems.append(YamlProblem(line, f"YAML syntax error: {what}"))
+        data = None
+    except yaml.YAMLError as exc:
+        problems.append(YamlProblem(1, f"YAML error: {exc}"))
+        data = None
+    finally:
+        loader.dispose()
+    return Loaded(data, lines, problems)
