@@ -162,11 +162,12 @@ class Library:
                 continue
             for qid in other.questions:
                 if qid in owners:
+                    mine = owners[qid] == tree.id
                     problems.append(
                         Diagnostic(
                             file,
-                            None,
-                            f"nodes.{qid}" if owners[qid] == tree.id else "",
+                            tree.questions[qid].line if mine else None,
+                            f"nodes.{qid}" if mine else "",
                             f"question id '{qid}' is used in both '{owners[qid]}' and '{tree_id}', "
                             "which one decision can pass through; answers are keyed by id, so rename one",
                         )

@@ -111,6 +111,7 @@ class Question:
     multiline: bool = False
     optional: bool = False
     detail: str | None = None
+    line: int | None = None
     _by_value: dict[str, Option] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:

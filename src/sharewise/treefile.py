@@ -405,6 +405,7 @@ class _Builder:
             multiline=multiline,
             optional=optional,
             detail=detail,
+            line=self.lines.of(container, node_id),
         )
 
     def _options(
