@@ -13,6 +13,7 @@ from typing import Any
 
 from sharewise import __version__
 from sharewise.engine import Walk
+from sharewise.model import Tree
 
 __all__ = ["RECORD_FORMAT", "SignOff", "build_record", "missing_sign_off"]
 
@@ -109,9 +110,6 @@ def build_record(
     return record
 
 
-def _unique(trees: tuple[Any, ...]) -> list[Any]:
-    seen: list[Any] = []
-    for tree in trees:
-        if tree not in seen:
-            seen.append(tree)
-    return seen
+def _unique(trees: tuple[Tree, ...]) -> list[Tree]:
+    """Each tree once, in first-used order (by identity: trees are large, immutable values)."""
+    return list({id(tree): tree for tree in trees}.values())
