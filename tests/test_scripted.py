@@ -22,6 +22,11 @@ SCHEMA = json.loads((Path(__file__).parents[1] / "docs" / "record.schema.json").
 SIGN = ["--signed-by", "Sam Carter", "--role", "Designated safeguarding lead"]
 
 
+def record_files(folder: Path) -> list[Path]:
+    """The records in ``folder`` (the folder also holds hidden bookkeeping files)."""
+    return sorted(p for p in folder.iterdir() if not p.name.startswith("."))
+
+
 def decide(*args: str) -> tuple[int, Any]:
     result = runner.invoke(app, ["decide", *args, "--no-input", "--json"])
     return result.exit_code, json.loads(result.stdout)
@@ -65,7 +70,7 @@ def test_a_decision_not_to_share_is_recorded_too(write_tree: WriteTree, tmp_path
     assert code == 0
     assert record["outcome"]["decision"] == "do-not-share"
     assert record["outcome"]["actions"] == ["Tell the requester why."]
-    written = list((tmp_path / "records").iterdir())
+    written = list((tmp_path / "records").glob("*.json"))  # beside the lock and chain-head files
     assert len(written) == 1 and json.loads(written[0].read_text(encoding="utf-8"))["id"] == record["id"]
 
 
@@ -145,7 +150,7 @@ def test_records_folder_gets_one_new_file_per_record(write_tree: WriteTree, tmp_
     for _ in range(3):
         code, _record = decide(str(write_tree()), "-a", "purpose=not-sure", *SIGN, "--records-dir", str(folder))
         assert code == 0
-    files = sorted(folder.iterdir())
+    files = sorted(folder.glob("*.json"))  # beside the hidden lock and chain-head files
     assert len(files) == 3
     assert all(stat.S_IMODE(f.stat().st_mode) == 0o600 for f in files)
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
