@@ -142,16 +142,25 @@ def test_multi_date_optional_and_conditional_routes_and_actions(write_tree: Writ
 
 
 def test_continuing_into_another_tree_gives_one_path(write_tree: WriteTree) -> None:
-    second = SIMPLE_BODY.replace("purpose", "second-purpose").replace("reasons", "second-reasons").replace(
-        "why-not", "second-why-not"
+    second = (
+        SIMPLE_BODY.replace("purpose", "second-purpose")
+        .replace("reasons", "second-reasons")
+        .replace("why-not", "second-why-not")
     )
     write_tree(second, id="second")
     first = write_tree(
-        SIMPLE_BODY.replace("    next: share", "    next:\n      - if: purpose == 'yes'\n        to: tree:second\n      - to: share"),
+        SIMPLE_BODY.replace(
+            "    next: share", "    next:\n      - if: purpose == 'yes'\n        to: tree:second\n      - to: share"
+        ),
         id="first",
     )
     engine = engine_for(first, "first")
-    answers = {"purpose": "yes", "reasons": "first reasons given", "second-purpose": "yes", "second-reasons": "because it is needed"}
+    answers = {
+        "purpose": "yes",
+        "reasons": "first reasons given",
+        "second-purpose": "yes",
+        "second-reasons": "because it is needed",
+    }
     walk = engine.walk(answers)
     assert walk.status == "decided"
     assert [t.id for t in walk.trees] == ["first", "second"]

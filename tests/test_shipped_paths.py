@@ -37,7 +37,7 @@ SHIPPED = ["when-to-share", "how-much-to-share", "ico-10-step"]
 SIGN_OFF = {"name": "Test Signer", "role": "DSL"}
 
 
-def _protocol(tree: str, folder: Path) -> Callable[[dict[str, Any]], Any]:
+def _protocol(tree: str) -> Callable[[dict[str, Any]], Any]:
     """A function from answers to the JSON `decide --no-input --json` prints for them."""
     library = Library.default()
     engine = Engine(library.get(tree), library.get)
@@ -57,7 +57,7 @@ def test_the_command_prints_the_protocol_json(tmp_path: Path) -> None:
     for extra in ([], ["--signed-by", "Test Signer", "--role", "DSL"]):
         args = ["decide", "ico-10-step", "--no-input", "--json", "--answers", str(tmp_path / "a.json"), *extra]
         printed = json.loads(runner.invoke(app, [*args, "--records-dir", str(tmp_path / "cli")]).stdout)
-        expected = _protocol("ico-10-step", tmp_path)(answers)
+        expected = _protocol("ico-10-step")(answers)
         for volatile in ("id", "created_at", "sign_off"):
             printed.pop(volatile, None)
             expected.pop(volatile, None)
@@ -78,7 +78,10 @@ def _distinct_options(tree_id: str) -> dict[str, list[str]]:
     for question in tree.questions.values():
         groups: dict[tuple[Any, ...], str] = {}
         for option in question.options:
-            key = (tuple(r.target for r in option.routes), option.value if (question.id, option.value) in seen else None)
+            key = (
+                tuple(r.target for r in option.routes),
+                option.value if (question.id, option.value) in seen else None,
+            )
             groups.setdefault(key, option.value)
         keep[question.id] = list(groups.values())
     return keep
@@ -93,11 +96,11 @@ def _filler(question: dict[str, Any]) -> Any:
 
 
 @pytest.mark.parametrize("tree_id", SHIPPED)
-def test_every_path_ends_in_a_record_that_matches_the_schema(tree_id: str, tmp_path: Path) -> None:
+def test_every_path_ends_in_a_record_that_matches_the_schema(tree_id: str) -> None:
     branch = _distinct_options(tree_id)
     outcomes: dict[str, str] = {}
     records = 0
-    decide = _protocol(tree_id, tmp_path)
+    decide = _protocol(tree_id)
     stack: list[dict[str, Any]] = [{}]
     while stack:
         answers = stack.pop()

@@ -68,33 +68,54 @@ def test_missing_required_field(write_tree: WriteTree) -> None:
 def test_route_to_a_node_that_does_not_exist(write_tree: WriteTree) -> None:
     path = write_tree(SIMPLE_BODY.replace("      no: no-purpose", "      no: no-purpse"))
     found = problems(path)
-    assert f"t.yaml:{line_of(path, 'no: no-purpse')} nodes.purpose.options.no: no question or outcome called 'no-purpse' (did you mean 'no-purpose'?)" in found
+    assert (
+        f"t.yaml:{line_of(path, 'no: no-purpse')} nodes.purpose.options.no: no question or outcome called 'no-purpse' (did you mean 'no-purpose'?)"
+        in found
+    )
 
 
 def test_route_in_long_form_names_its_next(write_tree: WriteTree) -> None:
     body = SIMPLE_BODY.replace("      no: no-purpose", "      no:\n        label: No\n        next: nowhere")
     path = write_tree(body)
-    assert f"t.yaml:{line_of(path, 'next: nowhere')} nodes.purpose.options.no.next: no question or outcome called 'nowhere'" in problems(path)
+    assert (
+        f"t.yaml:{line_of(path, 'next: nowhere')} nodes.purpose.options.no.next: no question or outcome called 'nowhere'"
+        in problems(path)
+    )
 
 
 def test_route_to_a_tree_that_does_not_exist(write_tree: WriteTree) -> None:
     path = write_tree(CONDITIONAL.format(cond="purpose == 'yes'").replace("to: advice", "to: tree:no-such-tree"))
     found = problems(path)
-    assert any(f.startswith(f"t.yaml:{line_of(path, 'tree:no-such')} nodes.reasons.next[0].to: no tree called 'no-such-tree'") for f in found)
+    assert any(
+        f.startswith(f"t.yaml:{line_of(path, 'tree:no-such')} nodes.reasons.next[0].to: no tree called 'no-such-tree'")
+        for f in found
+    )
 
 
 def test_unreachable_question_and_outcome(write_tree: WriteTree) -> None:
-    body = SIMPLE_BODY.replace("      not-sure: advice\n", "") + "  orphan:\n    decision: share\n    title: T\n    summary: S\n"
+    body = (
+        SIMPLE_BODY.replace("      not-sure: advice\n", "")
+        + "  orphan:\n    decision: share\n    title: T\n    summary: S\n"
+    )
     path = write_tree(body)
     found = problems(path)
-    assert f"t.yaml:{line_of(path, '  advice:')} outcomes.advice: no path from the start ('purpose') reaches this outcome" in found
-    assert f"t.yaml:{line_of(path, '  orphan:')} outcomes.orphan: no path from the start ('purpose') reaches this outcome" in found
+    assert (
+        f"t.yaml:{line_of(path, '  advice:')} outcomes.advice: no path from the start ('purpose') reaches this outcome"
+        in found
+    )
+    assert (
+        f"t.yaml:{line_of(path, '  orphan:')} outcomes.orphan: no path from the start ('purpose') reaches this outcome"
+        in found
+    )
 
 
 def test_cycle(write_tree: WriteTree) -> None:
     body = SIMPLE_BODY.replace("    next: share", "    next: purpose")
     path = write_tree(body)
-    assert f"t.yaml:{line_of(path, '  purpose:')} nodes.purpose: the routes form a loop: purpose -> reasons -> purpose" in problems(path)
+    assert (
+        f"t.yaml:{line_of(path, '  purpose:')} nodes.purpose: the routes form a loop: purpose -> reasons -> purpose"
+        in problems(path)
+    )
 
 
 def test_duplicate_option_values(write_tree: WriteTree) -> None:
@@ -124,13 +145,19 @@ def test_duplicate_option_values_in_list_form(write_tree: WriteTree) -> None:
 def test_outcome_without_decision(write_tree: WriteTree) -> None:
     path = write_tree(SIMPLE_BODY.replace("    decision: seek-advice\n", ""))
     found = problems(path)
-    assert f"t.yaml:{line_of(path, '  advice:')} outcomes.advice.decision: an outcome needs a 'decision': one of share, do-not-share, seek-advice" in found
+    assert (
+        f"t.yaml:{line_of(path, '  advice:')} outcomes.advice.decision: an outcome needs a 'decision': one of share, do-not-share, seek-advice"
+        in found
+    )
 
 
 def test_outcome_with_unknown_decision(write_tree: WriteTree) -> None:
     path = write_tree(SIMPLE_BODY.replace("decision: seek-advice", "decision: maybe"))
     found = problems(path)
-    assert f"t.yaml:{line_of(path, 'maybe')} outcomes.advice.decision: unknown decision 'maybe'; expected one of: share, do-not-share, seek-advice" in found
+    assert (
+        f"t.yaml:{line_of(path, 'maybe')} outcomes.advice.decision: unknown decision 'maybe'; expected one of: share, do-not-share, seek-advice"
+        in found
+    )
 
 
 def test_question_without_help_or_source(write_tree: WriteTree) -> None:
@@ -150,28 +177,39 @@ def test_source_ref_must_be_listed(write_tree: WriteTree) -> None:
     ) in found
 
 
-
-
 def test_condition_that_does_not_parse(write_tree: WriteTree) -> None:
     path = write_tree(CONDITIONAL.format(cond="purpose = 'yes'"))
     found = problems(path)
-    assert any(f.startswith(f"t.yaml:{line_of(path, '- if:')} nodes.reasons.next[0].if: the condition does not parse: unexpected character '='") for f in found)
+    assert any(
+        f.startswith(
+            f"t.yaml:{line_of(path, '- if:')} nodes.reasons.next[0].if: the condition does not parse: unexpected character '='"
+        )
+        for f in found
+    )
 
 
 def test_condition_naming_an_unknown_answer(write_tree: WriteTree) -> None:
     path = write_tree(CONDITIONAL.format(cond="purpos == 'yes'"))
     found = problems(path)
-    assert f"t.yaml:{line_of(path, '- if:')} nodes.reasons.next[0].if: the condition names 'purpos', which is not a question in this tree" in found
+    assert (
+        f"t.yaml:{line_of(path, '- if:')} nodes.reasons.next[0].if: the condition names 'purpos', which is not a question in this tree"
+        in found
+    )
 
 
 def test_condition_naming_an_unknown_option(write_tree: WriteTree) -> None:
     path = write_tree(CONDITIONAL.format(cond="purpose == 'maybe'"))
     found = problems(path)
-    assert f"t.yaml:{line_of(path, '- if:')} nodes.reasons.next[0].if: 'purpose' has no option 'maybe' (its options: yes, no, not-sure)" in found
+    assert (
+        f"t.yaml:{line_of(path, '- if:')} nodes.reasons.next[0].if: 'purpose' has no option 'maybe' (its options: yes, no, not-sure)"
+        in found
+    )
 
 
 def test_conditional_route_default_must_be_last(write_tree: WriteTree) -> None:
-    body = SIMPLE_BODY.replace("    next: share", "    next:\n      - to: share\n      - if: purpose == 'yes'\n        to: advice")
+    body = SIMPLE_BODY.replace(
+        "    next: share", "    next:\n      - to: share\n      - if: purpose == 'yes'\n        to: advice"
+    )
     found = problems(write_tree(body))
     assert any("only the last route may leave out 'if'" in f for f in found)
     assert any("the last route must have no 'if'" in f for f in found)
@@ -183,7 +221,10 @@ def test_action_condition_is_checked(write_tree: WriteTree) -> None:
     )
     path = write_tree(body)
     found = problems(path)
-    assert f"t.yaml:{line_of(path, 'if: requested')} outcomes.no-purpose.actions[0].if: the condition names 'requested', which is not a question in this tree" in found
+    assert (
+        f"t.yaml:{line_of(path, 'if: requested')} outcomes.no-purpose.actions[0].if: the condition names 'requested', which is not a question in this tree"
+        in found
+    )
 
 
 def test_next_review_in_the_past_is_a_warning_not_an_error(write_tree: WriteTree) -> None:
@@ -198,19 +239,30 @@ def test_next_review_in_the_past_is_a_warning_not_an_error(write_tree: WriteTree
 def test_record_question_never_asked(write_tree: WriteTree) -> None:
     path = write_tree(SIMPLE_BODY.replace("    record: [why-not]\n", ""))
     found = problems(path)
-    assert f"t.yaml:{line_of(path, '  why-not:')} nodes.why-not: this question has no 'next' and no outcome lists it under 'record', so it would never be asked" in found
+    assert (
+        f"t.yaml:{line_of(path, '  why-not:')} nodes.why-not: this question has no 'next' and no outcome lists it under 'record', so it would never be asked"
+        in found
+    )
 
 
 def test_route_to_a_record_question(write_tree: WriteTree) -> None:
     path = write_tree(SIMPLE_BODY.replace("      no: no-purpose", "      no: why-not"))
     found = problems(path)
-    assert f"t.yaml:{line_of(path, 'no: why-not')} nodes.purpose.options.no: 'why-not' has no 'next'; a route cannot lead to a record question" in found
+    assert (
+        f"t.yaml:{line_of(path, 'no: why-not')} nodes.purpose.options.no: 'why-not' has no 'next'; a route cannot lead to a record question"
+        in found
+    )
 
 
 def test_ids_must_be_lower_case_words(write_tree: WriteTree) -> None:
     path = write_tree(SIMPLE_BODY.replace("      not-sure: advice", "      Not Sure: advice"))
     found = problems(path)
-    assert any(f.startswith(f"t.yaml:{line_of(path, 'Not Sure')} nodes.purpose.options.Not Sure: an option value 'Not Sure' must be lower-case") for f in found)
+    assert any(
+        f.startswith(
+            f"t.yaml:{line_of(path, 'Not Sure')} nodes.purpose.options.Not Sure: an option value 'Not Sure' must be lower-case"
+        )
+        for f in found
+    )
 
 
 def test_every_problem_is_reported_in_one_run(write_tree: WriteTree) -> None:
@@ -230,7 +282,12 @@ def test_question_ids_clash_across_continued_trees(write_tree: WriteTree) -> Non
     write_tree(SIMPLE_BODY, id="second")
     first = write_tree(CONDITIONAL.format(cond="purpose == 'yes'").replace("to: advice", "to: tree:second"), id="first")
     found = problems(first)
-    assert any(f.startswith(f"first.yaml:{line_of(first, '  purpose:')} nodes.purpose: question id 'purpose' is used in both 'first' and 'second'") for f in found)
+    assert any(
+        f.startswith(
+            f"first.yaml:{line_of(first, '  purpose:')} nodes.purpose: question id 'purpose' is used in both 'first' and 'second'"
+        )
+        for f in found
+    )
 
 
 def test_not_a_mapping(write_tree: WriteTree) -> None:
@@ -243,7 +300,7 @@ def test_not_a_mapping(write_tree: WriteTree) -> None:
 runner = CliRunner()
 
 
-def test_validate_command_exit_codes_and_output(write_tree: WriteTree, tmp_path: Path) -> None:
+def test_validate_command_exit_codes_and_output(write_tree: WriteTree) -> None:
     good = write_tree(id="good")
     result = runner.invoke(app, ["trees", "validate", str(good)])
     assert result.exit_code == 0, result.output

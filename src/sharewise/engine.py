@@ -131,14 +131,17 @@ def _check_multi(question: Question, raw: object) -> tuple[AnswerValue, str] | s
     labels: list[str] = []
     bad: list[str] = []
     for item in items:
-        option = question.option(str(item).strip()) if isinstance(item, (str, int)) and not isinstance(item, bool) else None
+        option = (
+            question.option(str(item).strip()) if isinstance(item, (str, int)) and not isinstance(item, bool) else None
+        )
         if option is None:
             bad.append(_shown(item))
         elif option.value not in values:
             values.append(option.value)
             labels.append(option.label)
     if bad:
-        return f"{', '.join(repr(b) for b in bad)} {'is not an option' if len(bad) == 1 else 'are not options'}; allowed: {_allowed(question)}"
+        verb = "is not an option" if len(bad) == 1 else "are not options"
+        return f"{', '.join(repr(b) for b in bad)} {verb}; allowed: {_allowed(question)}"
     if not values and not question.optional:
         return f"choose at least one; allowed: {_allowed(question)}"
     return values, "; ".join(labels)
@@ -264,7 +267,9 @@ class Engine:
         return Walk(tuple(path), tuple(trees), pending, outcome, tuple(errors))
 
     def _route(self, question: Question, value: AnswerValue, values: Mapping[str, AnswerValue]) -> Route:
-        routes = question.option(value).routes if question.kind == "choice" and isinstance(value, str) else question.routes  # type: ignore[union-attr]
+        routes = (
+            question.option(value).routes if question.kind == "choice" and isinstance(value, str) else question.routes
+        )  # type: ignore[union-attr]
         for route in routes:
             if route.condition is None or evaluate(route.condition, values):
                 return route

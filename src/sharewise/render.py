@@ -76,14 +76,18 @@ def print_tree(tree: Tree, plain: bool = False) -> None:
     header = f"{tree.title} ({tree.id} {tree.version})"
     console.print(Text(header, style="bold"))
     console.print(tree.description)
-    console.print(f"Owner: {tree.owner}. Reviewed {tree.reviewed.isoformat()}; next review {tree.next_review.isoformat()}.")
+    console.print(
+        f"Owner: {tree.owner}. Reviewed {tree.reviewed.isoformat()}; next review {tree.next_review.isoformat()}."
+    )
     root = RichTree(Text("Questions", style="bold"), guide_style="dim")
     for question in tree.questions.values():
         _question_branch(root, question, tree)
     console.print(root)
     outcomes = RichTree(Text("Outcomes", style="bold"), guide_style="dim")
     for outcome in tree.outcomes.values():
-        node = outcomes.add(Text(f"[{outcome.id}] {outcome.decision.upper()}: {outcome.title}", style=DECISION_STYLE[outcome.decision]))
+        node = outcomes.add(
+            Text(f"[{outcome.id}] {outcome.decision.upper()}: {outcome.title}", style=DECISION_STYLE[outcome.decision])
+        )
         node.add(outcome.summary)
         for action in outcome.actions:
             cond = f" (if {action.condition_text})" if action.condition_text else ""

@@ -75,10 +75,7 @@ def describe_walk(walk: Walk, missing: list[str]) -> dict[str, Any]:
             "status": "invalid",
             "errors": [{"id": e.id, "question": e.question, "message": e.message} for e in walk.errors],
         }
-    if walk.pending is not None:
-        nxt = question_json(*walk.pending)
-    else:
-        nxt = sign_off_question_json(missing[0])
+    nxt = question_json(*walk.pending) if walk.pending is not None else sign_off_question_json(missing[0])
     payload: dict[str, Any] = {"status": "incomplete", "next": nxt, "answered": len(walk.path)}
     if walk.outcome is not None:
         tree, outcome = walk.outcome
