@@ -267,9 +267,11 @@ class Engine:
         return Walk(tuple(path), tuple(trees), pending, outcome, tuple(errors))
 
     def _route(self, question: Question, value: AnswerValue, values: Mapping[str, AnswerValue]) -> Route:
-        routes = (
-            question.option(value).routes if question.kind == "choice" and isinstance(value, str) else question.routes
-        )  # type: ignore[union-attr]
+        routes = question.routes
+        if question.kind == "choice" and isinstance(value, str):
+            option = question.option(value)
+            assert option is not None, "check_answer accepted a value the question does not offer"
+            routes = option.routes
         for route in routes:
             if route.condition is None or evaluate(route.condition, values):
                 return route
