@@ -1,21 +1,33 @@
 """Finding trees by id, and the checks that span more than one tree.
 
-Trees are found on a search path: folders given by ``SHAREWISE_TREES_PATH`` (separated by the
-platform's path separator), then the trees shipped inside the package. The first file that
-declares an id wins, so a local folder can stand in for a shipped tree.
+Trees are found on a search path, in this order:
+
+1. folders named on the command line (``sharewise trees validate FOLDER``);
+2. folders in ``SHAREWISE_TREES_PATH`` (separated by the platform's path separator);
+3. folders in the config file's ``trees_path``;
+4. the trees shipped inside the package.
+
+The first file that declares an id wins, so a local folder can stand in for a shipped tree. An
+overlay that declares the id of the tree it extends stands in for it, and extends the next file
+on the path that declares that id.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sharewise.errors import TreeInvalid, UnknownTree
-from sharewise.model import Diagnostic, Tree
-from sharewise.treefile import TreeFile, load_tree_file
+from sharewise.model import Diagnostic, Tree, TreeSource
+from sharewise.treefile import LoadOptions, TreeFile, load_tree_file
+
+if TYPE_CHECKING:
+    from sharewise.config import Config
 
 __all__ = ["Library", "display_path", "shipped_trees_dir", "tree_files_in"]
 
@@ -52,37 +64,106 @@ def _env_path() -> list[Path]:
     return [Path(p).expanduser() for p in raw.split(os.pathsep) if p.strip()]
 
 
+def placeholders_of(config: Config) -> dict[str, str]:
+    """The names trees can fill in from the config file: ``organisation`` and ``contacts.NAME``."""
+    values = {f"contacts.{name}": text for name, text in config.contacts.items()}
+    if config.organisation:
+        values["organisation"] = config.organisation
+    return values
+
+
 @dataclass
 class Library:
-    """Trees on a search path, read lazily and cached; ``today`` drives review-date warnings."""
+    """Trees on a search path, read lazily and cached; ``today`` drives review-date warnings.
+
+    ``placeholders`` fill ``{contacts.NAME}`` and ``{organisation}`` in tree text, from the config
+    file ``settings`` names.
+    """
 
     folders: list[Path] = field(default_factory=list)
     today: date | None = None
+    placeholders: dict[str, str] = field(default_factory=dict)
+    settings: str = ""
+    settings_file: TreeSource | None = None
     _files: dict[Path, TreeFile] = field(default_factory=dict)
-    _index: dict[str, Path] | None = None
+    _index: dict[str, list[Path]] | None = None
+    _loading: list[Path] = field(default_factory=list)
 
     @classmethod
-    def default(cls, today: date | None = None, extra: Iterable[Path] = ()) -> Library:
-        return cls([*extra, *_env_path(), shipped_trees_dir()], today)
+    def default(cls, today: date | None = None, extra: Iterable[Path] = (), config: Config | None = None) -> Library:
+        """The documented search path; ``config`` defaults to the config file (see :mod:`sharewise.config`)."""
+        if config is None:
+            from sharewise.config import load_config
+
+            config = load_config()
+        settings = f"the config file {config.path}" if config.path else ""
+        return cls(
+            [*extra, *_env_path(), *config.trees_path, shipped_trees_dir()],
+            today,
+            placeholders_of(config),
+            settings,
+            _settings_source(config.path),
+        )
 
     def read(self, path: Path) -> TreeFile:
-        key = path.resolve() if path.exists() else path
+        key = _key(path)
         cached = self._files.get(key)
         if cached is None:
-            cached = self._files[key] = load_tree_file(display_path(path), self.today)
+            self._loading.append(key)
+            try:
+                options = LoadOptions(
+                    today=self.today,
+                    placeholders=self.placeholders,
+                    settings=self.settings,
+                    base_of=lambda tree_id: self._base_for(key, tree_id),
+                    shipped=_is_shipped(key),
+                    settings_file=self.settings_file,
+                )
+                cached = self._files[key] = load_tree_file(display_path(path), self.today, options=options)
+            finally:
+                self._loading.pop()
         return cached
 
-    def _ids(self) -> dict[str, Path]:
-        """Map of tree id to file, read from each file's ``id`` without a full load."""
+    def _base_for(self, key: Path, tree_id: str) -> TreeFile | str:
+        """The file an overlay at ``key`` extends: the next on the path declaring ``tree_id``."""
+        candidates = [_key(p) for p in self._all_ids().get(tree_id, [])]
+        if key in candidates:
+            candidates = candidates[candidates.index(key) + 1 :]
+        if not candidates:
+            known = ", ".join(sorted(i for i in self.ids() if i != tree_id)) or "none"
+            return f"no tree called '{tree_id}' to extend on the trees search path (available: {known})"
+        base = candidates[0]
+        if base in self._loading:
+            chain = " -> ".join(str(display_path(p)) for p in [*self._loading, base])
+            return f"overlays extend each other in a loop: {chain}"
+        return self.read(base)
+
+    def base_tree(self, tree: Tree) -> Tree | None:
+        """The tree an overlay extends, as it was before the overlay; None for a tree that is no overlay."""
+        if tree.file is None or len(tree.files) < 2:
+            return None
+        base = self._base_for(_key(tree.file), tree.files[-2].tree)
+        return None if isinstance(base, str) else base.tree
+
+    def _all_ids(self) -> dict[str, list[Path]]:
+        """Map of tree id to every file declaring it, in search order, read without a full load."""
         if self._index is None:
-            index: dict[str, Path] = {}
+            index: dict[str, list[Path]] = {}
+            seen: set[Path] = set()
             for folder in self.folders:
                 for path in tree_files_in(folder):
+                    if _key(path) in seen:
+                        continue
+                    seen.add(_key(path))
                     tree_id = _declared_id(path)
-                    if tree_id and tree_id not in index:
-                        index[tree_id] = path
+                    if tree_id:
+                        index.setdefault(tree_id, []).append(path)
             self._index = index
         return self._index
+
+    def _ids(self) -> dict[str, Path]:
+        """Map of tree id to the file that wins for it."""
+        return {tree_id: paths[0] for tree_id, paths in self._all_ids().items()}
 
     def ids(self) -> list[str]:
         return list(self._ids())
@@ -118,32 +199,37 @@ class Library:
         loaded = self.read(path)
         problems = list(loaded.diagnostics)
         if loaded.tree is not None:
-            problems.extend(self._link_problems(loaded.tree, str(path)))
+            problems.extend(self._link_problems(loaded))
         return problems
 
-    def _link_problems(self, tree: Tree, file: str) -> list[Diagnostic]:
+    def _link_problems(self, loaded: TreeFile) -> list[Diagnostic]:
+        tree = loaded.tree
+        assert tree is not None
         problems: list[Diagnostic] = []
         for route in tree.routes():
             target = route.tree
             if target is None:
                 continue
             if target == tree.id:
-                problems.append(Diagnostic(file, route.line, route.place, "a tree cannot continue into itself"))
+                problems.append(loaded.diagnostic(route.place, route.line, "a tree cannot continue into itself"))
                 continue
             path = self.path_of(target)
             if path is None:
                 known = ", ".join(sorted(self.ids())) or "none"
-                problems.append(Diagnostic(file, route.line, route.place, f"no tree called '{target}' (available: {known})"))
+                message = f"no tree called '{target}' (available: {known})"
+                problems.append(loaded.diagnostic(route.place, route.line, message))
                 continue
             other = self.read(path)
             if other.tree is None:
-                problems.append(Diagnostic(file, route.line, route.place, f"tree '{target}' ({path}) is not valid"))
+                problems.append(loaded.diagnostic(route.place, route.line, f"tree '{target}' ({path}) is not valid"))
                 continue
-        problems.extend(self._chain_problems(tree, file))
+        problems.extend(self._chain_problems(loaded))
         return problems
 
-    def _chain_problems(self, tree: Tree, file: str) -> list[Diagnostic]:
+    def _chain_problems(self, loaded: TreeFile) -> list[Diagnostic]:
         """Question ids must be unique across a tree and every tree it can continue into."""
+        tree = loaded.tree
+        assert tree is not None
         problems: list[Diagnostic] = []
         owners: dict[str, str] = dict.fromkeys(tree.questions, tree.id)
         seen = {tree.id}
@@ -153,7 +239,7 @@ class Library:
             if tree_id in seen:
                 if tree_id != tree.id:
                     continue
-                problems.append(Diagnostic(file, None, "", f"continuing into other trees leads back to '{tree.id}'"))
+                problems.append(loaded.diagnostic("", None, f"continuing into other trees leads back to '{tree.id}'"))
                 continue
             seen.add(tree_id)
             path = self.path_of(tree_id)
@@ -164,10 +250,9 @@ class Library:
                 if qid in owners:
                     mine = owners[qid] == tree.id
                     problems.append(
-                        Diagnostic(
-                            file,
-                            tree.questions[qid].line if mine else None,
+                        loaded.diagnostic(
                             f"nodes.{qid}" if mine else "",
+                            tree.questions[qid].line if mine else None,
                             f"question id '{qid}' is used in both '{owners[qid]}' and '{tree_id}', "
                             "which one decision can pass through; answers are keyed by id, so rename one",
                         )
@@ -178,14 +263,39 @@ class Library:
         return problems
 
 
+def _settings_source(path: Path | None) -> TreeSource | None:
+    """The config file as a record lists it when a tree's text was filled in from it."""
+    if path is None:
+        return None
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+    return TreeSource(path.name, str(display_path(path)), digest, "settings", "", "")
+
+
+def _key(path: Path) -> Path:
+    return path.resolve() if path.exists() else path
+
+
+def _is_shipped(path: Path) -> bool:
+    return path.parent == _key(shipped_trees_dir())
+
+
 def _declared_id(path: Path) -> str | None:
-    """The tree id a file declares, read from its first top-level ``id:`` line."""
+    """The tree id a file declares: its top-level ``id:``, else the ``extends:`` of an overlay."""
+    extends = None
     try:
         with path.open(encoding="utf-8") as handle:
             for line in handle:
-                if line.startswith("id:"):
-                    value = line[3:].split("#", 1)[0].strip().strip("'\"")
-                    return value or None
+                if line.startswith(("id:", "extends:")):
+                    key, _, rest = line.partition(":")
+                    value = rest.split("#", 1)[0].strip().strip("'\"") or None
+                    if key == "id":
+                        return value
+                    extends = value
+                elif line.startswith(("nodes:", "outcomes:")) and extends:
+                    break
     except (OSError, UnicodeDecodeError):
         return None
-    return path.stem
+    return extends or path.stem

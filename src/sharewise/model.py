@@ -28,6 +28,7 @@ __all__ = [
     "Route",
     "Source",
     "Tree",
+    "TreeSource",
 ]
 
 Decision = Literal["share", "do-not-share", "seek-advice"]
@@ -145,6 +146,23 @@ class Outcome:
 
 
 @dataclass(frozen=True, slots=True)
+class TreeSource:
+    """One file that shaped a tree, with its digest: the base tree file, an overlay on it, or the
+    settings (config) file whose contacts filled in the tree's text.
+
+    ``name`` is the file name; ``path`` is where it was read (None for a tree shipped with
+    sharewise, whose install path says nothing to an auditor).
+    """
+
+    name: str
+    path: str | None
+    sha256: str
+    role: Literal["base", "overlay", "settings"]
+    tree: str
+    version: str
+
+
+@dataclass(frozen=True, slots=True)
 class Tree:
     id: str
     title: str
@@ -159,6 +177,7 @@ class Tree:
     outcomes: dict[str, Outcome]
     file: Path | None = None
     sha256: str = ""
+    files: tuple[TreeSource, ...] = ()
 
     def routes(self) -> list[Route]:
         """Every route in the tree, in file order."""

@@ -78,6 +78,7 @@ def build_record(
             "version": tree.version,
             "sha256": tree.sha256,
             "file": tree.file.name if tree.file else None,
+            "files": _tree_files(tree),
         }
         for tree in _unique(walk.trees)
     ]
@@ -108,6 +109,15 @@ def build_record(
         "signed_at": stamp,
     }
     return record
+
+
+def _tree_files(tree: Tree) -> list[dict[str, Any]]:
+    """Every file that shaped ``tree``, base first then each overlay, with its digest, so an auditor
+    can tell which local policy was in force; ``path`` is null for a tree shipped with sharewise."""
+    return [
+        {"name": f.name, "path": f.path, "sha256": f.sha256, "role": f.role, "tree": f.tree, "version": f.version}
+        for f in tree.files
+    ]
 
 
 def _unique(trees: tuple[Tree, ...]) -> list[Tree]:

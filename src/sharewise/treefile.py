@@ -10,10 +10,11 @@ from __future__ import annotations
 import difflib
 import hashlib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 from sharewise.conditions import Condition, ConditionError, names_and_values, parse_condition
 from sharewise.model import (
@@ -30,10 +31,11 @@ from sharewise.model import (
     Route,
     Source,
     Tree,
+    TreeSource,
 )
 from sharewise.yamlio import LineMap, load_yaml_text
 
-__all__ = ["FORMAT", "TreeFile", "load_tree_bytes", "load_tree_file"]
+__all__ = ["FORMAT", "LoadOptions", "TreeFile", "load_tree_bytes", "load_tree_file", "resolve_placeholders"]
 
 FORMAT = "sharewise-tree/1"
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
@@ -55,13 +57,61 @@ _ACTION_KEYS = ("text", "if")
 _SOURCE_KEYS = ("title", "url")
 
 
-class TreeFile:
-    """The result of reading one tree file: the tree when it is valid, and every diagnostic."""
+_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([A-Za-z0-9_.-]+)\}")
 
-    def __init__(self, path: Path, tree: Tree | None, diagnostics: list[Diagnostic]) -> None:
+
+@dataclass(frozen=True)
+class LoadOptions:
+    """What reading a tree needs from outside the file.
+
+    ``placeholders`` maps a name such as ``contacts.dsl`` to its text, from the config file that
+    ``settings`` names for messages ("the config file PATH", or empty when there is none). ``base_of`` finds the tree an overlay extends: it returns
+    that tree's :class:`TreeFile`, or a message saying why it cannot. ``shipped`` marks a file that
+    travels with sharewise, whose install path a record leaves out. ``settings_file`` describes the
+    config file; a tree that fills in a placeholder lists it among its files.
+    """
+
+    today: date | None = None
+    placeholders: Mapping[str, str] = field(default_factory=dict)
+    settings: str = ""
+    base_of: Callable[[str], TreeFile | str] | None = None
+    shipped: bool = False
+    settings_file: TreeSource | None = None
+
+
+class TreeFile:
+    """The result of reading one tree file: the tree when it is valid, and every diagnostic.
+
+    ``data`` and ``lines`` keep the parsed (for an overlay: merged) data, so an overlay can be laid
+    on this tree in turn. ``origins`` names the file of places that came from another file than
+    ``path``, and ``relocate`` moves a problem found in a tree an overlay extends onto the overlay.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        tree: Tree | None,
+        diagnostics: list[Diagnostic],
+        *,
+        data: Any = None,
+        lines: LineMap | None = None,
+        origins: Mapping[str, str] | None = None,
+        relocate: Callable[[Diagnostic], Diagnostic] | None = None,
+    ) -> None:
         self.path = path
         self.tree = tree
         self.diagnostics = diagnostics
+        self.data = data
+        self.lines = lines or LineMap(file=str(path))
+        self.origins = dict(origins or {})
+        self.relocate = relocate
+
+    def diagnostic(
+        self, place: str, line: int | None, message: str, severity: Literal["error", "warning"] = "error"
+    ) -> Diagnostic:
+        """A problem at ``place`` of this tree, named against the file an author would edit."""
+        found = Diagnostic(self.origins.get(place, str(self.path)), line, place, message, severity)
+        return self.relocate(found) if self.relocate else found
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -72,18 +122,22 @@ class TreeFile:
         return [d for d in self.diagnostics if d.severity == "warning"]
 
 
-def load_tree_file(path: Path, today: date | None = None) -> TreeFile:
+def load_tree_file(path: Path, today: date | None = None, *, options: LoadOptions | None = None) -> TreeFile:
     """Read and validate the tree at ``path``; an unreadable file is reported, not raised."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
         return TreeFile(path, None, [Diagnostic(str(path), None, "", f"cannot read the file: {reason}")])
-    return load_tree_bytes(raw, path, today)
+    return load_tree_bytes(raw, path, today, options=options)
 
 
-def load_tree_bytes(raw: bytes, path: Path, today: date | None = None) -> TreeFile:
-    """Validate a tree from its bytes; ``today`` enables the overdue-review warning."""
+def load_tree_bytes(
+    raw: bytes, path: Path, today: date | None = None, *, options: LoadOptions | None = None
+) -> TreeFile:
+    """Validate a tree (or an overlay on one) from its bytes; ``today`` enables the overdue-review warning."""
+    options = options or LoadOptions(today=today)
+    today = today if today is not None else options.today
     name = str(path)
     try:
         text = raw.decode("utf-8")
@@ -93,18 +147,58 @@ def load_tree_bytes(raw: bytes, path: Path, today: date | None = None) -> TreeFi
     diags = [Diagnostic(name, p.line, p.place, p.message) for p in loaded.problems]
     if loaded.data is None and loaded.problems:
         return TreeFile(path, None, diags)
-    builder = _Builder(name, loaded.lines, diags, today)
-    tree = builder.build(loaded.data)
+    digest = hashlib.sha256(raw).hexdigest()
+    data, lines = loaded.data, loaded.lines
+    relocate: Callable[[Diagnostic], Diagnostic] | None = None
+    retired: Mapping[str, tuple[str, int | None]] = {}
+    base_files: tuple[TreeSource, ...] = ()
+    if isinstance(data, dict) and "extends" in data:
+        from sharewise.overlay import apply_overlay
+
+        merged = apply_overlay(data, lines, name, options.base_of, diags)
+        if merged is None:
+            return TreeFile(path, None, diags)
+        data, lines, relocate, retired, base_files = (
+            merged.data, merged.lines, merged.relocate, merged.retired, merged.base_files
+        )  # fmt: skip
+    first = len(diags)
+    builder = _Builder(name, lines, diags, today, options=options, retired=retired)
+    tree = builder.build(data)
+    if relocate is not None:
+        diags[first:] = [relocate(d) for d in diags[first:]]
+    result = TreeFile(path, None, diags, data=data, lines=lines, origins=builder.origins, relocate=relocate)
     if tree is not None and not any(d.severity == "error" for d in diags):
-        tree = _with_file(tree, path, hashlib.sha256(raw).hexdigest())
-        return TreeFile(path, tree, diags)
-    return TreeFile(path, None, diags)
+        role: Literal["base", "overlay"] = "overlay" if base_files else "base"
+        own = TreeSource(path.name, None if options.shipped else name, digest, role, tree.id, tree.version)
+        files = (*(f for f in base_files if f.role != "settings"), own)
+        if builder.filled and options.settings_file is not None:
+            files = (*files, options.settings_file)
+        if len(files) > 1:  # the tree's digest then covers every file that shaped it
+            summary = "".join(f"{f.role} {f.sha256} {f.name}\n" for f in files)
+            digest = hashlib.sha256(summary.encode()).hexdigest()
+        result.tree = replace(tree, file=path, sha256=digest, files=files)
+    return result
 
 
-def _with_file(tree: Tree, path: Path, digest: str) -> Tree:
-    from dataclasses import replace
+def resolve_placeholders(text: str, values: Mapping[str, str]) -> tuple[str, list[str]]:
+    """``text`` with each ``{name}`` replaced from ``values``, and the names it does not know.
 
-    return replace(tree, file=path, sha256=digest)
+    ``{{`` and ``}}`` stand for literal braces; any other brace is left as written.
+    """
+    unknown: list[str] = []
+
+    def _one(match: re.Match[str]) -> str:
+        whole, name = match.group(0), match.group(1)
+        if name is None:
+            return whole[0]
+        if name in values:
+            return values[name]
+        unknown.append(name)
+        return whole
+
+    if "{" not in text and "}" not in text:
+        return text, unknown
+    return _PLACEHOLDER.sub(_one, text), unknown
 
 
 def _title_case(value: str) -> str:
@@ -115,11 +209,24 @@ def _title_case(value: str) -> str:
 class _Builder:
     """Walks the parsed data once, normalising short forms and recording every problem."""
 
-    def __init__(self, file: str, lines: LineMap, diags: list[Diagnostic], today: date | None) -> None:
+    def __init__(
+        self,
+        file: str,
+        lines: LineMap,
+        diags: list[Diagnostic],
+        today: date | None,
+        *,
+        options: LoadOptions | None = None,
+        retired: Mapping[str, tuple[str, int | None]] | None = None,
+    ) -> None:
         self.file = file
         self.lines = lines
         self.diags = diags
         self.today = today
+        self.options = options or LoadOptions()
+        self.retired = retired or {}
+        self.origins: dict[str, str] = {}
+        self.filled = False
         self.sources: dict[str, Source] = {}
         self.node_ids: set[str] = set()
         self.outcome_ids: set[str] = set()
@@ -133,8 +240,38 @@ class _Builder:
         self._add(place, message, container, key, "warning")
 
     def _add(self, place: str, message: str, container: object, key: str | None, severity: str) -> None:
-        line = self.lines.of(container, key) if container is not None else None
-        self.diags.append(Diagnostic(self.file, line, place, message, severity))  # type: ignore[arg-type]
+        file, line = self.lines.where(container, key) if container is not None else (self.file, None)
+        self.diags.append(Diagnostic(file or self.file, line, place, message, severity))  # type: ignore[arg-type]
+
+    def _origin(self, place: str, container: object, key: str | None) -> None:
+        file = self.lines.file_of(container, key)
+        if file and file != self.file:
+            self.origins[place] = file
+
+    def words(
+        self, value: str | None, place: str, container: Mapping[str, Any], key: str, *, at: str | None = None
+    ) -> str | None:
+        """``value`` with its ``{contacts.NAME}``-style placeholders filled in from the config file.
+
+        ``at`` names the place when it is not ``place.key`` (an action given as a plain string).
+        """
+        if value is None:
+            return None
+        values = self.options.placeholders
+        filled, unknown = resolve_placeholders(value, values)
+        self.filled = self.filled or filled != value
+        for name in unknown:
+            hint = difflib.get_close_matches(name, list(values), n=1, cutoff=0.6)
+            tip = f" (did you mean '{{{hint[0]}}}'?)" if hint else ""
+            settings = self.options.settings
+            why = f"{settings} gives no '{name}'{tip}" if settings else f"no config file was found to give '{name}'"
+            self.error(
+                at or _join(place, key),
+                f"unknown placeholder '{{{name}}}': {why}; write '{{{{' for a literal brace",
+                container,
+                key,
+            )
+        return filled
 
     def has_errors(self) -> bool:
         return any(d.severity == "error" for d in self.diags)
@@ -340,8 +477,9 @@ class _Builder:
         if body is None or not ok:
             return None
         self.keys(body, _NODE_KEYS, place)
-        ask = self.text(body, "ask", place)
-        help_text = self.text(body, "help", place)
+        self._origin(place, container, node_id)
+        ask = self.words(self.text(body, "ask", place), place, body, "ask")
+        help_text = self.words(self.text(body, "help", place), place, body, "help")
         source = self._citation(body, place, required=True)
         section = self.text(body, "section", place, required=False)
         kind_raw = body.get("kind", "choice" if "options" in body else None)
@@ -426,15 +564,16 @@ class _Builder:
             vplace = f"{oplace}.{value}"
             if self.ident(value, vplace, spec, value, "an option value") is None:
                 continue
-            label, help_text, routes = _title_case(value), None, ()
+            label, help_text = _title_case(value), None
+            routes: tuple[Route, ...] = ()
             if isinstance(item, (str, list)):
                 routes = self._routes(item, vplace, spec, value) if routed else ()
                 if not routed:
                     self.error(vplace, "options of a 'multi' question cannot route; give 'next' on the question", spec, value)
             elif isinstance(item, dict):
                 self.keys(item, _OPTION_KEYS, vplace)
-                label = self.text(item, "label", vplace, required=False) or label
-                help_text = self.text(item, "help", vplace, required=False)
+                label = self.words(self.text(item, "label", vplace, required=False), vplace, item, "label") or label
+                help_text = self.words(self.text(item, "help", vplace, required=False), vplace, item, "help")
                 if "next" in item:
                     if routed:
                         routes = self._routes(item["next"], f"{vplace}.next", item, "next")
@@ -448,6 +587,7 @@ class _Builder:
     def _routes(self, raw: object, place: str, container: object, key: str | None) -> tuple[Route, ...]:
         line = self.lines.of(container, key)
         if isinstance(raw, str):
+            self._origin(place, container, key)
             return (Route(raw.strip(), place=place, line=line),)
         if not isinstance(raw, list) or not raw:
             self.error(place, "a route is an id, 'tree:ID', or a list of {if, to} ending with a plain {to}", container, key)
@@ -471,6 +611,7 @@ class _Builder:
             elif not last:
                 self.error(iplace, "only the last route may leave out 'if'; routes after it could never be taken", body)
             if target is not None:
+                self._origin(f"{iplace}.to", body, "to")
                 routes.append(Route(target, condition, condition_text, f"{iplace}.to", self.lines.of(body, "to")))
         return tuple(routes)
 
@@ -496,8 +637,8 @@ class _Builder:
         elif decision not in DECISIONS:
             self.error(f"{place}.decision", f"unknown decision '{decision}'; expected one of: {', '.join(DECISIONS)}", body, "decision")
             decision = None
-        title = self.text(body, "title", place)
-        summary = self.text(body, "summary", place)
+        title = self.words(self.text(body, "title", place), place, body, "title")
+        summary = self.words(self.text(body, "summary", place), place, body, "summary")
         source = self._citation(body, place, required=False) if "source" in body else None
         actions: list[Action] = []
         raw_actions = body.get("actions", [])
@@ -507,7 +648,7 @@ class _Builder:
         for index, item in enumerate(raw_actions):
             aplace = f"{place}.actions[{index}]"
             if isinstance(item, str) and item.strip():
-                actions.append(Action(item.strip()))
+                actions.append(Action(cast(str, self.words(item.strip(), aplace, body, "actions", at=aplace))))
                 continue
             action = self.mapping(item, aplace, body, "actions")
             if action is None:
@@ -517,7 +658,7 @@ class _Builder:
             cond_text = self.text(action, "if", aplace, required=False)
             cond = self._condition(cond_text, f"{aplace}.if", action, "if") if cond_text else None
             if text:
-                actions.append(Action(text, cond, cond_text))
+                actions.append(Action(cast(str, self.words(text, aplace, action, "text")), cond, cond_text))
         record: list[str] = []
         raw_record = body.get("record", [])
         if isinstance(raw_record, str):
@@ -565,6 +706,11 @@ class _Builder:
                 if target in raw_outcomes or target in outcomes:
                     continue
                 if target not in raw_nodes:
+                    if target in self.retired:
+                        file, line = self.retired[target]
+                        where = f"{file}:{line}" if line else file
+                        self._route_error(route, f"'{target}' is retired (at {where}); point this route somewhere else")
+                        continue
                     known = difflib.get_close_matches(target, list(raw_nodes) + list(raw_outcomes), n=1)
                     tip = f" (did you mean '{known[0]}'?)" if known else ""
                     self._route_error(route, f"no question or outcome called '{target}'{tip}")
@@ -575,7 +721,9 @@ class _Builder:
                 place = f"outcomes.{outcome.id}.record[{index}]"
                 container = raw_outcomes.get(outcome.id)
                 if qid not in raw_nodes:
-                    self.error(place, f"no question called '{qid}'", container, "record")
+                    retired = self.retired.get(qid)
+                    why = f" ('{qid}' is retired at {retired[0]}:{retired[1]})" if retired else ""
+                    self.error(place, f"no question called '{qid}'{why}", container, "record")
                 elif qid in questions and not questions[qid].is_record_question:
                     self.error(place, f"'{qid}' has a 'next'; list only record questions (no 'next') under 'record'", container, "record")
         asked_by_outcomes = {qid for o in outcomes.values() for qid in o.record}
@@ -589,7 +737,7 @@ class _Builder:
                 )
 
     def _route_error(self, route: Route, message: str) -> None:
-        self.diags.append(Diagnostic(self.file, route.line, route.place, message))
+        self.diags.append(Diagnostic(self.origins.get(route.place, self.file), route.line, route.place, message))
 
     def _check_graph(
         self,

@@ -41,12 +41,25 @@ class YamlProblem:
 
 @dataclass
 class LineMap:
-    """Line numbers of mapping keys, looked up by the identity of the dict that holds them."""
+    """Line numbers of mapping keys, looked up by the identity of the dict that holds them.
+
+    A map read from one file names that file in ``file``. A map built by merging data from several
+    files (a tree overlay on its base) also records, per mapping and per key, which file it came
+    from, so a problem is reported against the file an author can edit.
+    """
 
     _by_dict: dict[int, tuple[int, dict[str, int]]] = field(default_factory=dict)
+    file: str = ""
+    _files: dict[int, tuple[str, dict[str, str]]] = field(default_factory=dict)
+    _keep: list[object] = field(default_factory=list)
 
     def add(self, mapping: dict[Any, Any], line: int, key_lines: dict[str, int]) -> None:
         self._by_dict[id(mapping)] = (line, key_lines)
+
+    def move(self, mapping: dict[Any, Any], line: int) -> None:
+        entry = self._by_dict.get(id(mapping))
+        if entry is not None:
+            self._by_dict[id(mapping)] = (line, entry[1])
 
     def of(self, mapping: object, key: str | None = None) -> int | None:
         """Line of ``key`` in ``mapping`` (or of the mapping itself when ``key`` is None)."""
@@ -57,6 +70,39 @@ class LineMap:
         if key is None:
             return line
         return keys.get(key, line)
+
+    def file_of(self, mapping: object, key: str | None = None) -> str:
+        """The file that gave ``key`` of ``mapping`` (or the mapping itself when ``key`` is None)."""
+        entry = self._files.get(id(mapping))
+        if entry is None:
+            return self.file
+        file, keys = entry
+        return file if key is None else keys.get(key, file)
+
+    def where(self, mapping: object, key: str | None = None) -> tuple[str, int | None]:
+        """``(file, line)`` of ``key`` in ``mapping``."""
+        return self.file_of(mapping, key), self.of(mapping, key)
+
+    def place(
+        self,
+        mapping: dict[Any, Any],
+        line: int | None,
+        file: str,
+        key_lines: dict[str, int],
+        key_files: dict[str, str] | None = None,
+    ) -> None:
+        """Record a mapping built from (possibly) several files; the map keeps it alive."""
+        self._by_dict[id(mapping)] = (line or 0, key_lines)
+        self._files[id(mapping)] = (file, key_files or {})
+        self._keep.append(mapping)
+
+    def adopt(self, mapping: dict[Any, Any], other: LineMap) -> None:
+        """Copy what ``other`` knows of ``mapping`` (read from another file) into this map."""
+        entry = other._by_dict.get(id(mapping))
+        if entry is None:
+            return
+        file, keys = other._files.get(id(mapping), (other.file, {}))
+        self.place(mapping, entry[0], file, entry[1], keys)
 
 
 @dataclass
@@ -94,7 +140,10 @@ def _build_loader(lines: LineMap, problems: list[YamlProblem]) -> type[yaml.Safe
                     )
                     continue
                 key_lines[skey] = key_node.start_mark.line + 1
-                result[skey] = self.construct_object(value_node, deep=True)
+                value = self.construct_object(value_node, deep=True)
+                if isinstance(value, dict):
+                    lines.move(value, key_lines[skey])  # a missing key is reported on its parent's line
+                result[skey] = value
             lines.add(result, node.start_mark.line + 1, key_lines)
             return result
 
@@ -103,7 +152,7 @@ def _build_loader(lines: LineMap, problems: list[YamlProblem]) -> type[yaml.Safe
     _Loader.add_implicit_resolver("tag:yaml.org,2002:null", _NULL, ["~", "n", "N", ""])
 
     def _mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
-        return loader.construct_mapping(node)  # type: ignore[no-any-return]
+        return loader.construct_mapping(node)
 
     def _timestamp_as_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> str:
         return str(loader.construct_scalar(node))
@@ -116,7 +165,7 @@ def _build_loader(lines: LineMap, problems: list[YamlProblem]) -> type[yaml.Safe
 
 def load_yaml_text(text: str | bytes, source: Path | str = "<text>") -> Loaded:
     """Parse one YAML document safely; syntax errors become problems, never exceptions."""
-    lines = LineMap()
+    lines = LineMap(file=str(source))
     problems: list[YamlProblem] = []
     loader_cls = _build_loader(lines, problems)
     loader = loader_cls(text)
