@@ -89,3 +89,13 @@ def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     monkeypatch.delenv("SHAREWISE_TREES_PATH", raising=False)
     monkeypatch.delenv("NO_COLOR", raising=False)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep tests away from the user's drafts and settings (interactive sessions save drafts)."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    monkeypatch.delenv("SHAREWISE_DRAFTS_DIR", raising=False)
+    monkeypatch.delenv("SHAREWISE_CONFIG", raising=False)
+    for name in ("SHAREWISE_SIGNER_NAME", "SHAREWISE_SIGNER_ROLE", "SHAREWISE_ORGANISATION"):
+        monkeypatch.delenv(name, raising=False)

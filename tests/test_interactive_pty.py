@@ -1,0 +1,158 @@
+"""The installed ``sharewise decide`` in a real pseudo-terminal, driven by pexpect.
+
+Few and robust: each waits for stable words (never ANSI codes), sends named keys, and has its own
+timeout, so a missing keystroke fails the test instead of hanging it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pexpect = pytest.importorskip("pexpect")
+
+pytestmark = [pytest.mark.pty, pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pty")]
+
+UP = "\x1b[A"
+DOWN = "\x1b[B"
+ENTER = "\r"
+CTRL_B = "\x02"
+CTRL_C = "\x03"
+FINISH = "\x1b\r"  # Esc then Enter ends a multi-line answer
+WAIT = 15
+
+
+def _executable() -> str:
+    beside = Path(sys.executable).parent / "sharewise"
+    found = str(beside) if beside.exists() else shutil.which("sharewise")
+    if not found:  # pragma: no cover - the package is installed for the tests
+        pytest.skip("the sharewise command is not installed")
+    return found
+
+
+def spawn(tmp_path: Path, *args: str) -> pexpect.spawn:
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(tmp_path / "home"),
+        "TERM": "xterm",
+        "LANG": "C.UTF-8",
+        "SHAREWISE_RECORDS_DIR": str(tmp_path / "records"),
+        "SHAREWISE_DRAFTS_DIR": str(tmp_path / "drafts"),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "XDG_STATE_HOME": str(tmp_path / "state"),
+        "PROMPT_TOOLKIT_NO_CPR": "1",
+    }
+    child = pexpect.spawn(
+        _executable(), ["decide", *args], env=env, dimensions=(40, 120), encoding="utf-8", timeout=WAIT
+    )
+    child.delaybeforesend = None  # every send follows an expect, so the prompt is already waiting
+    return child
+
+
+def answer(child: pexpect.spawn, question: str, *keys: str) -> None:
+    """Wait for the panel of ``question`` (e.g. "Question 3") and its prompt, then press ``keys``."""
+    child.expect_exact(question)
+    child.expect_exact("Your answer")
+    child.send("".join(keys))
+
+
+def finish_urgent_share(child: pexpect.spawn, first: int) -> None:
+    """From the 'share urgently' outcome: the four record questions, review, sign-off."""
+    child.expect_exact("Decision: Share")
+    answer(child, f"Question {first}", "Told the duty social worker the children were alone.", FINISH)
+    answer(child, f"Question {first + 1}", "Duty social worker, children's services", ENTER)
+    answer(child, f"Question {first + 2}", "Two young children alone at home, unable to open the door.", FINISH)
+    answer(child, f"Question {first + 3}", "vital interests", ENTER)
+    child.expect_exact("Review your answers")
+    child.expect_exact("What would you like to do?")
+    child.send(ENTER)
+    for label, keys in (("Your name", "Sam Patel\r"), ("Your role", "Family support\r"), ("organisation", ENTER),
+                        ("reference", ENTER)):
+        child.expect_exact(label)
+        child.send(keys)
+    child.expect_exact("accurate and complete")
+    child.send(ENTER)
+    child.expect_exact("Record written to")
+    child.expect(pexpect.EOF)
+    child.close()
+
+
+def written(tmp_path: Path) -> list[dict[str, Any]]:
+    folder = tmp_path / "records"
+    return [json.loads(p.read_text(encoding="utf-8")) for p in folder.glob("*.json") if not p.name.startswith(".")]
+
+
+@pytest.mark.timeout(60)
+def test_a_full_session_from_the_tree_menu_to_a_record(tmp_path: Path) -> None:
+    child = spawn(tmp_path)
+    child.expect_exact("Which questions do you want to work through?")
+    child.send(ENTER)  # the preselected 'When to share information'
+    answer(child, "Question 1", ENTER)  # I received a request
+    answer(child, "Question 2", ENTER)  # yes, someone may be in danger now
+    finish_urgent_share(child, 3)
+    assert child.exitstatus == 0
+    [record] = written(tmp_path)
+    assert record["outcome"]["id"] == "share-urgently"
+    assert record["details"]["recipient"] == "Duty social worker, children's services"
+
+
+@pytest.mark.timeout(60)
+def test_going_back_and_changing_an_answer(tmp_path: Path) -> None:
+    child = spawn(tmp_path, "when-to-share")
+    answer(child, "Question 1", ENTER)
+    answer(child, "Question 2", DOWN, ENTER)  # not an emergency
+    answer(child, "Question 3", ENTER)  # the purpose is clear
+    answer(child, "Question 4", CTRL_B)
+    child.expect_exact("Back to question 3")
+    answer(child, "Question 3", CTRL_B)
+    child.expect_exact("Back to question 2")
+    answer(child, "Question 2", UP, ENTER)  # on reflection, yes: someone may be in danger now
+    child.expect_exact("You changed your answer to question 2")
+    child.expect_exact("Dropped 1 answer")
+    child.expect_exact("Can you state a clear and legitimate reason")
+    finish_urgent_share(child, 3)
+    assert child.exitstatus == 0
+    [record] = written(tmp_path)
+    assert [step["id"] for step in record["path"]][:3] == ["trigger", "urgent", "urgent-what"]
+
+
+@pytest.mark.timeout(60)
+def test_ctrl_c_keeps_a_draft_and_resume_finishes_it(tmp_path: Path) -> None:
+    child = spawn(tmp_path, "when-to-share")
+    answer(child, "Question 1", ENTER)
+    answer(child, "Question 2", CTRL_C)
+    child.expect_exact("kept as a draft")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 3
+    assert written(tmp_path) == []
+    assert len(list((tmp_path / "drafts").glob("*.json"))) == 1
+
+    child = spawn(tmp_path, "--resume")
+    child.expect_exact("Which draft do you want to carry on with?")
+    child.send(ENTER)
+    child.expect_exact("1 answer restored")
+    answer(child, "Question 2", ENTER)
+    finish_urgent_share(child, 3)
+    assert child.exitstatus == 0
+    assert len(written(tmp_path)) == 1
+    assert list((tmp_path / "drafts").glob("*.json")) == []
+
+
+@pytest.mark.timeout(30)
+def test_closing_the_terminal_keeps_the_draft(tmp_path: Path) -> None:
+    child = spawn(tmp_path, "when-to-share")
+    answer(child, "Question 1", ENTER)
+    child.expect_exact("Question 2")
+    child.expect_exact("Your answer")
+    child.close(force=True)  # hang up, as closing the window does
+    assert written(tmp_path) == []
+    [draft] = [json.loads(p.read_text(encoding="utf-8")) for p in (tmp_path / "drafts").glob("*.json")]
+    assert draft["answers"] == {"trigger": "request"}
