@@ -7,9 +7,10 @@ details); anything else is a bug and is allowed to crash visibly.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-from sharewise.model import Diagnostic
+if TYPE_CHECKING:  # only for annotations: keeps --version and --help from importing the model
+    from sharewise.model import Diagnostic
 
 __all__ = [
     "EXIT_INCOMPLETE",
@@ -17,6 +18,7 @@ __all__ = [
     "EXIT_INVALID_TREE",
     "EXIT_OK",
     "EXIT_USAGE",
+    "EXIT_VERIFY_FAILED",
     "EXIT_WRITE_FAILED",
     "AnswersFileError",
     "SharewiseError",
@@ -32,6 +34,7 @@ EXIT_USAGE = 2
 EXIT_INCOMPLETE = 3
 EXIT_INVALID_ANSWER = 4
 EXIT_INVALID_TREE = 5
+EXIT_VERIFY_FAILED = 6  # 'sharewise records verify' found a problem
 
 
 class SharewiseError(Exception):

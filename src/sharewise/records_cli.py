@@ -1,0 +1,341 @@
+"""``sharewise records ...``: verify, list, show, render and countersign decision records.
+
+Thin adapters: each command parses its flags, calls the core (:mod:`sharewise.verify`,
+:mod:`sharewise.store`, :mod:`sharewise.recordview`) and maps known errors to exit codes. The core
+modules are imported inside the commands, so ``sharewise --version`` stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date, datetime
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from sharewise.errors import EXIT_VERIFY_FAILED, UsageError
+
+__all__ = ["records_app"]
+
+records_app = typer.Typer(
+    help="Verify, list, show, render and countersign decision records.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+
+
+class Decision(str, Enum):
+    share = "share"
+    do_not_share = "do-not-share"
+    seek_advice = "seek-advice"
+
+
+class Format(str, Enum):
+    md = "md"
+    html = "html"
+
+
+def _reported() -> Any:
+    from sharewise.cli import _reported as reported  # one place maps errors to exit codes
+
+    return reported()
+
+
+def _emit_json(payload: Any) -> None:
+    sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+
+
+# -- verify ---------------------------------------------------------------------------------------
+
+
+@records_app.command("verify")
+def verify(
+    paths: Annotated[list[Path], typer.Argument(help="Record files or records folders.")],
+    require_signatures: Annotated[
+        bool, typer.Option("--require-signatures", help="Fail any record or countersignature that is not signed.")
+    ] = False,
+    trust: Annotated[
+        Optional[list[Path]],
+        typer.Option("--trust", help="Also trust this Ed25519 public key (PEM); repeat for more.", dir_okay=False),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as one JSON object.")] = False,
+) -> None:
+    """Check digests, signatures and each folder's chain; one line per problem, naming the file.
+
+    Exit codes: 0 every record holds; 6 any problem was found; 2 usage error (such as a bad key file).
+    """
+    from sharewise.signing import TrustedKeys
+    from sharewise.verify import verify_paths
+
+    with _reported():
+        trusted = TrustedKeys.load(trust or [])
+        report = verify_paths(paths, trusted=trusted, require_signatures=require_signatures)
+    if as_json:
+        _emit_json(
+            {
+                "ok": report.ok,
+                "records": report.records,
+                "problems": [{"file": str(p.path), "message": p.message} for p in report.problems],
+                "folders": [
+                    {
+                        "folder": str(f.folder),
+                        "records": f.records,
+                        "head_sequence": f.head_sequence,
+                        "head_digest": f.head_digest,
+                    }
+                    for f in report.folders
+                ],
+            }
+        )
+    else:
+        for problem in report.problems:
+            print(problem)
+        for folder in report.folders if report.ok else ():
+            if folder.head_digest:  # worth quoting elsewhere: it anchors the whole chain
+                print(
+                    f"{folder.folder}: {folder.records} record(s); chain head {folder.head_sequence} "
+                    f"sha256 {folder.head_digest}",
+                    file=sys.stderr,
+                )
+        count = len(report.problems)
+        verdict = "all hold" if report.ok else f"{count} problem{'s' if count != 1 else ''} found"
+        print(f"{report.records} record(s) checked: {verdict}.", file=sys.stderr)
+    if not report.ok:
+        raise typer.Exit(EXIT_VERIFY_FAILED)
+
+
+# -- list -----------------------------------------------------------------------------------------
+
+
+def _parse_day(value: str | None, flag: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"{flag} takes a date as YYYY-MM-DD, not '{value}'") from None
+
+
+def _row(path: Path, record: dict[str, Any]) -> dict[str, Any]:
+    outcome: dict[str, Any] = record["outcome"] if isinstance(record.get("outcome"), dict) else {}
+    sign_off: dict[str, Any] = record["sign_off"] if isinstance(record.get("sign_off"), dict) else {}
+    counters = [c.get("name", "") for c in record.get("countersignatures") or [] if isinstance(c, dict)]
+    return {
+        "file": path.name,
+        "created_at": str(record.get("created_at", "")),
+        "case_ref": record.get("case_ref"),
+        "trees": [str(t.get("id")) for t in record.get("trees") or [] if isinstance(t, dict)],
+        "decision": outcome.get("decision"),
+        "outcome": outcome.get("title"),
+        "signed_by": sign_off.get("name"),
+        "countersigned_by": counters,
+        "signed": "signing" in record,
+    }
+
+
+@records_app.command("list")
+def list_records(  # noqa: PLR0917 - typer maps each parameter to a flag
+    folder: Annotated[
+        Optional[Path], typer.Argument(help="Records folder (default: the records folder).", file_okay=False)
+    ] = None,
+    decision: Annotated[Optional[Decision], typer.Option("--decision", help="Only records with this decision.")] = None,
+    tree: Annotated[Optional[str], typer.Option("--tree", help="Only records that used this tree id.")] = None,
+    case_ref: Annotated[
+        Optional[str], typer.Option("--case-ref", help="Only records with this case reference.")
+    ] = None,
+    since: Annotated[Optional[str], typer.Option("--since", help="Only records made on or after YYYY-MM-DD.")] = None,
+    until: Annotated[Optional[str], typer.Option("--until", help="Only records made on or before YYYY-MM-DD.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the rows as JSON.")] = False,
+    plain: Annotated[bool, typer.Option("--plain", help="No colour or box drawing.")] = False,
+) -> None:
+    """A table of the records in a folder: date, case ref, trees, decision, signed by. Does not verify."""
+    from sharewise.store import record_files, records_dir
+    from sharewise.verify import RecordUnreadable, load_record
+
+    with _reported():
+        folder = records_dir(folder)
+        if not folder.is_dir():
+            raise UsageError(f"no records folder at {folder}")
+        first, last = _parse_day(since, "--since"), _parse_day(until, "--until")
+        rows: list[dict[str, Any]] = []
+        for name in record_files(folder):
+            try:
+                record, _ = load_record(folder / name)
+            except (RecordUnreadable, OSError) as exc:
+                print(f"sharewise: skipped {folder / name}: {exc}", file=sys.stderr)
+                continue
+            row = _row(folder / name, record)
+            try:
+                day = datetime.fromisoformat(row["created_at"]).date()
+            except ValueError:
+                day = None
+            if decision is not None and row["decision"] != decision.value:
+                continue
+            if tree is not None and tree not in row["trees"]:
+                continue
+            if case_ref is not None and row["case_ref"] != case_ref:
+                continue
+            if (first or last) and day is None:
+                continue
+            if (first and day and day < first) or (last and day and day > last):
+                continue
+            rows.append(row)
+        rows.sort(key=lambda r: (r["created_at"], r["file"]))
+    if as_json:
+        _emit_json(rows)
+        return
+    _print_rows(rows, plain)
+    print(f"{len(rows)} record(s).", file=sys.stderr)
+
+
+def _print_rows(rows: list[dict[str, Any]], plain: bool) -> None:
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    from sharewise.recordview import DECISION_LABELS
+    from sharewise.render import DECISION_STYLE, make_console
+
+    console = make_console(plain)
+    table = Table(box=None if plain else box.SIMPLE_HEAD, show_edge=False)
+    table.add_column("date", no_wrap=True)
+    table.add_column("case ref")
+    table.add_column("trees")
+    table.add_column("decision", no_wrap=True)
+    table.add_column("signed by")
+    table.add_column("file", overflow="fold")
+    for row in rows:
+        signed_by = row["signed_by"] or ""
+        if row["countersigned_by"]:
+            signed_by += " + " + ", ".join(row["countersigned_by"])
+        table.add_row(
+            row["created_at"][:16].replace("T", " "),
+            row["case_ref"] or "",
+            ", ".join(row["trees"]),
+            Text(
+                DECISION_LABELS.get(row["decision"], str(row["decision"])),
+                style=DECISION_STYLE.get(row["decision"], ""),
+            ),
+            signed_by,
+            row["file"],
+        )
+    console.print(table)
+
+
+# -- show and render ------------------------------------------------------------------------------
+
+
+def _load_view(path: Path) -> Any:
+    from sharewise.integrity import check_record
+    from sharewise.recordview import RecordView
+    from sharewise.signing import TrustedKeys
+    from sharewise.verify import RecordUnreadable, load_record
+
+    try:
+        record, _ = load_record(path)
+    except FileNotFoundError:
+        raise UsageError(f"no record at {path}") from None
+    except (RecordUnreadable, OSError) as exc:
+        raise UsageError(f"{path}: {exc}") from None
+    return RecordView.of(record, check_record(record, trusted=TrustedKeys.load()))
+
+
+@records_app.command("show")
+def show(
+    file: Annotated[Path, typer.Argument(help="A record file.", dir_okay=False)],
+    plain: Annotated[bool, typer.Option("--plain", help="No colour or box drawing (screen readers).")] = False,
+) -> None:
+    """Lay a record out readably in the terminal, with whether its digest and signature hold."""
+    from sharewise.recordview import print_record
+
+    with _reported():
+        view = _load_view(file)
+    print_record(view, plain=plain)
+
+
+@records_app.command("render")
+def render(
+    file: Annotated[Path, typer.Argument(help="A record file.", dir_okay=False)],
+    fmt: Annotated[
+        Format, typer.Option("--format", "-f", help="md (Markdown) or html (one self-contained page).")
+    ] = Format.md,
+    out: Annotated[
+        Optional[Path],
+        typer.Option("--out", "-o", help="Write to this new file (owner-only) instead of printing.", dir_okay=False),
+    ] = None,
+) -> None:
+    """Render a record for a case file or an email: Markdown, or HTML that prints well."""
+    from sharewise.recordview import render_html, render_markdown
+    from sharewise.store import write_new_file
+
+    with _reported():
+        view = _load_view(file)
+        text = render_html(view) if fmt is Format.html else render_markdown(view)
+        if out is None:
+            sys.stdout.write(text)
+            return
+        try:
+            write_new_file(out, text.encode("utf-8"))
+        except FileExistsError:
+            raise UsageError(f"{out} already exists; choose a new file name") from None
+    print(f"Written to {out}", file=sys.stderr)
+
+
+# -- countersign ----------------------------------------------------------------------------------
+
+
+@records_app.command("countersign")
+def countersign(
+    file: Annotated[Path, typer.Argument(help="The record file to countersign.", dir_okay=False)],
+    signed_by: Annotated[str, typer.Option("--signed-by", help="Your name (the second signer).")],
+    role: Annotated[str, typer.Option("--role", help="Your role, for example designated safeguarding lead.")],
+    organisation: Annotated[Optional[str], typer.Option("--organisation", help="Your organisation.")] = None,
+    note: Annotated[Optional[str], typer.Option("--note", help="A comment to keep with your countersignature.")] = None,
+) -> None:
+    """Add a second person's sign-off to a record; the original is kept and the record still verifies.
+
+    Signed with your key when one is set up (and must be, if the record is signed).
+    Exit codes: 0 countersigned; 1 the file could not be updated; 2 usage error or the record does not verify.
+    """
+    from sharewise.store import countersign_file
+
+    with _reported():
+        if not signed_by.strip() or not role.strip():
+            raise UsageError("give your name with --signed-by and your role with --role")
+        record = countersign_file(
+            file,
+            name=signed_by,
+            role=role,
+            organisation=organisation,
+            note=note,
+            now=datetime.now().astimezone(),
+        )
+    entry = record["countersignatures"][-1]
+    signed = " and signed with your key" if "signature" in entry else ""
+    print(f"Countersigned {file} as {entry['name']}{signed}.")
+
+
+# -- keygen ---------------------------------------------------------------------------------------
+
+
+@records_app.command("keygen")
+def keygen(
+    out: Annotated[
+        Optional[Path],
+        typer.Option("--out", help="Private key file (default: the standard signing key location).", dir_okay=False),
+    ] = None,
+) -> None:
+    """Make your Ed25519 signing key (mode 0600) and its public key to give to whoever checks your records."""
+    from sharewise.signing import default_key_path, generate_key, public_key_path
+
+    with _reported():
+        path = out or default_key_path()
+        key = generate_key(path)
+    print(f"Signing key written to {path} (keep it private; back it up safely).")
+    print(f"Public key written to {public_key_path(path)}: give it to anyone who verifies your records.")
+    print(f"Key id: {key.key_id}")
+    if out is not None:
+        print(f"To sign with it, set SHAREWISE_SIGNING_KEY={path}")

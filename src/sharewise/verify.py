@@ -1,0 +1,199 @@
+"""Verifying record files and records folders: every problem found, each naming its file.
+
+A file is checked on its own (digest, signature, countersignatures, that the bytes are exactly
+what sharewise wrote); a folder also has its chain checked (see
+:func:`sharewise.integrity.check_chain`). Verification fails closed: a record that cannot be
+read, has no integrity block, or should be signed and is not, is a problem, never a pass.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sharewise.errors import WriteFailed
+from sharewise.integrity import ChainEntry, ChainHead, check_chain, check_record
+from sharewise.signing import TrustedKeys
+from sharewise.store import HEAD_FILE, FolderLock, encode, read_head, record_filename, record_files
+
+__all__ = ["MAX_RECORD_BYTES", "FolderResult", "Problem", "Report", "load_record", "verify_paths"]
+
+MAX_RECORD_BYTES = 10 * 1024 * 1024  # a record is a few kilobytes; a huge file is not one
+_SUFFIX = re.compile(r"^-[0-9a-f]{6}$")
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong, naming the file it is in (or the file that shows it)."""
+
+    path: Path
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class FolderResult:
+    """A verified folder's chain head: quote its digest elsewhere to anchor the chain."""
+
+    folder: Path
+    records: int
+    head_sequence: int | None
+    head_digest: str | None
+
+
+@dataclass
+class Report:
+    """What verification found: the problems, how many records were read, and each folder's head."""
+
+    problems: list[Problem] = field(default_factory=list)
+    records: int = 0
+    folders: list[FolderResult] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+class RecordUnreadable(ValueError):
+    """Raised by :func:`load_record` when a file is not a readable record; the message says why."""
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise RecordUnreadable(f"has the key '{key}' twice in one object, so readers may disagree on it")
+        seen[key] = value
+    return seen
+
+
+def load_record(path: Path) -> tuple[dict[str, Any], bytes]:
+    """The parsed record at ``path`` and its bytes; raises :class:`RecordUnreadable` or ``OSError``."""
+    with path.open("rb") as handle:
+        data = handle.read(MAX_RECORD_BYTES + 1)
+    if len(data) > MAX_RECORD_BYTES:
+        raise RecordUnreadable(f"is larger than {MAX_RECORD_BYTES // (1024 * 1024)} MB, so it is not a record")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise RecordUnreadable("is not UTF-8 text") from None
+    try:
+        record = json.loads(text, object_pairs_hook=_no_duplicates)
+    except json.JSONDecodeError as exc:
+        raise RecordUnreadable(f"is not valid JSON (line {exc.lineno}, column {exc.colno}): {exc.msg}") from None
+    if not isinstance(record, dict) or not str(record.get("format", "")).startswith("sharewise-record/"):
+        raise RecordUnreadable("is not a sharewise record")
+    return record, data
+
+
+def _file_problems(
+    path: Path, record: dict[str, Any], data: bytes, *, trusted: TrustedKeys, require: bool, in_folder: bool
+) -> list[str]:
+    problems = check_record(record, trusted=trusted, require_signatures=require)
+    if problems:
+        return problems
+    if encode(record) != data:
+        problems.append("has been re-formatted since it was written (its content is unchanged)")
+    if in_folder and "chain" in record:  # a copy taken out of its folder may have any name
+        try:
+            expected = record_filename(record)[: -len(".json")]
+        except (KeyError, ValueError, TypeError):
+            return [*problems, "has no readable created_at or id"]
+        stem = path.name.removesuffix(".json")
+        if not (stem == expected or (stem.startswith(expected) and _SUFFIX.match(stem[len(expected) :]))):
+            problems.append(f"its name does not match the record inside (expected {expected}.json): renamed or swapped")
+    return problems
+
+
+def _check_file(
+    path: Path, report: Report, trusted: TrustedKeys, require: bool, *, in_folder: bool = False
+) -> dict[str, Any] | None:
+    try:
+        record, data = load_record(path)
+    except RecordUnreadable as exc:
+        report.problems.append(Problem(path, str(exc)))
+        return None
+    except OSError as exc:
+        report.problems.append(Problem(path, f"cannot be read: {exc.strerror or exc}"))
+        return None
+    report.records += 1
+    found = _file_problems(path, record, data, trusted=trusted, require=require, in_folder=in_folder)
+    report.problems.extend(Problem(path, message) for message in found)
+    return record
+
+
+def _verify_folder(folder: Path, report: Report, trusted: TrustedKeys, require: bool) -> None:
+    lock = FolderLock(folder, exclusive=False)
+    try:
+        locked = lock.acquire()  # waits for a writer to finish, so a batch in progress is not a problem
+    except WriteFailed:  # a writer has held it for minutes: check anyway (anything half-done is reported)
+        locked = False
+    try:
+        names = record_files(folder)
+        head_path = folder / HEAD_FILE
+        head: ChainHead | None = None
+        try:
+            data = read_head(folder)
+        except ValueError as exc:
+            report.problems.append(Problem(head_path, str(exc)))
+            data = None
+        if data is not None:
+            head = _chain_head(data)
+            if head is None:
+                report.problems.append(Problem(head_path, "is damaged: its chain, sequence or digest is missing"))
+        if not names:
+            report.problems.append(Problem(folder, "contains no sharewise records"))
+            report.folders.append(FolderResult(folder, 0, None, None))
+            return
+        entries: list[ChainEntry] = []
+        for name in names:
+            record = _check_file(folder / name, report, trusted, require, in_folder=True)
+            if record is not None:
+                entries.append(ChainEntry.of(name, record))
+        for name, message in check_chain(entries, head, HEAD_FILE):
+            report.problems.append(Problem(folder / name, message))
+        newest = max((e for e in entries if e.sequence is not None), key=lambda e: e.sequence or 0, default=None)
+        report.folders.append(
+            FolderResult(folder, len(entries), newest.sequence if newest else None, newest.digest if newest else None)
+        )
+    finally:
+        if locked:
+            lock.release()
+
+
+def _chain_head(data: dict[str, Any]) -> ChainHead | None:
+    chain_id, sequence, digest, file = data.get("chain"), data.get("sequence"), data.get("digest"), data.get("file")
+    if not isinstance(chain_id, str) or not isinstance(sequence, int) or isinstance(sequence, bool):
+        return None
+    return ChainHead(
+        chain_id, sequence, digest if isinstance(digest, str) else None, file if isinstance(file, str) else None
+    )
+
+
+def verify_paths(
+    paths: Iterable[Path], *, trusted: TrustedKeys | None = None, require_signatures: bool = False
+) -> Report:
+    """Verify each path: a folder with its chain, or a single record file."""
+    trusted = TrustedKeys.load() if trusted is None else trusted
+    report = Report()
+    paths = list(paths)
+    folders = {p.resolve() for p in paths if p.is_dir()}
+    done: set[Path] = set()
+    for path in paths:  # in the order given, so the output follows the command line
+        resolved = path.resolve()
+        if resolved in done:
+            continue
+        done.add(resolved)
+        if path.is_dir():
+            _verify_folder(path, report, trusted, require_signatures)
+        elif not path.exists():
+            report.problems.append(Problem(path, "no such file or folder"))
+        elif resolved.parent not in folders:  # a file in a folder being verified is checked there
+            _check_file(path, report, trusted, require_signatures)
+    return report

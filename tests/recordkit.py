@@ -1,0 +1,58 @@
+"""Realistic decision records for the integrity and records-command tests, made by the real engine
+from the shipped trees (no hand-written record JSON)."""
+
+from __future__ import annotations
+
+import functools
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from sharewise.answers import Case
+from sharewise.engine import Engine
+from sharewise.library import Library, shipped_trees_dir
+from sharewise.record import SignOff
+from sharewise.scripted import run_case
+
+START = datetime(2026, 11, 22, 9, 30, tzinfo=timezone.utc)
+
+EMERGENCY_SHARE = {
+    "urgency": "yes",
+    "trigger": "request",
+    "recipient": "Sam Patel, duty social worker, Anytown Children's Services front door",
+    "purpose": "To let the duty social worker assess whether the children are safe at home tonight.",
+    "what-shared": "Dates of the two missed appointments; what Mia said on 3 March, in her words:\n"
+    '"Mum\'s boyfriend shouts and I hide under the bed."',
+    "share-reasons": "Risk of serious harm tonight: Mia asked for help & said she is scared to go home.",
+    "emergency-basis": "UK GDPR Article 6(1)(d) vital interests; to confirm with the DPO.",
+    "consent-note": "Not asked: asking could increase the risk to Mia <and her brother>.",
+}
+REFUSE_REQUEST = {
+    "urgency": "no",
+    "framework": "yes",
+    "trigger": "request",
+    "objective": "no",
+    "recipient": "A caller saying they are from the housing office, no name given",
+    "no-share-reasons": "The caller could not say what the information was for, and we could not verify who they were.",
+}
+SIGN_OFF = SignOff("Alex Jones", "Designated safeguarding lead", "Anytown Primary School")
+
+
+@functools.cache
+def _engine(tree: str) -> Engine:
+    library = Library([shipped_trees_dir()])
+    return Engine(library.get(tree), library.get)
+
+
+def make_record(
+    answers: dict[str, Any] | None = None,
+    *,
+    case_ref: str = "CASE-1",
+    minutes: int = 0,
+    tree: str = "ico-10-step",
+    sign_off: SignOff = SIGN_OFF,
+) -> dict[str, Any]:
+    """A decided record, not yet written; ``minutes`` after :data:`START` (so file names sort)."""
+    case = Case(answers=dict(EMERGENCY_SHARE if answers is None else answers), sign_off=sign_off, case_ref=case_ref)
+    result = run_case(_engine(tree), case, now=lambda: START + timedelta(minutes=minutes), write=False)
+    assert result.status == "decided", result.payload
+    return result.payload
