@@ -347,3 +347,18 @@ def test_shipped_trees_match_the_json_schema(tree_id: str) -> None:
     schema = json.loads(runner.invoke(app, ["trees", "schema"]).stdout)
     data = load_yaml_text((shipped_trees_dir() / f"{tree_id}.yaml").read_text(encoding="utf-8")).data
     jsonschema.validate(data, schema)
+
+
+def test_the_example_overlay_matches_the_json_schema_and_a_broken_one_does_not() -> None:
+    import json
+
+    import jsonschema
+
+    from sharewise.yamlio import load_yaml_text
+
+    validator = jsonschema.Draft202012Validator(json.loads(runner.invoke(app, ["trees", "schema"]).stdout))
+    example = Path(__file__).parents[1] / "examples" / "partnership" / "trees" / "when-to-share.yaml"
+    data = load_yaml_text(example.read_text(encoding="utf-8")).data
+    assert list(validator.iter_errors(data)) == []
+    data["nodes"]["urgent"] = {"nxt": "x"}
+    assert any("nxt" in e.message for e in validator.iter_errors(data))
