@@ -64,12 +64,14 @@ def answer(child: pexpect.spawn, question: str, *keys: str) -> None:
 
 
 def finish_urgent_share(child: pexpect.spawn, first: int) -> None:
-    """From the 'share urgently' outcome: the four record questions, review, sign-off."""
+    """From the 'share urgently' outcome: the six record questions, review, sign-off."""
     child.expect_exact("Decision: Share")
     answer(child, f"Question {first}", "Told the duty social worker the children were alone.", FINISH)
     answer(child, f"Question {first + 1}", "Duty social worker, children's services", ENTER)
     answer(child, f"Question {first + 2}", "Two young children alone at home, unable to open the door.", FINISH)
     answer(child, f"Question {first + 3}", "vital interests", ENTER)
+    answer(child, f"Question {first + 4}", "To get the children looked after safely without delay.", FINISH)
+    answer(child, f"Question {first + 5}", "Not asked: the mother could not be reached in time.", FINISH)
     child.expect_exact("Review your answers")
     child.expect_exact("What would you like to do?")
     child.send(ENTER)

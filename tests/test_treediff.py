@@ -103,7 +103,8 @@ def test_an_overlay_alone_is_compared_with_the_tree_it_extends() -> None:
     result = CliRunner().invoke(app, ["trees", "diff", str(overlay), "--config", str(example / "config.yaml")])
     assert result.exit_code == 0, result.output
     out = result.output.splitlines()
-    assert "  ~ version: 1.0 -> 2026.1" in out
+    shipped = Library.default().get("when-to-share").version
+    assert f"  ~ version: {shipped} -> 2026.1" in out
     assert (
         "  + who-at-risk question: Is the person you are worried about a child (under 18), an adult, or are there both?"
         in out
