@@ -4,7 +4,8 @@ Heavy libraries (rich, questionary) are imported inside the commands that use th
 ``--version``, ``--help`` and the scripted path start quickly.
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations`` here: typer reads every command's annotations on each
+# run, and evaluating them from strings costs more start-up time than the rest of --help.
 
 import json
 import sys
@@ -17,9 +18,13 @@ from typing import Annotated, Any, Optional
 import typer
 
 from sharewise import __version__
+from sharewise._fastparams import install as _install_fast_params
 from sharewise.errors import EXIT_INVALID_TREE, SharewiseError, TreeInvalid, UsageError
+from sharewise.records_cli import records_app
 
 __all__ = ["app", "main"]
+
+_install_fast_params()  # text and path options coerced without importing pydantic (start-up time)
 
 app = typer.Typer(
     name="sharewise",
@@ -31,6 +36,7 @@ app = typer.Typer(
 )
 trees_app = typer.Typer(help="List, show, validate and describe decision trees.", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(trees_app, name="trees")
+app.add_typer(records_app, name="records")
 
 
 def _version(value: bool) -> None:
@@ -201,22 +207,74 @@ def _print_result(result: Any) -> None:
             print(f"  answer with --answer {nxt['id']}=TEXT ({nxt['kind']})", file=sys.stderr)
 
 
+# -- check --------------------------------------------------------------------------------------
+
+
+@app.command("check")
+def check(
+    cases: Annotated[Path, typer.Argument(help="Cases file: .jsonl, .csv or .yaml; '-' reads standard input.")],
+    tree: Annotated[Optional[str], typer.Option("--tree", help="Tree for cases that do not name one.")] = None,
+    output: Annotated[str, typer.Option("--format", help="text (a summary) or jsonl (a JSON line per case).")] = "text",
+    input_format: Annotated[
+        Optional[str], typer.Option("--input-format", help="jsonl, csv or yaml (default: from the file name).")
+    ] = None,
+    records_dir: Annotated[
+        Optional[Path], typer.Option("--records-dir", help="Write a record for each decided, signed-off case here.")
+    ] = None,
+    signed_by: Annotated[Optional[str], typer.Option("--signed-by", help="Sign-off name for cases with none.")] = None,
+    role: Annotated[Optional[str], typer.Option("--role", help="Sign-off role for cases with none.")] = None,
+    organisation: Annotated[Optional[str], typer.Option("--organisation", help="Sign-off organisation.")] = None,
+) -> None:
+    """Check many cases at once from a JSONL, CSV or YAML file (see docs/batch.md).
+
+    Exit codes: 0 every case decided; 3 some case incomplete; 4 some case invalid (including a
+    line or row that cannot be read); 5 a tree is invalid; 2 usage error; 1 a record could not be
+    written. When several apply the highest wins: 5, then 4, then 3.
+    """
+    with _reported():
+        from sharewise.batch import BatchOptions, run_check
+        from sharewise.record import SignOff
+
+        options = BatchOptions(
+            cases=cases,
+            input_format=input_format,
+            tree=tree,
+            output=output,
+            records_dir=records_dir,
+            sign_off=SignOff(signed_by, role, organisation),
+        )
+        code = run_check(options, today=_today())  # its clock reads the time once a second
+    raise typer.Exit(code)
+
+
 # -- trees --------------------------------------------------------------------------------------
+
+
+_CONFIG_HELP = "Settings file: trees path and {contacts.NAME} (default: $SHAREWISE_CONFIG, then the user's)."
+
+
+def _trees_library(paths: list[Path], config_file: Path | None, *, add_paths: bool = True) -> Any:
+    """The library on the documented search path, with the folders of ``paths`` in front."""
+    from sharewise.config import load_config
+    from sharewise.library import Library
+
+    extra = [p for p in paths if p.is_dir()] + list({p.parent: None for p in paths if p.is_file()})
+    return Library.default(_today(), extra=extra if add_paths else [], config=load_config(config_file))
 
 
 @trees_app.command("validate")
 def trees_validate(
     paths: Annotated[Optional[list[Path]], typer.Argument(help="Tree files or folders; default: every tree found.")] = None,
+    config_file: Annotated[Optional[Path], typer.Option("--config", help=_CONFIG_HELP, dir_okay=False)] = None,
 ) -> None:
-    """Check tree files and report every problem with its file, line and place.
+    """Check tree files (and tree tests files) and report every problem with its file, line and place.
 
     Exit 0 when every tree is valid (warnings allowed), 5 when any has an error.
     """
-    from sharewise.library import Library, tree_files_in
+    from sharewise.library import tree_files_in
 
     with _reported():
-        extra = [p for p in (paths or []) if p.is_dir()]
-        library = Library.default(_today(), extra=[*extra, *{p.parent for p in (paths or []) if p.is_file()}])
+        library = _trees_library(paths or [], config_file)
         files: list[Path] = []
         for path in paths or []:
             if path.is_dir():
@@ -229,7 +287,12 @@ def trees_validate(
             files = [p for _, p in library.files()]
         errors = warnings = 0
         for path in files:
-            problems = library.check(path)
+            if path.name.endswith((".tests.yaml", ".tests.yml")):
+                from sharewise.treetests import load_tests
+
+                problems = load_tests(path).diagnostics
+            else:
+                problems = library.check(path)
             for problem in problems:
                 print(problem)
             n_err = sum(1 for p in problems if p.severity == "error")
@@ -248,7 +311,8 @@ def trees_list(
     """List the trees available: id, title, version and source file."""
     from sharewise.library import Library
 
-    library = Library.default(_today())
+    with _reported(as_json):  # the config file is read here, and may be wrong
+        library = Library.default(_today())
     rows = []
     for tree_id, path in library.files():
         loaded = library.read(path)
@@ -291,6 +355,88 @@ def trees_schema() -> None:
     from importlib.resources import files
 
     sys.stdout.write(files("sharewise").joinpath("schemas/tree.schema.json").read_text(encoding="utf-8"))
+
+
+@trees_app.command("test")
+def trees_test(
+    paths: Annotated[
+        Optional[list[Path]], typer.Argument(help="Tests files, tree files or folders; default: every tree found.")
+    ] = None,
+    strict: Annotated[
+        bool,
+        typer.Option("--strict", help="Also fail when a question, option or outcome is unreached, or no tests exist."),
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="List only failing cases.")] = False,
+    config_file: Annotated[Optional[Path], typer.Option("--config", help=_CONFIG_HELP, dir_okay=False)] = None,
+) -> None:
+    """Run the test cases kept beside each tree (TREE.tests.yaml) and report coverage.
+
+    Exit 0 when every case passes (with --strict: and every question, option and outcome is
+    reached); 1 when a case fails (with --strict: or something is not reached); 5 when a tree or a
+    tests file is not valid.
+    """
+    from sharewise.treetests import collect, report, run_pair
+
+    with _reported():
+        library = _trees_library(paths or [], config_file)
+        results = [run_pair(tree, tests, library) for tree, tests in collect(paths or [], library)]
+        lines, code = report(results, strict=strict, quiet=quiet)
+        print("\n".join(lines))
+    raise typer.Exit(code)
+
+
+@trees_app.command("graph")
+def trees_graph(
+    tree: Annotated[str, typer.Argument(help="Tree id or file.")],
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="mermaid (for Markdown, wikis and code hosts) or dot (Graphviz).")
+    ] = "mermaid",
+    config_file: Annotated[Optional[Path], typer.Option("--config", help=_CONFIG_HELP, dir_okay=False)] = None,
+) -> None:
+    """Print a tree as a diagram; outcomes are coloured by decision."""
+    with _reported():
+        from sharewise.graph import FORMATS, to_dot, to_mermaid
+
+        if fmt not in FORMATS:
+            raise UsageError(f"--format must be one of: {', '.join(FORMATS)} (not '{fmt}')")
+        loaded = _trees_library([Path(tree)] if Path(tree).is_file() else [], config_file).get(tree)
+        sys.stdout.write(to_mermaid(loaded) if fmt == "mermaid" else to_dot(loaded))
+
+
+@trees_app.command("diff")
+def trees_diff(
+    old: Annotated[str, typer.Argument(help="The earlier tree, id or file (an overlay alone: against its base).")],
+    new: Annotated[Optional[str], typer.Argument(help="The later tree: id or file.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the changes as JSON.")] = False,
+    config_file: Annotated[Optional[Path], typer.Option("--config", help=_CONFIG_HELP, dir_okay=False)] = None,
+) -> None:
+    """Show what changed between two versions of a tree, for policy sign-off.
+
+    Lists questions added, removed and reworded, options and routes changed, outcomes added,
+    removed or changed (changed decisions first), and sources and dates. Exit 0.
+    """
+    with _reported():
+        from sharewise.treediff import diff_trees, render_changes
+
+        library = _trees_library([], config_file, add_paths=False)
+        if new is None:
+            after = library.get(old)
+            before = library.base_tree(after)
+            if before is None:
+                raise UsageError(f"{old} is not an overlay; name the two trees to compare")
+        else:
+            before, after = library.get(old), library.get(new)
+        changes = diff_trees(before, after)
+        if as_json:
+            _emit_json(
+                {
+                    "old": {"id": before.id, "version": before.version, "sha256": before.sha256},
+                    "new": {"id": after.id, "version": after.version, "sha256": after.sha256},
+                    "changes": [c.as_dict() for c in changes],
+                }
+            )
+            return
+        print("\n".join(render_changes(before, after, changes)))
 
 
 def main() -> None:

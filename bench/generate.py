@@ -1,0 +1,202 @@
+"""Inputs for the benchmark: realistic cases for a tree, and large generated trees.
+
+Cases are derived from the tree itself: the engine is walked from the start and each question it
+asks is answered the way a practitioner might (mostly routes that carry on through the steps,
+sometimes "not sure"; free text of a realistic length; optional questions sometimes left blank),
+until a decision is reached. A pool of such answer sets is built once and cases are drawn from
+it, so generating 100,000 cases takes seconds.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from sharewise.engine import Engine
+from sharewise.library import Library
+from sharewise.model import Question, Tree
+
+__all__ = ["answer_pool", "write_cases", "write_tree"]
+
+_SENTENCE = (
+    "the child told their teacher about bruising at home and the school nurse needs to follow up "
+    "today with the duty social worker so that a strategy discussion can decide on safety tonight "
+    "mother agreed to the referral father was not asked because it could place the child at risk "
+    "health visitor records show missed appointments and concerns about neglect and supervision"
+)
+_WORDS = tuple(_SENTENCE.split(" "))
+_PEOPLE = ("Sam Patel", "Jo Evans", "Priya Shah", "Alex Murray", "Chris Okafor", "Dana Lee")
+_ROLES = ("designated safeguarding lead", "duty social worker", "school nurse", "health visitor")
+
+
+def _text(rng: random.Random, at_least: int) -> str:
+    length = max(at_least, rng.randint(40, 240))
+    words: list[str] = []
+    while sum(len(w) + 1 for w in words) < length:
+        words.append(rng.choice(_WORDS))
+    text = " ".join(words)
+    return text[:1].upper() + text[1:] + "."
+
+
+def _answer(rng: random.Random, tree: Tree, question: Question) -> Any:
+    if question.kind == "choice":
+        weights = []
+        for option in question.options:
+            target = option.routes[0].target if option.routes else ""
+            onward = target in tree.questions or target.startswith("tree:")
+            weights.append(0.3 if option.value == "not-sure" else 5 if onward else 1)
+        return rng.choices(question.options, weights)[0].value
+    if question.kind == "multi":
+        chosen = [o.value for o in question.options if rng.random() < 0.5]
+        return chosen or [question.options[0].value]
+    if question.kind == "date":
+        return (date(2026, 1, 1) + timedelta(days=rng.randint(0, 300))).isoformat()
+    if question.optional and rng.random() < 0.4:
+        return ""
+    return _text(rng, question.min_length)
+
+
+def answer_pool(tree_id: str, size: int, seed: int = 1) -> list[dict[str, Any]]:
+    """``size`` decided answer sets for ``tree_id``, each found by walking the engine."""
+    library = Library.default()
+    engine = Engine(library.get(tree_id), library.get)
+    rng = random.Random(seed)
+    pool = []
+    for _ in range(size):
+        answers: dict[str, Any] = {}
+        while True:
+            walk = engine.walk(answers)
+            if walk.pending is None:
+                break
+            tree, question = walk.pending
+            answers[question.id] = _answer(rng, tree, question)
+        assert walk.status == "decided", walk.errors
+        pool.append(answers)
+    return pool
+
+
+def _cases(pool: list[dict[str, Any]], count: int, tree_id: str, mix: bool, seed: int) -> Iterator[dict[str, Any]]:
+    """Cases drawn from ``pool``; with ``mix`` about 5% are incomplete and 5% invalid."""
+    rng = random.Random(seed)
+    for number in range(1, count + 1):
+        answers = dict(rng.choice(pool))
+        roll = rng.random() if mix else 1.0
+        if roll < 0.05 and len(answers) > 1:
+            answers.pop(list(answers)[rng.randrange(1, len(answers))])  # a question left unanswered
+        elif roll < 0.10:
+            key = rng.choice(list(answers))
+            answers[key] = "maybe" if not isinstance(answers[key], str) or len(answers[key]) < 20 else "too short"
+        case: dict[str, Any] = {"case_ref": f"REQ-{number:06d}", "tree": tree_id, "answers": answers}
+        case["sign_off"] = {"name": rng.choice(_PEOPLE), "role": rng.choice(_ROLES), "organisation": "Anytown Council"}
+        yield case
+
+
+def write_cases(
+    path: Path, pool: list[dict[str, Any]], count: int, tree_id: str, *, mix: bool = True, seed: int = 7
+) -> Path:
+    """Write ``count`` cases as JSONL, CSV or YAML, chosen by ``path``'s suffix."""
+    cases = _cases(pool, count, tree_id, mix, seed)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        if path.suffix == ".jsonl":
+            for case in cases:
+                handle.write(json.dumps(case, ensure_ascii=False) + "\n")
+        elif path.suffix == ".csv":
+            columns = sorted({k for answers in pool for k in answers})
+            writer = csv.writer(handle)
+            writer.writerow(["case_ref", "tree", *columns, "sign_off.name", "sign_off.role"])
+            for case in cases:
+                values = [case["answers"].get(k, "") for k in columns]
+                cells = [";".join(v) if isinstance(v, list) else str(v) for v in values]
+                sign_off = case["sign_off"]
+                writer.writerow([case["case_ref"], case["tree"], *cells, sign_off["name"], sign_off["role"]])
+        else:
+            for case in cases:
+                handle.write("- " + json.dumps(case, ensure_ascii=False) + "\n")
+    return path
+
+
+# -- generated trees ------------------------------------------------------------------------------
+
+_HEADER = """\
+format: sharewise-tree/1
+id: {id}
+title: Generated tree of {nodes} nodes
+description: A large tree written by the benchmark.
+version: "1"
+owner: bench
+reviewed: 2026-01-01
+next_review: 2099-01-01
+sources:
+  gen:
+    title: Generated source
+    url: https://example.org/generated
+nodes:
+"""
+
+
+def write_tree(path: Path, nodes: int, tree_id: str = "generated") -> Path:
+    """A valid tree of about ``nodes`` questions and outcomes, in the shipped trees' style.
+
+    Questions form a long forward chain (so there are no loops) with branches: mostly choices
+    with three options, one text question in ten, conditional routes every so often, and an outcome
+    every fifteen questions, each with a record question.
+    """
+    outcomes_every = 15
+    n_outcomes = max(3, nodes // outcomes_every)
+    n_questions = max(1, nodes - 2 * n_outcomes)
+    out = [_HEADER.format(id=tree_id, nodes=nodes)]
+    decisions = ("share", "do-not-share", "seek-advice")
+
+    def target(i: int) -> str:
+        return f"q{i}" if i < n_questions else f"o{i % n_outcomes}"
+
+    for i in range(n_questions):
+        out.append(
+            f"  q{i}:\n"
+            f"    section: Step {i // 50 + 1}\n"
+            f"    ask: Question {i}, asked to check one thing about the sharing?\n"
+            f"    help: |\n"
+            f"      Why it matters: question {i} checks one part of the decision.\n"
+            f"      What good looks like: a plain answer.\n"
+            f"    source: gen section {i}\n"
+        )
+        if i % 10 == 9:
+            out.append(f"    kind: text\n    min_length: 10\n    detail: note_{i}\n    next: {target(i + 1)}\n")
+            continue
+        out.append("    options:\n")
+        if i % 20 == 4 and i > 0:
+            out.append(
+                f"      yes:\n        label: Yes\n        next:\n"
+                f"          - if: q{i - 1} == 'yes'\n            to: {target(i + 2)}\n"
+                f"          - to: {target(i + 1)}\n"
+            )
+        else:
+            out.append(f"      yes: {target(i + 1)}\n")
+        out.append(f"      no: {target(i + 2)}\n")
+        out.append(f"      not-sure:\n        label: Not sure\n        next: o{i % n_outcomes}\n")
+    for k in range(n_outcomes):
+        out.append(
+            f"  r{k}:\n"
+            f"    ask: Why did you reach outcome {k}?\n"
+            f"    help: The record keeps the reasons.\n"
+            f"    source: gen record\n"
+            f"    kind: text\n    min_length: 20\n    detail: reasons\n"
+        )
+    out.append("outcomes:\n")
+    for k in range(n_outcomes):
+        out.append(
+            f"  o{k}:\n"
+            f"    decision: {decisions[k % 3]}\n"
+            f"    title: Outcome {k}\n"
+            f"    summary: The generated outcome number {k}.\n"
+            f"    actions:\n      - Record what you decided.\n"
+            f"      - text: Tell the requester why.\n        if: q0 == 'yes'\n"
+            f"    record: [r{k}]\n"
+        )
+    path.write_text("".join(out), encoding="utf-8")
+    return path

@@ -1,0 +1,418 @@
+"""Measure sharewise against its speed budget, as whole processes, and print a table.
+
+Usage::
+
+    .venv/bin/python bench/run.py            # every figure, 11 runs each (about 3 minutes)
+    .venv/bin/python bench/run.py --quick    # fewer runs, 10,000 cases instead of 100,000 for memory
+    .venv/bin/python bench/run.py --update-doc   # also write the table into docs/performance.md
+
+Inputs are generated into ``bench/out/`` (ignored by git): cases for ``ico-10-step`` derived by
+walking the engine (see ``bench/generate.py``), and generated trees of 1,000 to 100,000 nodes.
+Every figure is the median of several runs of a fresh process. Ratios are measured interleaved
+(baseline, then sharewise, then baseline...) so a busy moment on the machine hits both alike.
+
+The child processes run as an installed sharewise would: with bytecode caches (the source is
+compiled first, as pip does on install) and without PYTHONDONTWRITEBYTECODE or PYTHONUNBUFFERED.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "bench" / "out"
+DOC = ROOT / "docs" / "performance.md"
+PYTHON = Path(sys.executable)
+SHAREWISE = PYTHON.parent / "sharewise"
+TREE = "ico-10-step"
+HEAVY = ("questionary", "prompt_toolkit")
+Command = list[str | Path]
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from generate import answer_pool, write_cases, write_tree  # noqa: E402
+
+
+@dataclass
+class Row:
+    name: str
+    figure: str
+    budget: str
+    ok: bool
+    note: str = ""
+
+
+@dataclass
+class Run:
+    seconds: float
+    maxrss_kib: int
+    code: int
+    stderr: bytes
+
+
+def child_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "PYTHONUNBUFFERED")}
+    env["SHAREWISE_RECORDS_DIR"] = str(OUT / "records-default")
+    env["XDG_DATA_HOME"] = str(OUT / "xdg-data")
+    env["XDG_CONFIG_HOME"] = str(OUT / "xdg-config")
+    env.pop("SHAREWISE_TREES_PATH", None)
+    env.pop("SHAREWISE_SIGNING_KEY", None)
+    return env
+
+
+# Peak memory is read in a small middle process: Linux carries a process's peak resident size
+# across exec, so a child forked straight from this (large) process would report this one's size.
+_MEASURE = """
+import os, sys, time
+start = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+_, status, usage = os.wait4(pid, 0)
+seconds = time.perf_counter() - start
+os.write(2, f"\\nBENCH {seconds} {usage.ru_maxrss}\\n".encode())
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
+def run(cmd: Sequence[str | Path], *, memory: bool = False) -> Run:
+    """Run ``cmd`` to completion: its wall time, exit code, and (with ``memory``) its peak resident size."""
+    argv = [str(c) for c in cmd]
+    if memory:
+        argv = [str(PYTHON), "-c", _MEASURE, *argv]
+    with Path(os.devnull).open("wb") as devnull:
+        start = time.perf_counter()
+        proc = subprocess.run(argv, stdout=devnull, stderr=subprocess.PIPE, env=child_env(), cwd=OUT, check=False)
+        seconds = time.perf_counter() - start
+    maxrss = 0
+    err = proc.stderr
+    if memory:
+        head, _, tail = err.rpartition(b"\nBENCH ")
+        inner, rss = tail.split()
+        seconds, maxrss, err = float(inner), int(rss), head
+    return Run(seconds, maxrss, proc.returncode, err)
+
+
+def median_runs(
+    make: Callable[[int], Sequence[str | Path]],
+    runs: int,
+    before: Callable[[int], None] | None = None,
+    *,
+    memory: bool = False,
+) -> list[Run]:
+    results = []
+    for i in range(runs):
+        if before:
+            before(i)
+        results.append(run(make(i), memory=memory))
+    return results
+
+
+def interleaved(base: Sequence[str | Path], target: Sequence[str | Path], runs: int) -> tuple[float, float]:
+    """Median wall times of ``base`` and ``target``, run alternately after one warm-up each."""
+    run(base)
+    run(target)
+    b, t = [], []
+    for _ in range(runs):
+        b.append(run(base).seconds)
+        t.append(run(target).seconds)
+    return statistics.median(b), statistics.median(t)
+
+
+def imported_modules(cmd: Sequence[str | Path]) -> set[str]:
+    result = subprocess.run(
+        [str(PYTHON), "-X", "importtime", "-m", "sharewise", *[str(c) for c in cmd]],
+        capture_output=True, env=child_env(), cwd=OUT, check=False,
+    )  # fmt: skip
+    names = set()
+    for line in result.stderr.decode("utf-8", "replace").splitlines():
+        if line.startswith("import time:") and "|" in line:
+            names.add(line.rsplit("|", 1)[1].strip())
+    return names
+
+
+# -- inputs ---------------------------------------------------------------------------------------
+
+
+def prepare(quick: bool) -> dict[str, Path]:
+    OUT.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [str(PYTHON), "-m", "compileall", "-q", str(ROOT / "src" / "sharewise")], check=True, env=child_env()
+    )
+    pool = answer_pool(TREE, 2000)
+    from sharewise.library import Library
+
+    version = Library.default().get(TREE).sha256  # cases are made again when the tree changes
+    files: dict[str, Path] = {}
+    big = 10_000 if quick else 100_000
+    for name, count, mix in (("10k", 10_000, True), ("10k-signed", 10_000, False), ("big", big, True)):
+        path = OUT / f"cases-{name}.jsonl"
+        marker = path.with_suffix(".made")
+        if not (path.exists() and marker.exists() and marker.read_text() == f"{count} {mix} {version}"):
+            write_cases(path, pool, count, TREE, mix=mix)
+            marker.write_text(f"{count} {mix} {version}")
+        files[name] = path
+    answers = OUT / "answers.json"
+    answers.write_text(
+        json.dumps({"answers": pool[0], "sign_off": {"name": "Sam Patel", "role": "designated safeguarding lead"}})
+    )
+    files["answers"] = answers
+    for nodes in (1_000, 10_000, 100_000):
+        path = OUT / f"tree-{nodes // 1000}k.yaml"
+        if not path.exists():
+            write_tree(path, nodes, f"generated-{nodes // 1000}k")
+        files[f"tree{nodes}"] = path
+    return files
+
+
+_SCRATCH = OUT / "scratch"
+
+
+def _scratch(name: str) -> Path:
+    """A folder that does not exist yet, under ``bench/out/scratch`` (emptied when the benchmark ends)."""
+    path = _SCRATCH / f"{name}-{os.getpid()}-{time.monotonic_ns()}"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+# -- the figures ----------------------------------------------------------------------------------
+
+
+def startup(runs: int) -> list[Row]:
+    rows = []
+    typer: Command = [PYTHON, "-c", "import typer"]
+    for flag in ("--version", "--help"):
+        base, mine = interleaved(typer, [SHAREWISE, flag], runs)
+        ratio = mine / base
+        rows.append(
+            Row(f"sharewise {flag}", f"{mine * 1000:.0f} ms = {ratio:.2f}x", "<= 1.5x import typer", ratio <= 1.5,
+                f"import typer: {base * 1000:.0f} ms")
+        )  # fmt: skip
+    return rows
+
+
+def scripted(files: dict[str, Path], runs: int) -> list[Row]:
+    base: Command = [PYTHON, "-c", "import typer, yaml"]
+
+    def cmd() -> Command:  # a new records folder each time: a first record, as a new user's
+        folder = _scratch("records-decide")
+        return [SHAREWISE, "decide", TREE, "--no-input", "--answers", files["answers"], "--records-dir", folder]
+
+    check = run(cmd())
+    if check.code != 0:
+        raise SystemExit(f"decide failed ({check.code}): {check.stderr.decode()}")
+    run(base)
+    b, t = [], []
+    for _ in range(runs):
+        b.append(run(base).seconds)
+        t.append(run(cmd()).seconds)
+    base_s, mine = statistics.median(b), statistics.median(t)
+    ratio = mine / base_s
+    return [
+        Row("decide --no-input --answers (record written)", f"{mine * 1000:.0f} ms = {ratio:.2f}x",
+            "<= 2x import typer, yaml", ratio <= 2.0, f"import typer, yaml: {base_s * 1000:.0f} ms")
+    ]  # fmt: skip
+
+
+def heavy_imports(files: dict[str, Path]) -> list[Row]:
+    decide: Command = ["decide", TREE, "--no-input", "--answers", files["answers"], "--records-dir", _scratch("imp")]
+    check: Command = ["check", files["10k"], "--format", "jsonl"]
+    rows = []
+    for name, cmd in (("decide --no-input", decide), ("check", check)):
+        found = sorted(m for m in imported_modules(cmd) if m.split(".")[0] in HEAVY)
+        rows.append(Row(f"{name}: imports questionary/prompt_toolkit", "none" if not found else ", ".join(found[:3]),
+                        "none", not found))  # fmt: skip
+    return rows
+
+
+def _records_run(files: dict[str, Path], folder: Path) -> Command:
+    return [SHAREWISE, "check", files["10k-signed"], "--format", "jsonl", "--records-dir", folder]
+
+
+def batch(files: dict[str, Path], runs: int, quick: bool) -> list[Row]:
+    rows = []
+    cmd: Command = [SHAREWISE, "check", files["10k"], "--format", "jsonl"]
+    results = median_runs(lambda _: cmd, runs)
+    codes = {r.code for r in results}
+    seconds = statistics.median(r.seconds for r in results)
+    rate = 10_000 / seconds
+    rows.append(Row("check 10,000 cases, JSONL out", f"{rate:,.0f} cases/s", ">= 5,000 cases/s", rate >= 5000,
+                    f"{seconds:.2f} s per run; exit {sorted(codes)}"))  # fmt: skip
+
+    # A new folder for each run, removed only at the end of the benchmark: ext4 (without a journal)
+    # skips inodes freed in the last few seconds when it creates a file, so deleting 10,000
+    # records just before a run would make that run measure the deletion.
+    folders = [_scratch(f"records-batch-{i}") for i in range(max(3, runs // 2))]
+    results = median_runs(
+        lambda i: _records_run(files, folders[i]),
+        len(folders),
+    )
+    written = len([p for p in folders[-1].iterdir() if p.suffix == ".json"])
+    seconds = statistics.median(r.seconds for r in results)
+    rate = 10_000 / seconds
+    rows.append(Row("check 10,000 cases, a record each", f"{rate:,.0f} cases/s", ">= 2,000 cases/s", rate >= 2000,
+                    f"{seconds:.2f} s per run; {written:,} records"))  # fmt: skip
+
+    shm = Path("/dev/shm")
+    if shm.is_dir() and os.access(shm, os.W_OK):
+        # The same run with the records on tmpfs: the cost of sharewise itself, without this
+        # machine's disk (whose file creation is slow while other processes delete files).
+        folders = [shm / f"sharewise-bench-{os.getpid()}-{i}" for i in range(max(3, runs // 2))]
+        try:
+            results = median_runs(
+                lambda i: _records_run(files, folders[i]),
+                len(folders),
+            )
+        finally:
+            for folder in folders:
+                shutil.rmtree(folder, ignore_errors=True)
+        seconds = statistics.median(r.seconds for r in results)
+        rows.append(Row("the same, records on tmpfs (/dev/shm)", f"{10_000 / seconds:,.0f} cases/s", "(no disk)",
+                        True, f"{seconds:.2f} s per run"))  # fmt: skip
+
+    big = files["big"]
+    count = sum(1 for _ in big.open("rb"))
+    cmd = [SHAREWISE, "check", big, "--format", "jsonl"]
+    results = median_runs(lambda _: cmd, 3 if not quick else 2, memory=True)
+    peak = max(r.maxrss_kib for r in results) / 1024
+    seconds = statistics.median(r.seconds for r in results)
+    small = run([SHAREWISE, "check", files["10k"], "--format", "jsonl"], memory=True).maxrss_kib / 1024
+    rows.append(Row(f"check {count:,} cases: peak memory", f"{peak:.0f} MiB", "< 100 MiB", peak < 100,
+                    f"10,000 cases: {small:.0f} MiB; {count / seconds:,.0f} cases/s"))  # fmt: skip
+    return rows
+
+
+_LOAD = """
+import sys, time
+from pathlib import Path
+from sharewise.library import Library
+path = Path(sys.argv[1])
+start = time.perf_counter()
+library = Library([path.parent])
+problems = [p for p in library.check(path) if p.severity == "error"]
+elapsed = time.perf_counter() - start
+assert not problems and library.read(path).tree is not None, problems[:3]
+print(elapsed)
+"""
+
+
+def trees(files: dict[str, Path], runs: int) -> list[Row]:
+    rows = []
+    times = {}
+    for nodes in (1_000, 10_000, 100_000):
+        path = files[f"tree{nodes}"]
+        samples = []
+        for _ in range(runs if nodes < 100_000 else max(3, runs // 3)):
+            result = subprocess.run(
+                [str(PYTHON), "-c", _LOAD, str(path)], capture_output=True, env=child_env(), cwd=OUT, check=False
+            )
+            if result.returncode != 0:
+                raise SystemExit(f"loading {path} failed: {result.stderr.decode()}")
+            samples.append(float(result.stdout))
+        times[nodes] = statistics.median(samples)
+    for nodes, seconds in times.items():
+        per = seconds / nodes * 1e6
+        if nodes == 10_000:
+            rows.append(Row("load + validate a 10,000-node tree", f"{seconds * 1000:.0f} ms", "< 1 s", seconds < 1.0,
+                            f"{per:.0f} us per node"))  # fmt: skip
+        else:
+            rows.append(Row(f"load + validate a {nodes:,}-node tree", f"{seconds * 1000:.0f} ms", "(growth)", True,
+                            f"{per:.0f} us per node"))  # fmt: skip
+    growth = times[100_000] / times[10_000]
+    rows.append(Row("growth 10,000 -> 100,000 nodes", f"{growth:.1f}x", "linear: <= 13x", growth <= 13,
+                    f"1,000 -> 10,000: {times[10_000] / times[1_000]:.1f}x"))  # fmt: skip
+    process = statistics.median(run([SHAREWISE, "trees", "validate", files["tree10000"]]).seconds for _ in range(3))
+    rows.append(Row("sharewise trees validate (10,000 nodes)", f"{process * 1000:.0f} ms", "(whole process)", True))
+    return rows
+
+
+# -- report ---------------------------------------------------------------------------------------
+
+
+def machine() -> str:
+    model = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    import yaml
+
+    libyaml = "with libyaml" if hasattr(yaml, "CSafeLoader") else "without libyaml"
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return (
+        f"{os.cpu_count()} CPUs ({model}), {platform.system()} {platform.release()}, "
+        f"Python {platform.python_version()}, PyYAML {yaml.__version__} {libyaml}; load average {load:.2f}"
+    )
+
+
+def table(rows: list[Row]) -> str:
+    lines = ["| measure | figure | budget | within | notes |", "| --- | --- | --- | --- | --- |"]
+    lines += [f"| {r.name} | {r.figure} | {r.budget} | {'yes' if r.ok else '**NO**'} | {r.note} |" for r in rows]
+    return "\n".join(lines)
+
+
+def update_doc(text: str) -> None:
+    doc = DOC.read_text(encoding="utf-8")
+    new = re.sub(
+        r"(<!-- bench:start -->\n).*?(<!-- bench:end -->)",
+        lambda m: m.group(1) + text + "\n" + m.group(2),
+        doc,
+        flags=re.S,
+    )
+    DOC.write_text(new, encoding="utf-8")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="fewer runs; 10,000 cases for the memory figure")
+    parser.add_argument("--runs", type=int, default=None, help="runs per figure (default 11, or 5 with --quick)")
+    parser.add_argument("--only", nargs="*", default=(), help="startup, scripted, imports, batch, trees")
+    parser.add_argument("--update-doc", action="store_true", help=f"write the table into {DOC.relative_to(ROOT)}")
+    args = parser.parse_args(argv)
+    runs = args.runs or (5 if args.quick else 11)
+    if not SHAREWISE.exists():
+        raise SystemExit(f"no sharewise at {SHAREWISE}: run this with the virtual environment's python")
+    started = time.perf_counter()
+    before = machine()
+    files = prepare(args.quick)
+    wanted = set(args.only) or {"startup", "scripted", "imports", "batch", "trees"}
+    rows: list[Row] = []
+    if "batch" in wanted:  # first, before anything on this machine has deleted files for a while
+        rows += batch(files, runs, args.quick)
+    if "startup" in wanted:
+        rows += startup(runs)
+    if "scripted" in wanted:
+        rows += scripted(files, runs)
+    if "imports" in wanted:
+        rows += heavy_imports(files)
+    if "trees" in wanted:
+        rows += trees(files, runs)
+    after = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    shutil.rmtree(_SCRATCH, ignore_errors=True)
+    text = (
+        f"Machine: {before}.\n\nMeasured {time.strftime('%Y-%m-%d %H:%M %Z')}, {runs} runs per figure "
+        f"(medians), in {time.perf_counter() - started:.0f} s; load average at the end {after:.2f}.\n\n{table(rows)}\n"
+    )
+    print(text)
+    if args.update_doc:
+        update_doc(text)
+        print(f"wrote {DOC.relative_to(ROOT)}")
+    return 0 if all(r.ok for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,501 @@
+"""`sharewise check CASES`: many cases from JSONL, CSV or YAML, reported in input order."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import select
+import stat
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+from typer.testing import CliRunner
+
+from sharewise import batch
+from sharewise.batch import BatchOptions, run_check
+from sharewise.cli import app
+from sharewise.integrity import check_record
+
+WriteTree = Callable[..., Path]
+runner = CliRunner()
+ROOT = Path(__file__).parents[1]
+SCHEMA = json.loads((ROOT / "docs" / "record.schema.json").read_text(encoding="utf-8"))
+SIGNED = {"name": "Sam Carter", "role": "Designated safeguarding lead", "organisation": "Hilltop School"}
+
+# Cases for the conftest tree "t": purpose -> reasons -> share; no -> no-purpose (+ why-not); not-sure -> advice.
+SHARE = {"case_ref": "A1", "tree": "t", "answers": {"purpose": "yes", "reasons": "to keep the child safe"}}
+REFUSE = {"case_ref": "A2", "tree": "t", "answers": {"purpose": "no", "why-not": "nobody can say why"}}
+ADVICE = {"case_ref": "A3", "tree": "t", "answers": {"purpose": "not-sure"}}
+UNFINISHED = {"case_ref": "A4", "tree": "t", "answers": {"purpose": "yes"}}
+WRONG = {"case_ref": "A5", "tree": "t", "answers": {"purpose": "maybe"}}
+
+MULTI_BODY = """\
+nodes:
+  who:
+    ask: Who will receive it?
+    help: Name each recipient.
+    source: src section 1
+    kind: multi
+    options:
+      police: {label: Police}
+      school: {label: School}
+      gp: {label: GP}
+    next: done
+  done:
+    ask: Anything else to note?
+    help: Optional.
+    source: src section 2
+    kind: text
+    optional: true
+    next: share
+outcomes:
+  share:
+    decision: share
+    title: Share
+    summary: Share what is needed.
+"""
+
+
+@pytest.fixture(autouse=True)
+def tree(write_tree: WriteTree, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The conftest tree ``t``, findable by id (cases name it)."""
+    monkeypatch.setenv("SHAREWISE_TREES_PATH", str(tmp_path))
+    return write_tree()
+
+
+def jsonl(path: Path, *cases: dict[str, Any] | str) -> Path:
+    path.write_text("".join((c if isinstance(c, str) else json.dumps(c)) + "\n" for c in cases), encoding="utf-8")
+    return path
+
+
+def check(*args: str) -> tuple[int, list[dict[str, Any]], str]:
+    """Run ``check --format jsonl``: exit code, the JSON lines, and standard error."""
+    result = runner.invoke(app, ["check", *args, "--format", "jsonl"])
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    return result.exit_code, lines, result.stderr
+
+
+def record_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if not p.name.startswith("."))
+
+
+# -- the three input formats ----------------------------------------------------------------------
+
+
+def test_jsonl_results_come_in_input_order_with_the_decide_json_vocabulary(tmp_path: Path) -> None:
+    cases = jsonl(tmp_path / "cases.jsonl", SHARE, REFUSE, ADVICE, UNFINISHED, WRONG)
+    code, out, err = check(str(cases))
+    assert code == 4
+    assert [(r["case_ref"], r["line"], r["status"]) for r in out] == [
+        ("A1", 1, "decided"),
+        ("A2", 2, "decided"),
+        ("A3", 3, "decided"),
+        ("A4", 4, "incomplete"),
+        ("A5", 5, "invalid"),
+    ]
+    assert [(r["decision"], r["outcome"]["id"]) for r in out[:3]] == [
+        ("share", "share"),
+        ("do-not-share", "no-purpose"),
+        ("seek-advice", "advice"),
+    ]
+    assert out[0]["outcome"] == {"tree": "t", "id": "share", "decision": "share", "title": "Share"}
+    # The next question is described exactly as `decide --json` describes it.
+    assert out[3]["next"]["id"] == "reasons"
+    assert out[3]["next"]["kind"] == "text"
+    assert out[3]["next"]["min_length"] == 10
+    assert out[3]["answered"] == 1
+    assert out[4]["errors"] == [
+        {
+            "id": "purpose",
+            "question": "Is there a clear purpose?",
+            "message": "'maybe' is not an option; allowed: yes, no, not-sure",
+        }
+    ]
+    table = err.splitlines()
+    assert table[2:9] == [
+        "  decided         3",
+        "    share         1",
+        "    do-not-share  1",
+        "    seek-advice   1",
+        "  incomplete      1",
+        "  invalid         1",
+        "  total           5",
+    ]
+
+
+def test_csv_rows_split_multiple_choices_and_leave_empty_cells_unanswered(
+    write_tree: WriteTree, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SHAREWISE_TREES_PATH", str(tmp_path))
+    write_tree(MULTI_BODY, id="m")
+    write_tree()
+    cases = tmp_path / "cases.csv"
+    cases.write_text(
+        "case_ref,tree,who,done,purpose,reasons\n"
+        "C1,m,police;school,,,\n"  # multi values split on ';', the optional note left blank
+        'C2,t,,,yes,"to keep the child safe, today"\n'  # a quoted comma stays in the text
+        "C3,t,,,yes,\n"  # an empty cell is unanswered
+        "C4,m,police;vet,,,\n",
+        encoding="utf-8",
+    )
+    code, out, _ = check(str(cases))
+    assert code == 4
+    assert [(r["case_ref"], r["row"], r["status"]) for r in out] == [
+        ("C1", 2, "decided"),
+        ("C2", 3, "decided"),
+        ("C3", 4, "incomplete"),
+        ("C4", 5, "invalid"),
+    ]
+    assert out[2]["next"]["id"] == "reasons"
+    assert out[3]["errors"][0]["message"].startswith("'vet' is not an option")
+
+
+def test_yaml_list_reads_words_as_words(tmp_path: Path) -> None:
+    cases = tmp_path / "cases.yaml"
+    cases.write_text(
+        "- case_ref: Y1\n  tree: t\n  answers: {purpose: yes, reasons: to keep the child safe}\n"
+        "- case_ref: Y2\n  tree: t\n  answers:\n    purpose: no\n    why-not: nobody can say why\n"
+        "- case_ref: Y3\n  tree: t\n  answers: {purpose: not-sure}\n",
+        encoding="utf-8",
+    )
+    code, out, _ = check(str(cases))
+    assert code == 0
+    assert [(r["case_ref"], r["line"], r["decision"]) for r in out] == [
+        ("Y1", 1, "share"),
+        ("Y2", 4, "do-not-share"),
+        ("Y3", 9, "seek-advice"),
+    ]
+
+
+def test_tree_option_is_the_default_and_a_case_tree_wins(write_tree: WriteTree, tmp_path: Path) -> None:
+    default = write_tree()
+    other = write_tree(MULTI_BODY, id="m")
+    cases = jsonl(
+        tmp_path / "cases.jsonl",
+        {"answers": {"purpose": "not-sure"}},  # a case without 'tree' takes --tree
+        {"purpose": "not-sure"},  # so does a bare mapping of answers
+        {"case_ref": "M", "tree": str(other), "answers": {"who": ["gp"]}},
+    )
+    code, out, _ = check(str(cases), "--tree", str(default))
+    assert code == 0
+    assert [(r["tree"], r["outcome"]["id"]) for r in out] == [("t", "advice"), ("t", "advice"), ("m", "share")]
+
+
+# -- bad input never stops the batch --------------------------------------------------------------
+
+
+def test_malformed_lines_are_reported_by_number_and_the_rest_still_run(tmp_path: Path) -> None:
+    cases = jsonl(
+        tmp_path / "cases.jsonl",
+        SHARE,
+        '{"case_ref": "broken", "answers": {',
+        "",
+        '["a list"]',
+        {"case_ref": "A9", "purpose": "yes"},
+        {"case_ref": "A6", "tree": "nope", "answers": {}},
+        {"case_ref": "A7", "answers": {"purpose": "yes"}},
+        ADVICE,
+    )
+    code, out, _ = check(str(cases))
+    assert code == 4
+    assert [(r["line"], r["status"]) for r in out] == [
+        (1, "decided"),
+        (2, "invalid"),
+        (4, "invalid"),
+        (5, "invalid"),
+        (6, "invalid"),
+        (7, "invalid"),
+        (8, "decided"),
+    ]
+    messages = [r["errors"][0]["message"] for r in out if r["status"] == "invalid"]
+    assert messages[0].startswith("line 2: not valid JSON (")
+    assert messages[1] == "line 4: expected a mapping of question ids to answers"
+    assert messages[2] == "line 5: a case that gives 'case_ref' must put its answers under 'answers'"
+    assert messages[3].startswith("no tree called 'nope' (available: ")
+    assert messages[4] == "no tree: give 'tree' in the case, or --tree for the whole batch"
+
+
+def test_malformed_csv_rows_and_yaml_items_are_reported_by_number(tmp_path: Path) -> None:
+    rows = tmp_path / "cases.csv"
+    rows.write_text(
+        'case_ref,tree,purpose\nR1,t,not-sure\nR2,t,yes,extra\nR3,t,"bad"x\nR4,t,not-sure\n', encoding="utf-8"
+    )
+    code, out, _ = check(str(rows))
+    assert code == 4
+    assert [(r["row"], r["status"]) for r in out] == [(2, "decided"), (3, "invalid"), (4, "invalid"), (5, "decided")]
+    assert out[1]["errors"][0]["message"] == "row 3: 4 cells, but the header names 3 columns"
+    assert out[2]["errors"][0]["message"].startswith("row 4: not valid CSV (")
+
+    items = tmp_path / "cases.yaml"
+    items.write_text(
+        "- {tree: t, answers: {purpose: not-sure}}\n"
+        "- just a sentence\n"
+        "- tree: t\n  answers:\n    purpose: yes\n    purpose: no\n"
+        "- {tree: t, answers: {purpose: not-sure}}\n",
+        encoding="utf-8",
+    )
+    code, out, _ = check(str(items))
+    assert code == 4
+    assert [(r["line"], r["status"]) for r in out] == [(1, "decided"), (2, "invalid"), (3, "invalid"), (7, "decided")]
+    assert out[1]["errors"][0]["message"] == "line 2: expected a mapping of question ids to answers"
+    assert out[2]["errors"][0]["message"] == "line 6: duplicate key 'purpose' (first given on line 5)"
+
+
+def test_a_yaml_syntax_error_ends_the_file_with_its_line(tmp_path: Path) -> None:
+    items = tmp_path / "cases.yaml"
+    items.write_text("- {tree: t, answers: {purpose: not-sure}}\n- {tree: t, answers: [\n", encoding="utf-8")
+    code, out, _ = check(str(items))
+    assert code == 4
+    assert out[0]["status"] == "decided"
+    assert out[1]["status"] == "invalid"
+    assert "the rest of the file was not read" in out[1]["errors"][0]["message"]
+
+
+# -- exit codes -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("cases", "expected"),
+    [
+        ([SHARE, REFUSE, ADVICE], 0),
+        ([SHARE, UNFINISHED], 3),
+        ([WRONG, SHARE], 4),
+        ([UNFINISHED, WRONG], 4),  # invalid outranks incomplete
+        ([], 0),
+    ],
+)
+def test_exit_code_reports_the_worst_case(tmp_path: Path, cases: list[dict[str, Any]], expected: int) -> None:
+    path = jsonl(tmp_path / "cases.jsonl", *cases)
+    assert runner.invoke(app, ["check", str(path)]).exit_code == expected
+
+
+def test_an_invalid_tree_outranks_everything(write_tree: WriteTree, tmp_path: Path) -> None:
+    write_tree("nodes: {}\noutcomes: {}\n", id="broken")
+    path = jsonl(tmp_path / "cases.jsonl", WRONG, UNFINISHED, {"tree": "broken", "answers": {}})
+    result = runner.invoke(app, ["check", str(path), "--format", "jsonl"])
+    assert result.exit_code == 5
+    last = json.loads(result.stdout.splitlines()[-1])
+    assert last["status"] == "invalid"
+    assert "is not valid" in last["errors"][0]["message"]
+    assert "a tree needs at least one question" in result.stderr  # the diagnostics, printed once
+
+
+def test_usage_errors_exit_2_and_an_invalid_default_tree_exits_5(write_tree: WriteTree, tmp_path: Path) -> None:
+    cases = jsonl(tmp_path / "cases.jsonl", SHARE)
+    missing = runner.invoke(app, ["check", str(tmp_path / "nothing.jsonl")])
+    assert (missing.exit_code, missing.stderr.strip()) == (
+        2,
+        f"sharewise: no cases file at {tmp_path / 'nothing.jsonl'}",
+    )
+    assert runner.invoke(app, ["check", str(tmp_path / "cases.txt")]).exit_code == 2
+    stdin = runner.invoke(app, ["check", "-"], input="{}\n")
+    assert (stdin.exit_code, stdin.stderr.strip()) == (
+        2,
+        "sharewise: reading cases from standard input: give --input-format jsonl, csv or yaml",
+    )
+    named = cases.with_suffix(".txt")
+    named.write_text(cases.read_text(encoding="utf-8"), encoding="utf-8")
+    assert runner.invoke(app, ["check", str(named), "--input-format", "jsonl"]).exit_code == 0
+    assert runner.invoke(app, ["check", str(cases), "--format", "xml"]).exit_code == 2
+    unknown = runner.invoke(app, ["check", str(cases), "--tree", "nope"])
+    assert unknown.exit_code == 2
+    assert unknown.stdout == ""  # nothing is checked before the batch can run
+    write_tree("nodes: {}\noutcomes: {}\n", id="broken")
+    assert runner.invoke(app, ["check", str(cases), "--tree", "broken"]).exit_code == 5
+    bad_header = tmp_path / "cases.csv"
+    bad_header.write_text("case_ref,purpose,purpose\n", encoding="utf-8")
+    result = runner.invoke(app, ["check", str(bad_header)])
+    assert (result.exit_code, result.stderr.strip()) == (
+        2,
+        "sharewise: the CSV header (row 1) names the column 'purpose' twice",
+    )
+
+
+# -- records --------------------------------------------------------------------------------------
+
+
+def test_records_are_written_for_decided_signed_cases_as_valid_owner_only_files(tmp_path: Path) -> None:
+    cases = jsonl(
+        tmp_path / "cases.jsonl",
+        {**SHARE, "sign_off": SIGNED},
+        {**REFUSE, "sign_off": SIGNED},
+        ADVICE,  # decided, but nobody signed it off: no record
+        {**UNFINISHED, "sign_off": SIGNED},  # signed, but not decided: no record
+    )
+    folder = tmp_path / "out"
+    code, out, err = check(str(cases), "--records-dir", str(folder))
+    assert code == 3
+    files = record_files(folder)
+    assert len(files) == 2
+    assert sorted(Path(r["record"]) for r in out[:2]) == files
+    assert out[2]["record"] is None
+    assert out[2]["missing_sign_off"] == ["sign_off.name", "sign_off.role"]
+    assert "record" not in out[3]
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    records = []
+    for path in files:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        record = json.loads(path.read_text(encoding="utf-8"))
+        jsonschema.validate(record, SCHEMA)
+        assert check_record(record) == []
+        records.append(record)
+    assert sorted((r["case_ref"], r["outcome"]["id"], r["sign_off"]["name"]) for r in records) == [
+        ("A1", "share", "Sam Carter"),
+        ("A2", "no-purpose", "Sam Carter"),
+    ]
+    verify = runner.invoke(app, ["records", "verify", str(folder)])
+    assert verify.exit_code == 0, verify.output  # digests and the folder's chain hold
+    assert "Records written: 2" in err
+    assert "No record for 1 decided case without a sign-off" in err
+
+
+def test_signed_by_and_role_sign_every_decided_case(tmp_path: Path) -> None:
+    cases = jsonl(tmp_path / "cases.jsonl", SHARE, {**REFUSE, "sign_off": SIGNED}, ADVICE)
+    folder = tmp_path / "out"
+    result = runner.invoke(
+        app, ["check", str(cases), "--records-dir", str(folder), "--signed-by", "Kim Lee", "--role", "DSL"]
+    )
+    assert result.exit_code == 0
+    names = sorted(json.loads(p.read_text(encoding="utf-8"))["sign_off"]["name"] for p in record_files(folder))
+    assert names == ["Kim Lee", "Kim Lee", "Sam Carter"]  # a case's own sign-off wins over the flags
+
+
+def test_no_records_without_records_dir(tmp_path: Path) -> None:
+    cases = jsonl(tmp_path / "cases.jsonl", {**SHARE, "sign_off": SIGNED})
+    code, out, _ = check(str(cases))
+    assert code == 0
+    assert "record" not in out[0]
+    assert not (tmp_path / "records").exists()
+
+
+# -- streaming, text output, progress -------------------------------------------------------------
+
+
+def test_results_stream_out_before_the_input_ends() -> None:
+    """A script can feed cases through a pipe and read each answer before sending the next."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sharewise", "check", "-", "--input-format", "jsonl", "--format", "jsonl"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    try:
+        for case in (SHARE, WRONG, ADVICE):
+            proc.stdin.write((json.dumps(case) + "\n").encode())
+            proc.stdin.flush()
+            ready, _, _ = select.select([proc.stdout], [], [], 20)
+            assert ready, "no result while the input was still open"
+            result = json.loads(proc.stdout.readline())
+            assert result["case_ref"] == case["case_ref"]
+        proc.stdin.close()
+        assert proc.wait(timeout=20) == 4
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_text_output_lists_the_cases_not_decided_then_the_summary(tmp_path: Path) -> None:
+    cases = jsonl(tmp_path / "cases.jsonl", SHARE, UNFINISHED, "{oops", WRONG)
+    result = runner.invoke(app, ["check", str(cases)])
+    assert result.exit_code == 4
+    lines = result.stdout.splitlines()
+    assert lines[:3] == [
+        "line 2 (case A4): incomplete: the next question is 'reasons' (text): Why are you sharing?",
+        "line 3: invalid: not valid JSON (Expecting property name enclosed in double quotes, column 2)",
+        "line 4 (case A5): invalid: purpose: 'maybe' is not an option; allowed: yes, no, not-sure",
+    ]
+    assert lines[3] == ""
+    assert lines[4].startswith("Checked 4 cases from ")
+    assert lines[6:] == [
+        "  decided         1",
+        "    share         1",
+        "    do-not-share  0",
+        "    seek-advice   0",
+        "  incomplete      1",
+        "  invalid         2  (1 could not be read)",
+        "  total           4",
+    ]
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_only_on_a_terminal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(batch, "PROGRESS_INTERVAL", 0.0)
+    cases = jsonl(tmp_path / "cases.jsonl", *([ADVICE] * 5))
+    piped, terminal = io.StringIO(), _Terminal()
+    assert run_check(BatchOptions(cases, output="jsonl"), stdout=io.StringIO(), stderr=piped) == 0
+    assert "\r" not in piped.getvalue()
+    assert run_check(BatchOptions(cases, output="jsonl"), stdout=io.StringIO(), stderr=terminal) == 0
+    drawn = terminal.getvalue()
+    assert "\rchecking cases.jsonl [" in drawn
+    assert "100%  5 cases" in drawn
+
+
+# -- the examples ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "label", "numbers"),
+    [
+        ("cases.jsonl", "line", [1, 2, 3, 4, 5]),
+        ("cases.csv", "row", [2, 3, 4, 5, 6]),
+        ("cases.yaml", "line", [4, 20, 31, 37, 41]),
+    ],
+)
+def test_each_example_file_gives_the_documented_results(
+    tmp_path: Path, name: str, label: str, numbers: list[int]
+) -> None:
+    """examples/README.md describes these results; the three files hold the same five cases."""
+    folder = tmp_path / "records"
+    code, out, err = check(str(ROOT / "examples" / name), "--records-dir", str(folder))
+    assert code == 4
+    assert [(r["case_ref"], r[label], r["status"], r.get("outcome", {}).get("id")) for r in out] == [
+        ("REQ-2026-001", numbers[0], "decided", "share-emergency"),
+        ("REQ-2026-002", numbers[1], "decided", "no-objective"),
+        ("REQ-2026-003", numbers[2], "decided", "urgent-advice"),
+        ("REQ-2026-004", numbers[3], "incomplete", None),
+        ("REQ-2026-005", numbers[4], "invalid", None),
+    ]
+    assert out[3]["next"]["id"] == "necessity"
+    assert len(record_files(folder)) == 2  # the two signed-off decisions
+    assert "No record for 1 decided case without a sign-off" in err
+
+
+# -- record JSON from orjson is byte for byte the standard library's ------------------------------
+
+
+def test_fast_json_gives_the_standard_librarys_bytes_or_steps_aside() -> None:
+    from sharewise import _fastjson
+    from sharewise.integrity import canonical_bytes
+    from sharewise.store import encode
+
+    values: list[Any] = [
+        {"b": 1, "a": [True, None, 'é \u2028 \x00 \x1f \x7f "q" \\ /', {}, []], "c": {"z": -(2**63), "y": 2**63 - 1}},
+        {"emoji": "\U0001f600", "ключ": "значение", "": ""},
+        [],
+        "text",
+    ]
+    for value in values:
+        expected_file = (json.dumps(value, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+        expected_digest = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        assert encode(value) == expected_file
+        assert canonical_bytes(value) == expected_digest
+    # Values orjson would write differently, or refuse, are left to the standard library.
+    for odd in ({"a": 1.5}, {"a": 1e16}, {1: "x"}, {"a": 2**64}, {"a": "\ud800"}, {"a": {1, 2}}):
+        assert _fastjson.indented(odd) is None
+        assert _fastjson.canonical(odd) is None
+    assert encode({"a": 1e16}) == b'{\n  "a": 1e+16\n}\n'
+    with pytest.raises(ValueError):
+        canonical_bytes({"a": float("nan")})
