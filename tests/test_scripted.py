@@ -171,3 +171,30 @@ def test_no_terminal_and_no_tree_is_a_usage_error() -> None:
     result = runner.invoke(app, ["decide"])
     assert result.exit_code == 2
     assert "standard input is not a terminal" in result.stderr
+
+
+def test_settings_give_the_organisation_and_records_folder_but_not_the_signer(
+    write_tree: WriteTree, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = tmp_path / "config.yaml"
+    settings.write_text(
+        "organisation: Hilltop School\nsigner: {name: Pat Doe, role: DSL}\nrecords_dir: kept\n", encoding="utf-8"
+    )
+    monkeypatch.setenv("SHAREWISE_CONFIG", str(settings))
+    monkeypatch.delenv("SHAREWISE_RECORDS_DIR")
+    tree = str(write_tree())
+    code, out = decide(tree, "-a", "purpose=not-sure")
+    assert code == 3 and out["next"]["id"] == "sign_off.name"
+    code, record = decide(tree, "-a", "purpose=not-sure", *SIGN)
+    assert code == 0
+    assert record["sign_off"]["organisation"] == "Hilltop School"
+    assert len(record_files(tmp_path / "kept")) == 1
+
+
+def test_an_overdue_tree_gives_a_notice_not_a_block(write_tree: WriteTree) -> None:
+    path = write_tree()
+    path.write_text(path.read_text(encoding="utf-8").replace("next_review: 2099-01-01", "next_review: 2026-01-02"))
+    result = runner.invoke(app, ["decide", str(path), "--no-input", "--json", "-a", "purpose=not-sure", *SIGN])
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["outcome"]["decision"] == "seek-advice"
+    assert "notice: the 't' tree was due for review on 2026-01-02" in result.stderr

@@ -166,14 +166,27 @@ def _decide_scripted(
     from sharewise.scripted import run_case
     from sharewise.store import records_dir as resolve_records_dir
 
+    from sharewise.config import load_config, sign_off_defaults
+
+    config = load_config()
     case = load_answers_file(answers_file) if answers_file else Case()
     case.answers.update(parse_answer_flags(answer_flags))
-    case.sign_off = case.sign_off.merged(SignOff(signed_by, role, organisation))
+    # Only the organisation comes from the settings: a script must say who signs off.
+    configured = SignOff(organisation=sign_off_defaults(config).organisation)
+    case.sign_off = configured.merged(case.sign_off).merged(SignOff(signed_by, role, organisation))
     case.case_ref = case_ref or case.case_ref
-    library = Library.default(_today())
+    today = _today()
+    library = Library.default(today, config=config)
     start = library.get(tree_ref)
     engine = Engine(start, library.get)
-    folder = None if out else resolve_records_dir(records_dir)
+    for tree in engine.reachable_trees():
+        if tree.next_review < today:
+            print(
+                f"sharewise: notice: the '{tree.id}' tree was due for review on {tree.next_review.isoformat()}; "
+                "tell its owner",
+                file=sys.stderr,
+            )
+    folder = None if out else resolve_records_dir(records_dir, config.records_dir)
     result = run_case(engine, case, now=_now, out=out, folder=folder)
     if as_json:
         _emit_json(result.payload)

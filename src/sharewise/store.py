@@ -66,12 +66,15 @@ def default_records_dir() -> Path:
     return Path(base) / "sharewise" / "records"
 
 
-def records_dir(explicit: Path | None) -> Path:
-    """The records folder: ``--records-dir``, else ``SHAREWISE_RECORDS_DIR``, else the default."""
+def records_dir(explicit: Path | None, configured: Path | None = None) -> Path:
+    """The records folder: ``--records-dir``, else ``SHAREWISE_RECORDS_DIR``, else the settings
+    file's ``records_dir`` (``configured``), else the default."""
     if explicit is not None:
         return explicit
     env = os.environ.get(RECORDS_ENV, "").strip()
-    return Path(env).expanduser() if env else default_records_dir()
+    if env:
+        return Path(env).expanduser()
+    return configured if configured is not None else default_records_dir()
 
 
 def record_filename(record: Mapping[str, Any]) -> str:

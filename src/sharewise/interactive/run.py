@@ -15,7 +15,7 @@ from typing import Any
 
 from rich.console import Console
 
-from sharewise.config import Config, load_config, sign_off_defaults
+from sharewise.config import load_config, sign_off_defaults
 from sharewise.drafts import Draft, DraftStore
 from sharewise.engine import Engine
 from sharewise.errors import EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE, EXIT_WRITE_FAILED, UsageError
@@ -25,8 +25,8 @@ from sharewise.interactive.session import Session
 from sharewise.library import Library
 from sharewise.model import Tree
 from sharewise.record import SignOff
-from sharewise.store import RECORDS_ENV, write_record
 from sharewise.store import records_dir as resolve_records_dir
+from sharewise.store import write_record
 
 __all__ = ["DEFAULT_TREE", "run_interactive"]
 
@@ -89,7 +89,7 @@ def run_interactive(
     for reached in engine.reachable_trees():
         if reached.next_review < today:
             screen.overdue(reached)
-    folder = _records_folder(records_dir, config)
+    folder = resolve_records_dir(records_dir, config.records_dir)
 
     def write(record: dict[str, Any]) -> Path:
         return write_record(record, out=out, folder=None if out else folder)
@@ -106,13 +106,6 @@ def run_interactive(
         case_ref=case_ref,
     )
     return _EXIT[session.run().status]
-
-
-def _records_folder(explicit: Path | None, config: Config) -> Path:
-    """``--records-dir``, else ``SHAREWISE_RECORDS_DIR``, else the config file, else the default."""
-    if explicit is None and not os.environ.get(RECORDS_ENV, "").strip() and config.records_dir is not None:
-        return config.records_dir
-    return resolve_records_dir(explicit)
 
 
 def _choose_tree(library: Library, prompter: Prompter) -> Tree:
