@@ -34,7 +34,9 @@ app = typer.Typer(
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-trees_app = typer.Typer(help="List, show, validate and describe decision trees.", no_args_is_help=True, rich_markup_mode=None)
+trees_app = typer.Typer(
+    help="List, show, validate and describe decision trees.", no_args_is_help=True, rich_markup_mode=None
+)
 app.add_typer(trees_app, name="trees")
 app.add_typer(records_app, name="records")
 
@@ -88,18 +90,23 @@ def _now() -> datetime:
 @app.command()
 def decide(
     tree: Annotated[Optional[str], typer.Argument(help="Tree id (see 'sharewise trees list') or a tree file.")] = None,
-    no_input: Annotated[bool, typer.Option("--no-input", help="Never prompt; take answers from flags and files.")] = False,
+    no_input: Annotated[
+        bool, typer.Option("--no-input", help="Never prompt; take answers from flags and files.")
+    ] = False,
     answers: Annotated[
         Optional[Path], typer.Option("--answers", help="YAML or JSON answers file.", dir_okay=False)
     ] = None,
     answer: Annotated[
-        Optional[list[str]], typer.Option("--answer", "-a", help="ID=VALUE; repeat for each answer. Overrides the file.")
+        Optional[list[str]],
+        typer.Option("--answer", "-a", help="ID=VALUE; repeat for each answer. Overrides the file."),
     ] = None,
     signed_by: Annotated[Optional[str], typer.Option("--signed-by", help="Name of the person signing off.")] = None,
     role: Annotated[Optional[str], typer.Option("--role", help="Role of the person signing off.")] = None,
     organisation: Annotated[Optional[str], typer.Option("--organisation", help="Organisation of the signer.")] = None,
     case_ref: Annotated[Optional[str], typer.Option("--case-ref", help="Your case or request reference.")] = None,
-    out: Annotated[Optional[Path], typer.Option("--out", help="Write the record to this new file.", dir_okay=False)] = None,
+    out: Annotated[
+        Optional[Path], typer.Option("--out", help="Write the record to this new file.", dir_okay=False)
+    ] = None,
     records_dir: Annotated[
         Optional[Path], typer.Option("--records-dir", help="Folder for records (default: see README).", file_okay=False)
     ] = None,
@@ -160,13 +167,12 @@ def _decide_scripted(
     as_json: bool,
 ) -> None:
     from sharewise.answers import Case, load_answers_file, parse_answer_flags
+    from sharewise.config import load_config, sign_off_defaults
     from sharewise.engine import Engine
     from sharewise.library import Library
     from sharewise.record import SignOff
     from sharewise.scripted import run_case
     from sharewise.store import records_dir as resolve_records_dir
-
-    from sharewise.config import load_config, sign_off_defaults
 
     config = load_config()
     case = load_answers_file(answers_file) if answers_file else Case()
@@ -277,7 +283,9 @@ def _trees_library(paths: list[Path], config_file: Path | None, *, add_paths: bo
 
 @trees_app.command("validate")
 def trees_validate(
-    paths: Annotated[Optional[list[Path]], typer.Argument(help="Tree files or folders; default: every tree found.")] = None,
+    paths: Annotated[
+        Optional[list[Path]], typer.Argument(help="Tree files or folders; default: every tree found.")
+    ] = None,
     config_file: Annotated[Optional[Path], typer.Option("--config", help=_CONFIG_HELP, dir_okay=False)] = None,
 ) -> None:
     """Check tree files (and tree tests files) and report every problem with its file, line and place.
@@ -312,7 +320,9 @@ def trees_validate(
             errors += n_err
             warnings += len(problems) - n_err
         verdict = "valid" if errors == 0 else "not valid"
-        print(f"{len(files)} tree file(s) checked: {errors} error(s), {warnings} warning(s); {verdict}.", file=sys.stderr)
+        print(
+            f"{len(files)} tree file(s) checked: {errors} error(s), {warnings} warning(s); {verdict}.", file=sys.stderr
+        )
         if errors:
             raise typer.Exit(EXIT_INVALID_TREE)
 

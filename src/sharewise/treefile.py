@@ -67,10 +67,11 @@ class LoadOptions:
     """What reading a tree needs from outside the file.
 
     ``placeholders`` maps a name such as ``contacts.dsl`` to its text, from the config file that
-    ``settings`` names for messages ("the config file PATH", or empty when there is none). ``base_of`` finds the tree an overlay extends: it returns
-    that tree's :class:`TreeFile`, or a message saying why it cannot. ``shipped`` marks a file that
-    travels with sharewise, whose install path a record leaves out. ``settings_file`` describes the
-    config file; a tree that fills in a placeholder lists it among its files.
+    ``settings`` names for messages ("the config file PATH", or empty when there is none).
+    ``base_of`` finds the tree an overlay extends: it returns that tree's :class:`TreeFile`, or a
+    message saying why it cannot. ``shipped`` marks a file that travels with sharewise, whose
+    install path a record leaves out. ``settings_file`` describes the config file; a tree that
+    fills in a placeholder lists it among its files.
     """
 
     today: date | None = None
@@ -361,7 +362,9 @@ class _Builder:
     def build(self, data: object) -> Tree | None:
         top = self.mapping(data, "", None, None)
         if top is None:
-            self.diags[-1] = Diagnostic(self.file, 1, "", "a tree file must be a mapping with 'id', 'nodes' and 'outcomes'")
+            self.diags[-1] = Diagnostic(
+                self.file, 1, "", "a tree file must be a mapping with 'id', 'nodes' and 'outcomes'"
+            )
             return None
         self.keys(top, _TOP_KEYS, "")
         for key, required in _TOP_KEYS.items():
@@ -369,7 +372,9 @@ class _Builder:
                 self.error(key, f"'{key}' is required", top)
         fmt = self.text(top, "format", "")
         if fmt is not None and fmt != FORMAT:
-            self.error("format", f"unsupported format '{fmt}'; this version of sharewise reads '{FORMAT}'", top, "format")
+            self.error(
+                "format", f"unsupported format '{fmt}'; this version of sharewise reads '{FORMAT}'", top, "format"
+            )
         tree_id = self.ident(top.get("id"), "id", top, "id", "the tree id") if "id" in top else None
         title = self.text(top, "title", "")
         description = self.text(top, "description", "")
@@ -401,7 +406,12 @@ class _Builder:
         self.node_ids = {k for k in raw_nodes if ID_PATTERN.match(k)}
         self.outcome_ids = {k for k in raw_outcomes if ID_PATTERN.match(k)}
         for clash in sorted(self.node_ids & self.outcome_ids):
-            self.error(f"outcomes.{clash}", f"'{clash}' is both a question and an outcome; ids must be unique", raw_outcomes, clash)
+            self.error(
+                f"outcomes.{clash}",
+                f"'{clash}' is both a question and an outcome; ids must be unique",
+                raw_outcomes,
+                clash,
+            )
 
         questions: dict[str, Question] = {}
         for node_id, raw in raw_nodes.items():
@@ -503,7 +513,11 @@ class _Builder:
         kind_raw = body.get("kind", "choice" if "options" in body else None)
         kind: Kind | None = None
         if kind_raw is None:
-            self.error(f"{place}.kind", f"say what kind of answer this is: 'kind' one of {', '.join(KINDS)}, or give 'options'", body)
+            self.error(
+                f"{place}.kind",
+                f"say what kind of answer this is: 'kind' one of {', '.join(KINDS)}, or give 'options'",
+                body,
+            )
         elif kind_raw not in KINDS:
             self.error(f"{place}.kind", f"unknown kind '{kind_raw}'; expected one of: {', '.join(KINDS)}", body, "kind")
         else:
@@ -542,7 +556,9 @@ class _Builder:
             self.error(f"{place}.multiline", "'multiline' applies only to 'text' questions", body, "multiline")
         optional = self.flag(body, "optional", place)
         if optional and kind not in ("text", "multi", "date"):
-            self.error(f"{place}.optional", "only 'text', 'multi' and 'date' questions can be optional", body, "optional")
+            self.error(
+                f"{place}.optional", "only 'text', 'multi' and 'date' questions can be optional", body, "optional"
+            )
         detail = None
         if "detail" in body:
             detail = self.ident(body["detail"], f"{place}.detail", body, "detail", "'detail'")
@@ -587,7 +603,9 @@ class _Builder:
             if isinstance(item, (str, list)):
                 routes = self._routes(item, vplace, spec, value) if routed else ()
                 if not routed:
-                    self.error(vplace, "options of a 'multi' question cannot route; give 'next' on the question", spec, value)
+                    self.error(
+                        vplace, "options of a 'multi' question cannot route; give 'next' on the question", spec, value
+                    )
             elif isinstance(item, dict):
                 self.keys(item, _OPTION_KEYS, vplace)
                 label = self.words(self.text(item, "label", vplace, required=False), vplace, item, "label") or label
@@ -596,7 +614,12 @@ class _Builder:
                     if routed:
                         routes = self._routes(item["next"], f"{vplace}.next", item, "next")
                     else:
-                        self.error(f"{vplace}.next", "options of a 'multi' question cannot route; give 'next' on the question", item, "next")
+                        self.error(
+                            f"{vplace}.next",
+                            "options of a 'multi' question cannot route; give 'next' on the question",
+                            item,
+                            "next",
+                        )
             elif item is not None:
                 self.error(vplace, "an option is a target id, or a mapping with label, help and next", spec, value)
             options.append(Option(value, label, help_text, routes or (fallback if routed else ())))
@@ -608,7 +631,9 @@ class _Builder:
             self._origin(place, container, key)
             return (Route(raw.strip(), place=place, line=line),)
         if not isinstance(raw, list) or not raw:
-            self.error(place, "a route is an id, 'tree:ID', or a list of {if, to} ending with a plain {to}", container, key)
+            self.error(
+                place, "a route is an id, 'tree:ID', or a list of {if, to} ending with a plain {to}", container, key
+            )
             return ()
         routes: list[Route] = []
         for index, item in enumerate(raw):
@@ -622,7 +647,12 @@ class _Builder:
             condition = condition_text = None
             if "if" in body:
                 if last:
-                    self.error(f"{iplace}.if", "the last route must have no 'if': it is the default when nothing else holds", body, "if")
+                    self.error(
+                        f"{iplace}.if",
+                        "the last route must have no 'if': it is the default when nothing else holds",
+                        body,
+                        "if",
+                    )
                 condition_text = self.text(body, "if", iplace)
                 if condition_text is not None:
                     condition = self._condition(condition_text, f"{iplace}.if", body, "if")
@@ -653,7 +683,12 @@ class _Builder:
         if decision is None:
             self.error(f"{place}.decision", f"an outcome needs a 'decision': one of {', '.join(DECISIONS)}", body)
         elif decision not in DECISIONS:
-            self.error(f"{place}.decision", f"unknown decision '{decision}'; expected one of: {', '.join(DECISIONS)}", body, "decision")
+            self.error(
+                f"{place}.decision",
+                f"unknown decision '{decision}'; expected one of: {', '.join(DECISIONS)}",
+                body,
+                "decision",
+            )
             decision = None
         title = self.words(self.text(body, "title", place), place, body, "title")
         summary = self.words(self.text(body, "summary", place), place, body, "summary")
@@ -690,7 +725,15 @@ class _Builder:
                 record.append(qid)
         if None in (decision, title, summary):
             return None
-        return Outcome(outcome_id, cast(Decision, decision), cast(str, title), cast(str, summary), tuple(actions), tuple(record), source)
+        return Outcome(
+            outcome_id,
+            cast(Decision, decision),
+            cast(str, title),
+            cast(str, summary),
+            tuple(actions),
+            tuple(record),
+            source,
+        )
 
     # -- cross-references inside the tree ---------------------------------------------------
     def _check_conditions(self, questions: Mapping[str, Question]) -> None:
@@ -699,13 +742,17 @@ class _Builder:
                 question = questions.get(name)
                 if question is None:
                     if name not in self.node_ids:
-                        self.error(place, f"the condition names '{name}', which is not a question in this tree", container, key)
+                        self.error(
+                            place, f"the condition names '{name}', which is not a question in this tree", container, key
+                        )
                     continue
                 if question.options:
                     for value in values:
                         if question.option(value) is None:
                             allowed = ", ".join(o.value for o in question.options)
-                            self.error(place, f"'{name}' has no option '{value}' (its options: {allowed})", container, key)
+                            self.error(
+                                place, f"'{name}' has no option '{value}' (its options: {allowed})", container, key
+                            )
 
     def _check_routes(
         self,
@@ -743,7 +790,12 @@ class _Builder:
                     why = f" ('{qid}' is retired at {retired[0]}:{retired[1]})" if retired else ""
                     self.error(place, f"no question called '{qid}'{why}", container, "record")
                 elif qid in questions and not questions[qid].is_record_question:
-                    self.error(place, f"'{qid}' has a 'next'; list only record questions (no 'next') under 'record'", container, "record")
+                    self.error(
+                        place,
+                        f"'{qid}' has a 'next'; list only record questions (no 'next') under 'record'",
+                        container,
+                        "record",
+                    )
         asked_by_outcomes = {qid for o in outcomes.values() for qid in o.record}
         for question in questions.values():
             if question.is_record_question and question.id not in asked_by_outcomes:
@@ -782,10 +834,17 @@ class _Builder:
                 stack.extend(outcomes[current].record)
         for node_id in raw_nodes:
             if node_id not in reached and node_id in questions:
-                self.error(f"nodes.{node_id}", f"no path from the start ('{start}') reaches this question", raw_nodes, node_id)
+                self.error(
+                    f"nodes.{node_id}", f"no path from the start ('{start}') reaches this question", raw_nodes, node_id
+                )
         for outcome_id in raw_outcomes:
             if outcome_id not in reached and outcome_id in outcomes:
-                self.error(f"outcomes.{outcome_id}", f"no path from the start ('{start}') reaches this outcome", raw_outcomes, outcome_id)
+                self.error(
+                    f"outcomes.{outcome_id}",
+                    f"no path from the start ('{start}') reaches this outcome",
+                    raw_outcomes,
+                    outcome_id,
+                )
         self._check_cycles(start, edges, raw_nodes)
 
     def _check_cycles(self, start: str, edges: Mapping[str, list[str]], raw_nodes: Mapping[str, Any]) -> None:
@@ -833,4 +892,3 @@ def _question_routes(question: Question) -> list[Route]:
 
 def _join(place: str, key: str) -> str:
     return f"{place}.{key}" if place else key
-

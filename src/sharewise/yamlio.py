@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 
@@ -117,9 +117,10 @@ class Loaded:
 
 def _build_loader(lines: LineMap, problems: list[YamlProblem]) -> type[yaml.SafeLoader]:
     class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
-        yaml_implicit_resolvers: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
+        # Replaced, not extended: only the resolvers added below apply (yes/no stay words).
+        yaml_implicit_resolvers: ClassVar[dict[str, list[tuple[str, re.Pattern[str]]]]] = {}
 
-        def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:  # noqa: ARG002 - values are always built deep
             self.flatten_mapping(node)
             result: dict[Any, Any] = {}
             key_lines: dict[str, int] = {}
@@ -131,9 +132,7 @@ def _build_loader(lines: LineMap, problems: list[YamlProblem]) -> type[yaml.Safe
                 else:
                     key = self.construct_object(key_node, deep=True)
                 if not isinstance(key, (str, int, bool)) and key is not None:
-                    problems.append(
-                        YamlProblem(key_node.start_mark.line + 1, "a key must be a plain word")
-                    )
+                    problems.append(YamlProblem(key_node.start_mark.line + 1, "a key must be a plain word"))
                     continue
                 skey = str(key) if not isinstance(key, str) else key
                 if skey in key_lines:
