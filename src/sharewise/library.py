@@ -105,10 +105,11 @@ class Library:
             _settings_source(config.path),
         )
 
-    def read(self, path: Path) -> TreeFile:
+    def read(self, path: Path, *, fast: bool = True) -> TreeFile:
+        """The file at ``path``, read once; ``fast=False`` reads it again with every line known."""
         key = _key(path)
         cached = self._files.get(key)
-        if cached is None:
+        if cached is None or (not fast and cached.fast):
             self._loading.append(key)
             try:
                 options = LoadOptions(
@@ -118,6 +119,7 @@ class Library:
                     base_of=lambda tree_id: self._base_for(key, tree_id),
                     shipped=_is_shipped(key),
                     settings_file=self.settings_file,
+                    fast=fast,
                 )
                 cached = self._files[key] = load_tree_file(display_path(path), self.today, options=options)
             finally:
@@ -199,7 +201,11 @@ class Library:
         loaded = self.read(path)
         problems = list(loaded.diagnostics)
         if loaded.tree is not None:
-            problems.extend(self._link_problems(loaded))
+            links = self._link_problems(loaded)
+            if links and loaded.fast:  # the fast parser kept no lines: read it again to name them
+                loaded = self.read(path, fast=False)
+                links = self._link_problems(loaded)
+            problems.extend(links)
         return problems
 
     def _link_problems(self, loaded: TreeFile) -> list[Diagnostic]:

@@ -34,7 +34,7 @@ from sharewise.model import (
     Tree,
     TreeSource,
 )
-from sharewise.yamlio import LineMap, load_yaml_text
+from sharewise.yamlio import LineMap, fast_load, load_yaml_text
 
 __all__ = ["FORMAT", "LoadOptions", "TreeFile", "load_tree_bytes", "load_tree_file", "resolve_placeholders"]
 
@@ -80,6 +80,12 @@ class LoadOptions:
     base_of: Callable[[str], TreeFile | str] | None = None
     shipped: bool = False
     settings_file: TreeSource | None = None
+    fast: bool = True  # allow the line-less fast parser for large, valid trees (see _FAST_FROM_BYTES)
+
+
+# Trees this large are read first by the fast parser (when installed); smaller ones are quick
+# to read with line numbers, so every message about them is built the one, fully-lined way.
+_FAST_FROM_BYTES = 256 * 1024
 
 
 class TreeFile:
@@ -100,14 +106,37 @@ class TreeFile:
         lines: LineMap | None = None,
         origins: Mapping[str, str] | None = None,
         relocate: Callable[[Diagnostic], Diagnostic] | None = None,
+        text: str | None = None,
     ) -> None:
         self.path = path
         self.tree = tree
         self.diagnostics = diagnostics
-        self.data = data
-        self.lines = lines or LineMap(file=str(path))
+        self._data = data
+        self._lines = lines or LineMap(file=str(path))
+        self._text = text
         self.origins = dict(origins or {})
         self.relocate = relocate
+
+    @property
+    def fast(self) -> bool:
+        """True when the fast parser read this file: its routes carry no line numbers."""
+        return self._text is not None
+
+    def _read_fully(self) -> None:
+        if self._text is not None:
+            loaded = load_yaml_text(self._text, str(self.path))
+            self._data, self._lines, self._text = loaded.data, loaded.lines, None
+
+    @property
+    def data(self) -> Any:
+        """The parsed data, for an overlay laid on this tree (read again with lines if need be)."""
+        self._read_fully()
+        return self._data
+
+    @property
+    def lines(self) -> LineMap:
+        self._read_fully()
+        return self._lines
 
     def diagnostic(
         self, place: str, line: int | None, message: str, severity: Literal["error", "warning"] = "error"
@@ -162,11 +191,21 @@ def _load_tree_bytes(raw: bytes, path: Path, today: date | None, options: LoadOp
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         return TreeFile(path, None, [Diagnostic(name, None, "", f"the file is not UTF-8 text ({exc.reason})")])
+    digest = hashlib.sha256(raw).hexdigest()
+    fast = fast_load(text) if options.fast and len(raw) >= _FAST_FROM_BYTES else None
+    if isinstance(fast, dict) and "extends" not in fast:
+        quiet: list[Diagnostic] = []
+        builder = _Builder(name, LineMap(file=name), quiet, today, options=options, retired={})
+        tree = builder.build(fast)
+        if tree is not None and not quiet:
+            result = TreeFile(path, None, [], origins=builder.origins, text=text)
+            result.tree = _finish(tree, builder, path=path, name=name, digest=digest, base_files=(), options=options)
+            return result
+        # Something to report: read it again with the full loader, which knows every line.
     loaded = load_yaml_text(text, name)
     diags = [Diagnostic(name, p.line, p.place, p.message) for p in loaded.problems]
     if loaded.data is None and loaded.problems:
         return TreeFile(path, None, diags)
-    digest = hashlib.sha256(raw).hexdigest()
     data, lines = loaded.data, loaded.lines
     relocate: Callable[[Diagnostic], Diagnostic] | None = None
     retired: Mapping[str, tuple[str, int | None]] = {}
@@ -187,16 +226,32 @@ def _load_tree_bytes(raw: bytes, path: Path, today: date | None, options: LoadOp
         diags[first:] = [relocate(d) for d in diags[first:]]
     result = TreeFile(path, None, diags, data=data, lines=lines, origins=builder.origins, relocate=relocate)
     if tree is not None and not any(d.severity == "error" for d in diags):
-        role: Literal["base", "overlay"] = "overlay" if base_files else "base"
-        own = TreeSource(path.name, None if options.shipped else name, digest, role, tree.id, tree.version)
-        files = (*(f for f in base_files if f.role != "settings"), own)
-        if builder.filled and options.settings_file is not None:
-            files = (*files, options.settings_file)
-        if len(files) > 1:  # the tree's digest then covers every file that shaped it
-            summary = "".join(f"{f.role} {f.sha256} {f.name}\n" for f in files)
-            digest = hashlib.sha256(summary.encode()).hexdigest()
-        result.tree = replace(tree, file=path, sha256=digest, files=files)
+        result.tree = _finish(
+            tree, builder, path=path, name=name, digest=digest, base_files=base_files, options=options
+        )
     return result
+
+
+def _finish(
+    tree: Tree,
+    builder: _Builder,
+    *,
+    path: Path,
+    name: str,
+    digest: str,
+    base_files: tuple[TreeSource, ...],
+    options: LoadOptions,
+) -> Tree:
+    """The valid ``tree`` with its file and every file that shaped it, each with its digest."""
+    role: Literal["base", "overlay"] = "overlay" if base_files else "base"
+    own = TreeSource(path.name, None if options.shipped else name, digest, role, tree.id, tree.version)
+    files = (*(f for f in base_files if f.role != "settings"), own)
+    if builder.filled and options.settings_file is not None:
+        files = (*files, options.settings_file)
+    if len(files) > 1:  # the tree's digest then covers every file that shaped it
+        summary = "".join(f"{f.role} {f.sha256} {f.name}\n" for f in files)
+        digest = hashlib.sha256(summary.encode()).hexdigest()
+    return replace(tree, file=path, sha256=digest, files=files)
 
 
 def resolve_placeholders(text: str, values: Mapping[str, str]) -> tuple[str, list[str]]:
