@@ -13,7 +13,7 @@ from sharewise.cli import app
 from sharewise.library import Library, shipped_trees_dir
 from sharewise.treefile import load_tree_file
 
-from .conftest import SIMPLE_BODY
+from .conftest import HEADER, SIMPLE_BODY
 
 WriteTree = Callable[..., Path]
 
@@ -362,3 +362,17 @@ def test_the_example_overlay_matches_the_json_schema_and_a_broken_one_does_not()
     assert list(validator.iter_errors(data)) == []
     data["nodes"]["urgent"] = {"nxt": "x"}
     assert any("nxt" in e.message for e in validator.iter_errors(data))
+
+
+def test_a_question_can_cite_several_sources(write_tree: WriteTree) -> None:
+    header = HEADER.format(id="t").replace(
+        "    title: Test source\n", "    title: Test source\n  other:\n    title: Other guide\n"
+    )
+    body = SIMPLE_BODY.replace("source: src section 1", "source: src principles (adequate; accurate); other chapter 2")
+    path = write_tree(header + body, header=False)
+    assert problems(path) == []
+    tree = load_tree_file(path).tree
+    assert tree is not None
+    assert (
+        str(tree.questions["purpose"].source) == "Test source, principles (adequate; accurate); Other guide, chapter 2"
+    )

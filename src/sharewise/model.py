@@ -69,9 +69,11 @@ class Citation:
     ref: str
     section: str
     title: str
+    also: tuple[tuple[str, str], ...] = ()  # further citations: (source title, section)
 
     def __str__(self) -> str:
-        return f"{self.title}, {self.section}" if self.section else self.title
+        cited = [(self.title, self.section), *self.also]
+        return "; ".join(f"{title}, {section}" if section else title for title, section in cited)
 
 
 @dataclass(frozen=True, slots=True)

@@ -541,17 +541,26 @@ class _Builder:
         raw = self.text(mapping, "source", place, required=required)
         if raw is None:
             return None
-        ref, _, section = raw.partition(" ")
-        if ref not in self.sources:
-            known = ", ".join(sorted(self.sources)) or "none"
-            self.error(
-                f"{place}.source",
-                f"'{ref}' is not a ref listed under 'sources' (listed: {known}); write the ref, then the section",
-                mapping,
-                "source",
-            )
-            return None
-        return Citation(ref, section.strip(), self.sources[ref].title)
+        # Several citations are separated by ';' where the next one starts with a listed ref, so a
+        # ';' inside a section ("principles (adequate; accurate)") stays part of that section.
+        refs = "|".join(re.escape(r) for r in sorted(self.sources, key=len, reverse=True))
+        parts = re.split(rf";\s*(?=(?:{refs})(?:\s|$))", raw) if refs else [raw]
+        cited: list[tuple[str, str]] = []
+        for part in parts:
+            ref, _, section = part.strip().partition(" ")
+            if ref not in self.sources:
+                known = ", ".join(sorted(self.sources)) or "none"
+                self.error(
+                    f"{place}.source",
+                    f"'{ref}' is not a ref listed under 'sources' (listed: {known}); write the ref, then the section",
+                    mapping,
+                    "source",
+                )
+                return None
+            cited.append((ref, section.strip()))
+        (ref, section), *more = cited
+        also = tuple((self.sources[r].title, sec) for r, sec in more)
+        return Citation(ref, section, self.sources[ref].title, also)
 
     def _question(self, node_id: str, raw: object, container: Mapping[str, Any]) -> Question | None:
         place = f"nodes.{node_id}"
