@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from sharewise.model import Question, Route, Tree
 
@@ -108,12 +108,14 @@ def mermaid_text(text: str) -> str:
     return _MERMAID_ESCAPE.sub(lambda m: _MERMAID_ENTITIES[m.group(0)], text)
 
 
+def _quoted(parts: tuple[str, ...], escape: Callable[[str], str], line_break: str) -> str:
+    """A double-quoted label of the non-empty ``parts``, wrapped into lines and escaped."""
+    lines = [line for part in parts if part for line in _lines(part)]
+    return '"' + line_break.join(escape(line) for line in lines) + '"'
+
+
 def _mermaid_label(*parts: str) -> str:
-    lines: list[str] = []
-    for part in parts:
-        if part:
-            lines.extend(_lines(part))
-    return '"' + "<br/>".join(mermaid_text(line) for line in lines) + '"'
+    return _quoted(parts, mermaid_text, "<br/>")
 
 
 def to_mermaid(tree: Tree) -> str:
@@ -160,11 +162,7 @@ def dot_text(text: str) -> str:
 
 
 def _dot_label(*parts: str) -> str:
-    lines: list[str] = []
-    for part in parts:
-        if part:
-            lines.extend(_lines(part))
-    return '"' + "\\n".join(dot_text(line) for line in lines) + '"'
+    return _quoted(parts, dot_text, "\\n")
 
 
 def to_dot(tree: Tree) -> str:
