@@ -11,7 +11,9 @@ Grammar (nothing here is ever handed to Python's ``eval``)::
              | NAME ["not"] "in" "[" STRING ("," STRING)* "]"
              | STRING ["not"] "in" NAME
 
-A NAME is a question id; a STRING is single- or double-quoted. Parsing yields a small tree of
+A NAME is a question id, ``TREE.QUESTION`` for a question of a tree this one was continued from,
+or ``continued_from`` (the id of that tree; empty when the tree was started on its own); a
+STRING is single- or double-quoted. Parsing yields a small tree of
 frozen dataclasses; evaluation walks it with a dispatch table, one handler per node kind.
 """
 
@@ -37,7 +39,7 @@ _TOKEN = re.compile(
     r"""\s*(?:
         (?P<string>'[^']*'|"[^"]*")
       | (?P<op>==|!=|\(|\)|\[|\]|,)
-      | (?P<name>[A-Za-z0-9][A-Za-z0-9_-]*)
+      | (?P<name>[A-Za-z0-9][A-Za-z0-9_-]*(?:\.[A-Za-z0-9][A-Za-z0-9_-]*)?)
       | (?P<bad>\S)
     )""",
     re.VERBOSE,
@@ -223,9 +225,6 @@ def parse_condition(expression: str) -> Condition:
     if len(expression) > MAX_LENGTH:
         raise ConditionError(f"the condition is longer than {MAX_LENGTH} characters", expression[:40] + "...", 0)
     return _Parser(expression).parse()
-
-
-AnswerValue = Union[str, list[str]]
 
 
 def _eq(node: Condition, answers: Mapping[str, object]) -> bool:

@@ -6,22 +6,29 @@ answers they hold and act on the :class:`Walk` it returns.
 
 Answers are keyed by question id. Trees a decision can continue into never share a question id
 (the library checks this), so one flat mapping of answers serves a whole decision.
+
+A question that declares ``same_as`` another tree's question is the same fact asked again: when
+that question was answered earlier in the decision, the answer is carried (marked so on the
+path) and never asked; started on its own, the tree asks it as usual. Conditions see every
+answer by its id, by ``TREE.QUESTION``, and the tree the current one was continued from as
+``continued_from``.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
+from collections import ChainMap
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal, Union
+from typing import Literal
 
 from sharewise.conditions import evaluate
-from sharewise.model import Action, Outcome, Question, Route, Tree
+from sharewise.model import CONTINUED_FROM, Action, AnswerValue, Outcome, Question, Route, Tree
 
 __all__ = ["AnswerError", "AnswerValue", "Engine", "Status", "Step", "Walk", "check_answer"]
 
-AnswerValue = Union[str, list[str]]
 Status = Literal["decided", "incomplete", "invalid"]
 MAX_STEPS = 10_000
 _SPLIT = re.compile(r"\s*[;,]\s*")
@@ -35,6 +42,11 @@ class Step:
     question: Question
     value: AnswerValue
     label: str
+    carried_from: Step | None = None  # the earlier answer this one carries; None when asked
+
+    @property
+    def carried(self) -> bool:
+        return self.carried_from is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +71,7 @@ class Walk:
     pending: tuple[Tree, Question] | None
     outcome: tuple[Tree, Outcome] | None
     errors: tuple[AnswerError, ...]
+    conclusions: tuple[tuple[Tree, Outcome], ...] = ()  # outcomes that handed on to another tree
 
     @property
     def status(self) -> Status:
@@ -68,22 +81,40 @@ class Walk:
 
     @property
     def answers(self) -> dict[str, AnswerValue]:
-        """The normalised answers on the path, keyed by question id."""
-        return {step.question.id: step.value for step in self.path}
+        """The answers given on the path (not those carried), keyed by question id."""
+        return {step.question.id: step.value for step in self.path if step.carried_from is None}
+
+    @property
+    def asked(self) -> tuple[Step, ...]:
+        """The steps of the path that were asked, leaving out answers carried from an earlier tree."""
+        return tuple(step for step in self.path if step.carried_from is None)
+
+    def context(self, tree: Tree) -> Mapping[str, object]:
+        """What a condition in ``tree`` sees: every answer on the path, and ``continued_from``."""
+        return _context(self.path, _came_from(self.trees, tree))
 
     def actions(self) -> list[Action]:
         """The outcome's follow-up actions whose conditions hold for these answers."""
         if self.outcome is None:
             return []
-        answers = self.answers
-        return [a for a in self.outcome[1].actions if a.condition is None or evaluate(a.condition, answers)]
+        return self.actions_of(*self.outcome)
+
+    def actions_of(self, tree: Tree, outcome: Outcome) -> list[Action]:
+        """``outcome``'s actions whose conditions hold, judged as ``tree`` sees the answers."""
+        seen = self.context(tree)
+        return [a for a in outcome.actions if a.condition is None or evaluate(a.condition, seen)]
 
     def details(self) -> dict[str, str]:
-        """The record's detail fields, from the questions that carry a ``detail`` name."""
+        """The record's detail fields, from the questions that carry a ``detail`` name.
+
+        An answer carried from an earlier tree fills a detail only where the earlier one did not, so
+        each fact is written once.
+        """
         out: dict[str, str] = {}
         for step in self.path:
-            if step.question.detail and step.label:
-                out[step.question.detail] = step.label
+            name = step.question.detail
+            if name and step.label and not (step.carried_from is not None and name in out):
+                out[name] = step.label
         return out
 
 
@@ -187,6 +218,8 @@ class Engine:
         self.start = start
         self._resolve = resolve
         self._trees: dict[str, Tree] = {start.id: start}
+        self._reachable: list[Tree] | None = None
+        self._questions: dict[str, tuple[Tree, Question]] | None = None
 
     def tree(self, tree_id: str) -> Tree:
         tree = self._trees.get(tree_id)
@@ -196,64 +229,87 @@ class Engine:
 
     def reachable_trees(self) -> list[Tree]:
         """The start tree and every tree it can continue into, in first-reached order."""
-        order: list[Tree] = []
-        queue = [self.start.id]
-        while queue:
-            tree = self.tree(queue.pop(0))
-            if tree in order:
-                continue
-            order.append(tree)
-            queue.extend(tree.continues_into())
-        return order
+        if self._reachable is None:
+            order: list[Tree] = []
+            queue = [self.start.id]
+            while queue:
+                tree = self.tree(queue.pop(0))
+                if tree in order:
+                    continue
+                order.append(tree)
+                queue.extend(tree.continues_into())
+            self._reachable = order
+        return self._reachable
 
     def find_question(self, question_id: str) -> tuple[Tree, Question] | None:
-        for tree in self.reachable_trees():
-            question = tree.questions.get(question_id)
-            if question is not None:
-                return tree, question
-        return None
+        if self._questions is None:
+            index: dict[str, tuple[Tree, Question]] = {}
+            for tree in self.reachable_trees():
+                for qid, question in tree.questions.items():
+                    index.setdefault(qid, (tree, question))
+            self._questions = index
+        return self._questions.get(question_id)
 
     def walk(self, answers: Mapping[str, object], *, blank_optional: bool = False) -> Walk:
         """Follow ``answers`` from the start; ``blank_optional`` treats unanswered optional questions as left blank.
 
         Every answer is checked, not just those on the path, so a script hears about every
-        problem at once. An answer to a question no reachable tree has is an error.
+        problem at once. An answer to a question no reachable tree has is an error, and so is an
+        answer to a carried question that differs from the answer it carries.
         """
         path: list[Step] = []
         trees: list[Tree] = [self.start]
+        conclusions: list[tuple[Tree, Outcome]] = []
         values: dict[str, AnswerValue] = {}
         errors: list[AnswerError] = []
+        by_place: dict[tuple[str, str], Step] = {}
         tree = self.start
-        node = tree.start
+        came_from = ""
+        seen = _context_map(values, came_from)
+        node = self._start_of(tree, seen)
         pending: tuple[Tree, Question] | None = None
         outcome: tuple[Tree, Outcome] | None = None
         queue: list[str] = []  # record questions still to ask once an outcome is reached
         for _ in range(MAX_STEPS):
             question = tree.questions[node]
+            source = by_place.get(question.same_as) if question.same_as else None
             raw = answers.get(question.id)
-            if raw is None and question.optional and blank_optional:
-                raw = ""
-            if raw is None:
-                pending = (tree, question)
-                break
-            checked = check_answer(question, raw)
-            if isinstance(checked, str):
-                errors.append(AnswerError(question.id, checked, question.ask))
-                break
-            value, label = checked
-            values[question.id] = value
-            path.append(Step(tree, question, value, label))
+            if source is not None:
+                step = self._carry(tree, question, source, raw, errors)
+                if step is None:
+                    break
+            else:
+                if raw is None and question.optional and blank_optional:
+                    raw = ""
+                if raw is None:
+                    pending = (tree, question)
+                    break
+                checked = check_answer(question, raw)
+                if isinstance(checked, str):
+                    errors.append(AnswerError(question.id, checked, question.ask))
+                    break
+                step = Step(tree, question, *checked)
+            values[question.id] = values[f"{tree.id}.{question.id}"] = step.value
+            by_place[(tree.id, question.id)] = step
+            path.append(step)
             if outcome is None:
-                target = self._route(question, value, values)
-                if target.tree is not None:
-                    tree = self.tree(target.tree)
+                target = self._route(question, step.value, seen)
+                handed = target.tree
+                if handed is None and target.target in tree.outcomes:
+                    reached = tree.outcomes[target.target]
+                    if reached.continues is None:
+                        outcome = (tree, reached)
+                        queue = list(reached.record)
+                    else:
+                        conclusions.append((tree, reached))
+                        handed = reached.continues
+                if handed is not None:
+                    came_from, tree = tree.id, self.tree(handed)
                     trees.append(tree)
-                    node = tree.start
+                    seen = _context_map(values, came_from)
+                    node = self._start_of(tree, seen)
                     continue
-                if target.target in tree.outcomes:
-                    outcome = (tree, tree.outcomes[target.target])
-                    queue = list(outcome[1].record)
-                else:
+                if outcome is None:
                     node = target.target
                     continue
             if not queue:
@@ -263,33 +319,106 @@ class Engine:
             raise RuntimeError(f"the walk took more than {MAX_STEPS} steps")
         if outcome is None and pending is None and not errors:  # pragma: no cover
             raise RuntimeError("the walk stopped without an outcome")
-        errors.extend(self._other_errors(answers, values, {e.id for e in errors}))
-        return Walk(tuple(path), tuple(trees), pending, outcome, tuple(errors))
+        errors.extend(self._other_errors(answers, path, by_place, {e.id for e in errors}))
+        return Walk(tuple(path), tuple(trees), pending, outcome, tuple(errors), tuple(conclusions))
 
-    def _route(self, question: Question, value: AnswerValue, values: Mapping[str, AnswerValue]) -> Route:
+    def _carry(
+        self, tree: Tree, question: Question, source: Step, raw: object, errors: list[AnswerError]
+    ) -> Step | None:
+        """The step that carries ``source``'s answer into ``question``; None (with an error) when
+        ``raw`` answers ``question`` differently."""
+        value = question.carried_value(source.value)
+        label = _label_of(question, value)
+        if raw is not None and not _agrees(question, raw, value):
+            errors.append(_contradiction(question, source))
+            return None
+        return Step(tree, question, value, label, source)
+
+    def _start_of(self, tree: Tree, seen: Mapping[str, object]) -> str:
+        for route in tree.start_routes:
+            if route.condition is None or evaluate(route.condition, seen):
+                return route.target
+        return tree.start
+
+    def _route(self, question: Question, value: AnswerValue, seen: Mapping[str, object]) -> Route:
         routes = question.routes
         if question.kind == "choice" and isinstance(value, str):
             option = question.option(value)
             assert option is not None, "check_answer accepted a value the question does not offer"
             routes = option.routes
         for route in routes:
-            if route.condition is None or evaluate(route.condition, values):
+            if route.condition is None or evaluate(route.condition, seen):
                 return route
         raise RuntimeError(f"no route from '{question.id}' applies")  # pragma: no cover - validated
 
     def _other_errors(
-        self, answers: Mapping[str, object], checked: Mapping[str, AnswerValue], already: set[str]
+        self,
+        answers: Mapping[str, object],
+        path: list[Step],
+        by_place: Mapping[tuple[str, str], Step],
+        already: set[str],
     ) -> list[AnswerError]:
         errors: list[AnswerError] = []
+        on_path = {step.question.id: step for step in path}
         for qid, raw in answers.items():
-            if qid in checked or qid in already or raw is None:
+            if qid in already or raw is None:
+                continue
+            step = on_path.get(qid)
+            if step is not None:
                 continue
             found = self.find_question(qid)
             if found is None:
                 names = ", ".join(t.id for t in self.reachable_trees())
                 errors.append(AnswerError(qid, f"no question with this id in {names}"))
                 continue
-            result = check_answer(found[1], raw)
+            question = found[1]
+            result = check_answer(question, raw)
             if isinstance(result, str):
-                errors.append(AnswerError(qid, result, found[1].ask))
+                errors.append(AnswerError(qid, result, question.ask))
+                continue
+            source = by_place.get(question.same_as) if question.same_as else None
+            if source is not None and not _agrees(question, raw, question.carried_value(source.value)):
+                errors.append(_contradiction(question, source))
         return errors
+
+
+def _label_of(question: Question, value: AnswerValue) -> str:
+    if isinstance(value, list):
+        return "; ".join(o.label for v in value if (o := question.option(v)) is not None)
+    option = question.option(value) if question.options else None
+    return option.label if option is not None else value
+
+
+def _agrees(question: Question, raw: object, value: AnswerValue) -> bool:
+    checked = check_answer(question, raw)
+    return not isinstance(checked, str) and checked[0] == value
+
+
+def _contradiction(question: Question, source: Step) -> AnswerError:
+    giving = f"'{source.question.id}' in '{source.tree.id}'"
+    return AnswerError(
+        question.id,
+        f"is the same question as {giving}, whose answer it carries, but is answered differently; "
+        f"give the answer once, to '{source.question.id}', and leave '{question.id}' out",
+        question.ask,
+    )
+
+
+def _context_map(values: Mapping[str, AnswerValue], came_from: str) -> Mapping[str, object]:
+    """Answers as a condition sees them: by id and by ``TREE.ID``, plus ``continued_from``."""
+    return ChainMap({CONTINUED_FROM: came_from}, values)  # type: ignore[arg-type]
+
+
+def _context(path: tuple[Step, ...], came_from: str) -> Mapping[str, object]:
+    values: dict[str, AnswerValue] = {}
+    for step in path:
+        values[step.question.id] = values[f"{step.tree.id}.{step.question.id}"] = step.value
+    return _context_map(values, came_from)
+
+
+def _came_from(trees: tuple[Tree, ...], tree: Tree) -> str:
+    """The id of the tree the decision was in just before it entered ``tree``; '' for the start."""
+    for before, after in itertools.pairwise(trees):
+        if after is tree:
+            return before.id
+    return ""

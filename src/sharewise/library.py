@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sharewise.errors import TreeInvalid, UnknownTree
-from sharewise.model import Diagnostic, Tree, TreeSource
+from sharewise.model import CrossRef, Diagnostic, Question, Tree, TreeSource
 from sharewise.treefile import LoadOptions, TreeFile, load_tree_file
 
 if TYPE_CHECKING:
@@ -212,25 +212,86 @@ class Library:
         tree = loaded.tree
         assert tree is not None
         problems: list[Diagnostic] = []
-        for route in tree.routes():
-            target = route.tree
-            if target is None:
-                continue
+        for target, place, line in tree.links():
             if target == tree.id:
-                problems.append(loaded.diagnostic(route.place, route.line, "a tree cannot continue into itself"))
+                problems.append(loaded.diagnostic(place, line, "a tree cannot continue into itself"))
                 continue
-            path = self.path_of(target)
-            if path is None:
-                known = ", ".join(sorted(self.ids())) or "none"
-                message = f"no tree called '{target}' (available: {known})"
-                problems.append(loaded.diagnostic(route.place, route.line, message))
-                continue
-            other = self.read(path)
-            if other.tree is None:
-                problems.append(loaded.diagnostic(route.place, route.line, f"tree '{target}' ({path}) is not valid"))
-                continue
+            found = self._other(target)
+            if isinstance(found, str):
+                problems.append(loaded.diagnostic(place, line, found))
         problems.extend(self._chain_problems(loaded))
+        problems.extend(self._ref_problems(loaded))
         return problems
+
+    def _other(self, tree_id: str) -> Tree | str:
+        """The valid tree called ``tree_id``, or a message saying why there is none."""
+        path = self.path_of(tree_id)
+        if path is None:
+            known = ", ".join(sorted(self.ids())) or "none"
+            return f"no tree called '{tree_id}' (available: {known})"
+        other = self.read(path).tree
+        if other is None:
+            return f"tree '{tree_id}' ({path}) is not valid"
+        return other
+
+    def _leads_to(self, start: Tree, target: str) -> bool:
+        """True when a decision started in ``start`` can continue (at any remove) into ``target``."""
+        seen = {start.id}
+        queue = list(start.continues_into())
+        while queue:
+            tree_id = queue.pop(0)
+            if tree_id == target:
+                return True
+            if tree_id in seen:
+                continue
+            seen.add(tree_id)
+            other = self._other(tree_id)
+            if not isinstance(other, str):
+                queue.extend(other.continues_into())
+        return False
+
+    def _ref_problems(self, loaded: TreeFile) -> list[Diagnostic]:
+        """Check every use of another tree's answers: ``TREE.QUESTION``, ``continued_from``, ``same_as``."""
+        tree = loaded.tree
+        assert tree is not None
+        problems: list[Diagnostic] = []
+        for ref in tree.refs:
+            message = self._ref_problem(tree, ref)
+            if message:
+                problems.append(loaded.diagnostic(ref.place, ref.line, message))
+        return problems
+
+    def _ref_problem(self, tree: Tree, ref: CrossRef) -> str | None:
+        if ref.tree == tree.id:
+            if ref.kind == "from":
+                return f"'{tree.id}' is this tree; 'continued_from' names the tree that continued into it"
+            return f"'{ref.tree}.{ref.question}' is in this tree: name the question by its id alone"
+        other = self._other(ref.tree)
+        if isinstance(other, str):
+            return other
+        if ref.kind == "from":
+            if tree.id not in other.continues_into():
+                return f"'{ref.tree}' never continues into '{tree.id}', so this tree is never continued from it"
+            return None
+        if not self._leads_to(other, tree.id):
+            return (
+                f"'{ref.tree}' never continues into '{tree.id}', so its answers are never there to use; "
+                f"hand on from '{ref.tree}' with 'next: tree:{tree.id}' or name another tree"
+            )
+        assert ref.question is not None
+        giving = other.questions.get(ref.question)
+        if giving is None:
+            known = ", ".join(q for q in other.questions if not other.questions[q].is_record_question)
+            return f"'{ref.tree}' has no question called '{ref.question}' (its questions: {_cut(known)})"
+        if giving.is_record_question:
+            return f"'{ref.tree}.{ref.question}' is a record question, asked after an outcome; name another question"
+        if ref.kind == "answer":
+            allowed = {o.value for o in giving.options}
+            bad = [v for v in ref.values if giving.options and v not in allowed]
+            if bad:
+                return f"'{ref.tree}.{ref.question}' has no option '{bad[0]}' (its options: {_options(giving)})"
+            return None
+        return _same_as_problem(tree, ref, giving)
 
     def _chain_problems(self, loaded: TreeFile) -> list[Diagnostic]:
         """Question ids must be unique across a tree and every tree it can continue into."""
@@ -267,6 +328,39 @@ class Library:
                     owners[qid] = tree_id
             queue.extend(other.continues_into())
         return problems
+
+
+def _same_as_problem(tree: Tree, ref: CrossRef, giving: Question) -> str | None:
+    mine = tree.questions[ref.owner]
+    name = f"'{ref.tree}.{ref.question}'"
+    if mine.kind != giving.kind:
+        return f"{name} is a '{giving.kind}' question but '{mine.id}' is '{mine.kind}'; a carried answer needs one kind"
+    if mine.is_record_question:
+        return "a record question cannot carry an answer; carry it into a question on the way to an outcome"
+    mapping = dict(mine.carry_map)
+    for giving_value in mapping:
+        if giving.option(giving_value) is None:
+            return f"'map' names '{giving_value}', which {name} does not offer (its options: {_options(giving)})"
+    for mine_value in mapping.values():
+        if mine.option(mine_value) is None:
+            return f"'map' gives '{mine_value}', which '{mine.id}' does not offer (its options: {_options(mine)})"
+    for option in giving.options:
+        if mine.option(mapping.get(option.value, option.value)) is None:
+            return (
+                f"{name} can be answered '{option.value}', which '{mine.id}' does not offer; add that option "
+                f"or map it to one of '{mine.id}' under 'map:' (its options: {_options(mine)})"
+            )
+    if mine.kind == "text" and giving.min_length < mine.min_length:
+        return f"{name} accepts shorter answers than '{mine.id}' ({giving.min_length} < {mine.min_length} characters)"
+    return None
+
+
+def _options(question: Question) -> str:
+    return ", ".join(o.value for o in question.options)
+
+
+def _cut(text: str, limit: int = 200) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _settings_source(path: Path | None) -> TreeSource | None:

@@ -9,16 +9,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Union
 
 from sharewise.conditions import Condition
 
 __all__ = [
+    "CONTINUED_FROM",
     "DECISIONS",
     "KINDS",
     "TREE_PREFIX",
     "Action",
+    "AnswerValue",
     "Citation",
+    "CrossRef",
     "Decision",
     "Diagnostic",
     "Kind",
@@ -31,11 +34,13 @@ __all__ = [
     "TreeSource",
 ]
 
+AnswerValue = Union[str, list[str]]
 Decision = Literal["share", "do-not-share", "seek-advice"]
 Kind = Literal["choice", "multi", "text", "date"]
 DECISIONS: tuple[str, ...] = ("share", "do-not-share", "seek-advice")
 KINDS: tuple[str, ...] = ("choice", "multi", "text", "date")
 TREE_PREFIX = "tree:"
+CONTINUED_FROM = "continued_from"  # the name a condition uses for the tree this one was continued from
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +120,8 @@ class Question:
     optional: bool = False
     detail: str | None = None
     line: int | None = None
+    same_as: tuple[str, str] | None = None  # (tree id, question id) whose answer this question carries
+    carry_map: tuple[tuple[str, str], ...] = ()  # giving value -> this question's value, where they differ
     _by_value: dict[str, Option] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -122,6 +129,13 @@ class Question:
 
     def option(self, value: str) -> Option | None:
         return self._by_value.get(value)
+
+    def carried_value(self, value: AnswerValue) -> AnswerValue:
+        """``value`` of the question this one is the same as, in this question's own values."""
+        mapping = dict(self.carry_map)
+        if isinstance(value, list):
+            return [mapping.get(v, v) for v in value]
+        return mapping.get(value, value)
 
     @property
     def is_record_question(self) -> bool:
@@ -145,6 +159,26 @@ class Outcome:
     actions: tuple[Action, ...] = ()
     record: tuple[str, ...] = ()
     source: Citation | None = None
+    continues: str | None = None  # the tree this outcome hands the decision on to, if any
+    place: str = ""
+    line: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CrossRef:
+    """A reference from one tree to another that only the library can check, with its place.
+
+    ``kind`` is ``answer`` (a condition names ``TREE.QUESTION``), ``from`` (a condition compares
+    ``continued_from`` with a tree id) or ``same_as`` (a question carries another tree's answer).
+    """
+
+    kind: Literal["answer", "from", "same_as"]
+    tree: str
+    question: str | None
+    values: tuple[str, ...]
+    place: str
+    line: int | None
+    owner: str = ""  # for ``same_as``: the question that carries the answer
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +214,8 @@ class Tree:
     file: Path | None = None
     sha256: str = ""
     files: tuple[TreeSource, ...] = ()
+    start_routes: tuple[Route, ...] = ()  # a conditional start; empty when ``start`` is plain
+    refs: tuple[CrossRef, ...] = ()
 
     def routes(self) -> list[Route]:
         """Every route in the tree, in file order."""
@@ -192,8 +228,10 @@ class Tree:
 
     def continues_into(self) -> list[str]:
         """Ids of the trees this tree can continue into."""
-        seen: dict[str, None] = {}
-        for route in self.routes():
-            if route.tree:
-                seen[route.tree] = None
-        return list(seen)
+        return list(dict.fromkeys(tree_id for tree_id, _, _ in self.links()))
+
+    def links(self) -> list[tuple[str, str, int | None]]:
+        """Every hand-over into another tree: (tree id, place, line), from routes and outcomes."""
+        out = [(route.tree, route.place, route.line) for route in self.routes() if route.tree]
+        out.extend((o.continues, o.place, o.line) for o in self.outcomes.values() if o.continues)
+        return out

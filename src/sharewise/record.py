@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sharewise import __version__
-from sharewise.engine import Walk
+from sharewise.engine import Step, Walk
 from sharewise.model import Tree
 
 __all__ = ["RECORD_FORMAT", "SignOff", "build_record", "missing_sign_off"]
@@ -82,17 +82,7 @@ def build_record(
         }
         for tree in _unique(walk.trees)
     ]
-    record["path"] = [
-        {
-            "tree": step.tree.id,
-            "id": step.question.id,
-            "question": step.question.ask,
-            "kind": step.question.kind,
-            "value": step.value,
-            "label": step.label,
-        }
-        for step in walk.path
-    ]
+    record["path"] = [_step(step) for step in walk.path]
     record["outcome"] = {
         "tree": outcome_tree.id,
         "id": outcome.id,
@@ -101,6 +91,17 @@ def build_record(
         "summary": outcome.summary,
         "actions": [action.text for action in walk.actions()],
     }
+    if walk.conclusions:
+        record["conclusions"] = [
+            {
+                "tree": tree.id,
+                "id": reached.id,
+                "decision": reached.decision,
+                "title": reached.title,
+                "summary": reached.summary,
+            }
+            for tree, reached in (*walk.conclusions, walk.outcome)
+        ]
     record["details"] = walk.details()
     record["sign_off"] = {
         "name": (sign_off.name or "").strip(),
@@ -109,6 +110,20 @@ def build_record(
         "signed_at": stamp,
     }
     return record
+
+
+def _step(step: Step) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "tree": step.tree.id,
+        "id": step.question.id,
+        "question": step.question.ask,
+        "kind": step.question.kind,
+        "value": step.value,
+        "label": step.label,
+    }
+    if step.carried_from is not None:
+        out["carried_from"] = {"tree": step.carried_from.tree.id, "id": step.carried_from.question.id}
+    return out
 
 
 def _tree_files(tree: Tree) -> list[dict[str, Any]]:

@@ -19,10 +19,13 @@ from typing import Any, Literal, cast
 
 from sharewise.conditions import Condition, ConditionError, names_and_values, parse_condition
 from sharewise.model import (
+    CONTINUED_FROM,
     DECISIONS,
     KINDS,
+    TREE_PREFIX,
     Action,
     Citation,
+    CrossRef,
     Decision,
     Diagnostic,
     Kind,
@@ -50,10 +53,10 @@ _TOP_KEYS = {
 }  # fmt: skip
 _NODE_KEYS = (
     "ask", "help", "source", "section", "kind", "options", "next", "min_length", "multiline",
-    "optional", "detail",
+    "optional", "detail", "same_as", "map",
 )  # fmt: skip
 _OPTION_KEYS = ("label", "help", "next")
-_OUTCOME_KEYS = ("decision", "title", "summary", "source", "actions", "record")
+_OUTCOME_KEYS = ("decision", "title", "summary", "source", "actions", "record", "next")
 _ROUTE_KEYS = ("if", "to")
 _ACTION_KEYS = ("text", "if")
 _SOURCE_KEYS = ("title", "url")
@@ -305,6 +308,7 @@ class _Builder:
         self.node_ids: set[str] = set()
         self.outcome_ids: set[str] = set()
         self.conditions: list[tuple[Condition, str, Mapping[str, Any], str]] = []
+        self.refs: list[CrossRef] = []
 
     # -- reporting -------------------------------------------------------------------------
     def error(self, place: str, message: str, container: object = None, key: str | None = None) -> None:
@@ -482,7 +486,11 @@ class _Builder:
             self.error("outcomes", "a tree needs at least one outcome", top, "outcomes")
 
         start = None
-        if "start" in top:
+        start_routes: tuple[Route, ...] = ()
+        if isinstance(top.get("start"), list):
+            start_routes = self._routes(top["start"], "start", top, "start")
+            start = self._check_start(start_routes, raw_nodes)
+        elif "start" in top:
             start = self.ident(top["start"], "start", top, "start", "'start'")
             if start is not None and start not in raw_nodes:
                 self.error("start", f"'start' names '{start}', which is not a question in 'nodes'", top, "start")
@@ -493,7 +501,8 @@ class _Builder:
         self._check_conditions(questions)
         self._check_routes(questions, outcomes, raw_nodes, raw_outcomes)
         if start is not None and start in questions:
-            self._check_graph(start, questions, outcomes, raw_nodes, raw_outcomes)
+            roots = [start, *(r.target for r in start_routes if r.target in questions)]
+            self._check_graph(roots, questions, outcomes, raw_nodes, raw_outcomes)
 
         if self.has_errors() or None in (tree_id, title, description, version, owner, reviewed, next_review, start):
             return None
@@ -509,7 +518,17 @@ class _Builder:
             start=cast(str, start),
             questions=questions,
             outcomes=outcomes,
+            start_routes=start_routes,
+            refs=tuple(self.refs),
         )
+
+    def _check_start(self, routes: tuple[Route, ...], raw_nodes: Mapping[str, Any]) -> str | None:
+        """The default start of a conditional ``start``; every target must be a question here."""
+        for route in routes:
+            if route.tree is not None or route.target not in raw_nodes:
+                self._route_error(route, f"'start' can lead only to a question in 'nodes', not '{route.target}'")
+                return None
+        return routes[-1].target if routes else None
 
     def _sources(self, raw: object, top: Mapping[str, Any]) -> None:
         if "sources" not in top:
@@ -626,6 +645,11 @@ class _Builder:
         detail = None
         if "detail" in body:
             detail = self.ident(body["detail"], f"{place}.detail", body, "detail", "'detail'")
+        same_as, carry_map = self._same_as(node_id, body, place)
+        if node_id == CONTINUED_FROM:
+            self.error(
+                place, f"'{CONTINUED_FROM}' is kept for conditions; give the question another id", container, node_id
+            )
         if None in (ask, help_text, source, kind):
             return None
         return Question(
@@ -642,7 +666,54 @@ class _Builder:
             optional=optional,
             detail=detail,
             line=self.lines.of(container, node_id),
+            same_as=same_as,
+            carry_map=carry_map,
         )
+
+    def _same_as(
+        self, node_id: str, body: Mapping[str, Any], place: str
+    ) -> tuple[tuple[str, str] | None, tuple[tuple[str, str], ...]]:
+        """``same_as: TREE.QUESTION`` and its optional ``map`` of giving values to this question's."""
+        if "same_as" not in body:
+            if "map" in body:
+                self.error(f"{place}.map", "'map' applies only to a question with 'same_as'", body, "map")
+            return None, ()
+        raw = body["same_as"]
+        parts = raw.split(".") if isinstance(raw, str) else []
+        if len(parts) != 2 or not all(ID_PATTERN.match(p) for p in parts):
+            self.error(
+                f"{place}.same_as",
+                "'same_as' names another tree's question as TREE.QUESTION, for example when-to-share.consent",
+                body,
+                "same_as",
+            )
+            return None, ()
+        pairs: list[tuple[str, str]] = []
+        if "map" in body:
+            spec = self.mapping(body["map"], f"{place}.map", body, "map")
+            for giving, mine in (spec or {}).items():
+                if not (isinstance(mine, str) and ID_PATTERN.match(mine) and ID_PATTERN.match(str(giving))):
+                    self.error(
+                        f"{place}.map.{giving}",
+                        "each entry of 'map' is GIVING-VALUE: THIS-QUESTION'S-VALUE",
+                        spec,
+                        giving,
+                    )
+                    continue
+                pairs.append((str(giving), mine))
+        self._origin(f"{place}.same_as", body, "same_as")
+        self.refs.append(
+            CrossRef(
+                "same_as",
+                parts[0],
+                parts[1],
+                tuple(v for _, v in pairs) + tuple(g for g, _ in pairs),
+                f"{place}.same_as",
+                self.lines.of(body, "same_as"),
+                owner=node_id,
+            )
+        )
+        return (parts[0], parts[1]), tuple(pairs)
 
     def _options(
         self, raw: object, place: str, body: Mapping[str, Any], routed: bool, fallback: tuple[Route, ...]
@@ -787,6 +858,34 @@ class _Builder:
             qid = self.ident(item, f"{place}.record[{index}]", body, "record", "a record question id")
             if qid is not None:
                 record.append(qid)
+        continues = None
+        if "next" in body:
+            raw_next = body["next"]
+            if not (isinstance(raw_next, str) and raw_next.strip().startswith(TREE_PREFIX)):
+                self.error(
+                    f"{place}.next",
+                    "an outcome's 'next' can only hand the decision on to another tree: 'tree:ID'",
+                    body,
+                    "next",
+                )
+            else:
+                continues = raw_next.strip()[len(TREE_PREFIX) :]
+                if not ID_PATTERN.match(continues):
+                    self.error(
+                        f"{place}.next",
+                        f"'{raw_next}' does not name a tree: write 'tree:' then the tree id",
+                        body,
+                        "next",
+                    )
+                    continues = None
+                elif record:
+                    self.error(
+                        f"{place}.record",
+                        "an outcome that hands on to another tree asks no record questions; ask them in that tree",
+                        body,
+                        "record",
+                    )
+            self._origin(f"{place}.next", body, "next")
         if None in (decision, title, summary):
             return None
         return Outcome(
@@ -797,12 +896,18 @@ class _Builder:
             tuple(actions),
             tuple(record),
             source,
+            continues,
+            f"{place}.next",
+            self.lines.of(body, "next") if continues else self.lines.of(container, outcome_id),
         )
 
     # -- cross-references inside the tree ---------------------------------------------------
     def _check_conditions(self, questions: Mapping[str, Question]) -> None:
         for parsed, place, container, key in self.conditions:
             for name, values in names_and_values(parsed):
+                if name == CONTINUED_FROM or "." in name:
+                    self._external(name, values, place, container, key)
+                    continue
                 question = questions.get(name)
                 if question is None:
                     if name not in self.node_ids:
@@ -817,6 +922,17 @@ class _Builder:
                             self.error(
                                 place, f"'{name}' has no option '{value}' (its options: {allowed})", container, key
                             )
+
+    def _external(self, name: str, values: tuple[str, ...], place: str, container: Mapping[str, Any], key: str) -> None:
+        """Note a condition's reference to another tree, for the library to check."""
+        self._origin(place, container, key)
+        line = self.lines.of(container, key)
+        if name == CONTINUED_FROM:
+            for value in values:
+                self.refs.append(CrossRef("from", value, None, (), place, line))
+            return
+        tree_id, _, qid = name.partition(".")
+        self.refs.append(CrossRef("answer", tree_id, qid, values, place, line))
 
     def _check_routes(
         self,
@@ -875,7 +991,7 @@ class _Builder:
 
     def _check_graph(
         self,
-        start: str,
+        roots: list[str],
         questions: Mapping[str, Question],
         outcomes: Mapping[str, Outcome],
         raw_nodes: Mapping[str, Any],
@@ -885,8 +1001,9 @@ class _Builder:
             qid: [r.target for r in _question_routes(q) if r.tree is None] for qid, q in questions.items()
         }
         # Reachability: outcomes pull in their record questions.
+        start = roots[0]
         reached: set[str] = set()
-        stack = [start]
+        stack = list(roots)
         while stack:
             current = stack.pop()
             if current in reached:

@@ -1,0 +1,279 @@
+"""Answers carried from tree to tree: ``same_as``, conditional starts, ``TREE.QUESTION`` and
+``continued_from`` in conditions, hand-over outcomes, and the library's checks of each."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from sharewise.engine import Engine
+from sharewise.errors import TreeInvalid
+from sharewise.library import Library
+from sharewise.record import SignOff, build_record
+
+WriteTree = Callable[..., Path]
+
+GIVING = """\
+nodes:
+  how:
+    ask: Were you asked, or did you notice it?
+    help: How it started.
+    source: src s1
+    options:
+      request: consent
+      proactive: consent
+  consent:
+    ask: Was the person asked to agree?
+    help: Consent.
+    source: src s2
+    detail: consent
+    options:
+      given: may-share
+      refused: may-share
+      not-sure: advice
+outcomes:
+  may-share:
+    decision: share
+    title: You may share
+    summary: Now decide how much.
+    next: tree:how-much
+  advice:
+    decision: seek-advice
+    title: Seek advice
+    summary: Ask.
+"""
+
+RECEIVING = """\
+start:
+  - if: continued_from == 'giving'
+    to: hm-how
+  - to: hm-where
+nodes:
+  hm-where:
+    ask: Has the decision to share been made?
+    help: Stand-alone start.
+    source: src s1
+    options:
+      yes: hm-how
+      no: decide-first
+  hm-how:
+    ask: Were you asked, or did you notice it?
+    help: Same fact as in the giving tree.
+    source: src s1
+    same_as: giving.how
+    options:
+      request: hm-consent
+      proactive: hm-consent
+  hm-consent:
+    ask: Was the person asked to agree?
+    help: Same fact again.
+    source: src s2
+    same_as: giving.consent
+    map: {not-sure: unknown}
+    detail: consent
+    options:
+      given: hm-much
+      refused: hm-much
+      unknown: hm-much
+  hm-much:
+    ask: Is all of it needed?
+    help: How much.
+    source: src s3
+    options:
+      all:
+        next:
+          - if: giving.consent == 'refused'
+            to: share-refused
+          - to: share-all
+      some: share-some
+outcomes:
+  share-all:
+    decision: share
+    title: Share all
+    summary: All.
+    actions:
+      - text: You are continuing a decision.
+        if: continued_from == 'giving'
+      - text: Tell the requester.
+        if: hm-how == 'request'
+  share-refused:
+    decision: share
+    title: Share despite refusal
+    summary: Refused but shared.
+  share-some:
+    decision: share
+    title: Share some
+    summary: Some.
+  decide-first:
+    decision: seek-advice
+    title: Decide first
+    summary: First decide.
+"""
+
+
+@pytest.fixture
+def pair(write_tree: WriteTree) -> Library:
+    write_tree(GIVING, id="giving")
+    path = write_tree(RECEIVING, id="how-much")
+    return Library([path.parent])
+
+
+def test_a_continued_tree_carries_earlier_answers_and_asks_none_of_them(pair: Library) -> None:
+    engine = Engine(pair.get("giving"), pair.get)
+    walk = engine.walk({"how": "request", "consent": "given"})
+    assert walk.pending is not None and walk.pending[1].id == "hm-much"
+    walk = engine.walk({"how": "request", "consent": "given", "hm-much": "all"})
+    assert walk.status == "decided"
+    assert [(s.question.id, s.carried) for s in walk.path] == [
+        ("how", False),
+        ("consent", False),
+        ("hm-how", True),
+        ("hm-consent", True),
+        ("hm-much", False),
+    ]
+    carried = walk.path[3].carried_from
+    assert carried is not None and (carried.tree.id, carried.question.id) == ("giving", "consent")
+    assert walk.answers == {"how": "request", "consent": "given", "hm-much": "all"}
+    assert [a.text for a in walk.actions()] == ["You are continuing a decision.", "Tell the requester."]
+    assert walk.details() == {"consent": "Given"}
+    assert [(t.id, o.id) for t, o in walk.conclusions] == [("giving", "may-share")]
+
+
+def test_a_carried_value_is_mapped_and_other_trees_answers_steer_routes(pair: Library) -> None:
+    engine = Engine(pair.get("giving"), pair.get)
+    walk = engine.walk({"how": "proactive", "consent": "refused", "hm-much": "all"})
+    assert walk.outcome is not None and walk.outcome[1].id == "share-refused"
+    assert walk.path[3].value == "refused"
+
+
+def test_started_on_its_own_the_tree_asks_every_question(pair: Library) -> None:
+    engine = Engine(pair.get("how-much"), pair.get)
+    walk = engine.walk({})
+    assert walk.pending is not None and walk.pending[1].id == "hm-where"
+    walk = engine.walk({"hm-where": "yes", "hm-how": "request", "hm-consent": "unknown", "hm-much": "all"})
+    assert walk.status == "decided"
+    assert not any(s.carried for s in walk.path)
+    assert walk.outcome is not None and walk.outcome[1].id == "share-all"
+    assert [a.text for a in walk.actions()] == ["Tell the requester."]  # not continued
+    assert walk.details() == {"consent": "Unknown"}
+    assert walk.conclusions == ()
+
+
+def test_an_answer_that_contradicts_the_one_it_carries_is_invalid_naming_both_ids(pair: Library) -> None:
+    engine = Engine(pair.get("giving"), pair.get)
+    walk = engine.walk({"how": "request", "consent": "given", "hm-consent": "refused", "hm-much": "all"})
+    assert walk.status == "invalid"
+    [error] = walk.errors
+    assert error.id == "hm-consent"
+    assert "'consent' in 'giving'" in error.message and "leave 'hm-consent' out" in error.message
+    # The same answer given twice is no contradiction.
+    walk = engine.walk({"how": "request", "consent": "given", "hm-consent": "given", "hm-much": "all"})
+    assert walk.status == "decided"
+    assert walk.path[3].carried
+
+
+def test_a_contradiction_off_the_path_is_caught_too(write_tree: WriteTree) -> None:
+    write_tree(GIVING, id="giving")
+    body = RECEIVING.replace("    to: hm-how\n  - to: hm-where", "    to: hm-much\n  - to: hm-where")
+    path = write_tree(body, id="how-much")
+    library = Library([path.parent])
+    engine = Engine(library.get("giving"), library.get)
+    walk = engine.walk({"how": "request", "consent": "given", "hm-how": "proactive", "hm-much": "some"})
+    assert [e.id for e in walk.errors] == ["hm-how"]
+
+
+def test_the_record_marks_carried_answers_and_keeps_each_conclusion(pair: Library) -> None:
+    from datetime import datetime, timezone
+
+    engine = Engine(pair.get("giving"), pair.get)
+    walk = engine.walk({"how": "request", "consent": "given", "hm-much": "some"})
+    record = build_record(
+        walk,
+        sign_off=SignOff("A Person", "DSL"),
+        record_id="00000000-0000-4000-8000-000000000000",
+        now=datetime(2026, 12, 1, tzinfo=timezone.utc),
+    )
+    marks = [(p["id"], p.get("carried_from")) for p in record["path"]]
+    assert marks[2] == ("hm-how", {"tree": "giving", "id": "how"})
+    assert marks[3] == ("hm-consent", {"tree": "giving", "id": "consent"})
+    assert [m for _, m in marks].count(None) == 3
+    assert [(c["tree"], c["id"], c["decision"]) for c in record["conclusions"]] == [
+        ("giving", "may-share", "share"),
+        ("how-much", "share-some", "share"),
+    ]
+    assert record["details"] == {"consent": "Given"}
+
+
+def _problems(library: Library, tree_id: str) -> list[str]:
+    path = library.path_of(tree_id)
+    assert path is not None
+    return [str(d) for d in library.check(path) if d.severity == "error"]
+
+
+@pytest.mark.parametrize(
+    ("change", "marker", "fragment"),
+    [
+        (("same_as: giving.consent", "same_as: giving.consnet"), "giving.consnet", "no question called 'consnet'"),
+        (("same_as: giving.consent", "same_as: nowhere.consent"), "nowhere.consent", "no tree called 'nowhere'"),
+        (("    map: {not-sure: unknown}\n", ""), "giving.consent", "answered 'not-sure', which 'hm-consent' does not"),
+        (("map: {not-sure: unknown}", "map: {maybe: unknown}"), "giving.consent", "'map' names 'maybe', which"),
+        (("map: {not-sure: unknown}", "map: {not-sure: dunno}"), "giving.consent", "'map' gives 'dunno', which"),
+        (("if: giving.consent == 'refused'", "if: giving.consent == 'refsued'"), "'refsued'", "no option 'refsued'"),
+        (("if: continued_from == 'giving'", "if: continued_from == 'other'"), "'other'", "no tree called 'other'"),
+        (("if: continued_from == 'giving'", "if: continued_from == 'how-much'"), "'how-much'", "is this tree"),
+    ],
+)
+def test_the_library_checks_every_cross_tree_reference_with_its_line(
+    write_tree: WriteTree, change: tuple[str, str], marker: str, fragment: str
+) -> None:
+    write_tree(GIVING, id="giving")
+    assert change[0] in RECEIVING
+    path = write_tree(RECEIVING.replace(change[0], change[1], 1), id="how-much")
+    line = next(n for n, text in enumerate(path.read_text().splitlines(), start=1) if marker in text)
+    library = Library([path.parent])
+    problems = _problems(library, "how-much")
+    hits = [p for p in problems if fragment in p]
+    assert len(hits) == 1, problems
+    assert hits[0].startswith(f"{path}:{line} "), hits[0]
+    with pytest.raises(TreeInvalid):
+        library.get("how-much")
+
+
+def test_a_reference_to_a_tree_that_never_continues_here_is_an_error(write_tree: WriteTree) -> None:
+    write_tree(
+        GIVING.replace("next: tree:how-much", "").replace("summary: Now decide how much.", "summary: Done."),
+        id="giving",
+    )
+    path = write_tree(RECEIVING, id="how-much")
+    problems = _problems(Library([path.parent]), "how-much")
+    assert any("'giving' never continues into 'how-much'" in p for p in problems), problems
+
+
+def test_kinds_must_match_and_a_hand_over_outcome_asks_no_record_questions(write_tree: WriteTree) -> None:
+    write_tree(GIVING, id="giving")
+    body = RECEIVING.replace(
+        """    same_as: giving.how
+    options:
+      request: hm-consent
+      proactive: hm-consent""",
+        """    same_as: giving.how
+    kind: text
+    next: hm-consent""",
+    )
+    path = write_tree(body, id="how-much")
+    problems = _problems(Library([path.parent]), "how-much")
+    assert any("'giving.how' is a 'choice' question but 'hm-how' is 'text'" in p for p in problems), problems
+    giving = write_tree(
+        GIVING.replace("next: tree:how-much", "next: tree:how-much\n    record: [consent]"), id="giving"
+    )
+    problems = [str(d) for d in Library([giving.parent]).check(giving)]
+    assert any("hands on to another tree asks no record questions" in p for p in problems), problems
+
+
+def test_a_start_list_must_lead_to_questions(write_tree: WriteTree) -> None:
+    write_tree(GIVING, id="giving")
+    path = write_tree(RECEIVING.replace("    to: hm-how\n", "    to: share-all\n"), id="how-much")
+    problems = _problems(Library([path.parent]), "how-much")
+    assert any("'start' can lead only to a question" in p for p in problems), problems
