@@ -277,3 +277,74 @@ def test_a_start_list_must_lead_to_questions(write_tree: WriteTree) -> None:
     path = write_tree(RECEIVING.replace("    to: hm-how\n", "    to: share-all\n"), id="how-much")
     problems = _problems(Library([path.parent]), "how-much")
     assert any("'start' can lead only to a question" in p for p in problems), problems
+
+
+ORG = """\
+nodes:
+  org:
+    ask: Is your organisation a public authority?
+    help: It decides which lawful bases you can use.
+    source: src s1
+    setting: public_authority
+    options:
+      yes: basis
+      no: basis
+      not-sure: basis
+  basis:
+    ask: Which lawful basis?
+    help: Pick one.
+    source: src s2
+    options:
+      public-task: done
+      legitimate-interests:
+        if: org == 'no'
+        next: done
+      not-sure: done
+outcomes:
+  done:
+    decision: share
+    title: Done
+    summary: Done.
+"""
+
+
+def test_an_option_with_if_is_offered_only_when_it_holds(write_tree: WriteTree) -> None:
+    path = write_tree(ORG, id="org")
+    library = Library([path.parent])
+    engine = Engine(library.get("org"), library.get)
+    walk = engine.walk({"org": "yes"})
+    assert walk.pending is not None
+    assert [o.value for o in walk.offered(*walk.pending)] == ["public-task", "not-sure"]
+    walk = engine.walk({"org": "yes", "basis": "legitimate-interests"})
+    assert walk.status == "invalid"
+    assert walk.errors[0].message.endswith("allowed: public-task, not-sure")
+    walk = engine.walk({"org": "no", "basis": "legitimate-interests"})
+    assert walk.status == "decided"
+
+
+def test_a_question_with_setting_is_answered_by_the_settings_file(write_tree: WriteTree) -> None:
+    path = write_tree(ORG, id="org")
+    library = Library([path.parent], placeholders={"public_authority": "yes"})
+    engine = Engine(library.get("org"), library.get)
+    walk = engine.walk({})
+    assert walk.pending is not None and walk.pending[1].id == "basis"
+    assert walk.path[0].preset and walk.path[0].value == "yes" and walk.asked == ()
+    assert [o.value for o in walk.offered(*walk.pending)] == ["public-task", "not-sure"]
+    walk = engine.walk({"org": "no", "basis": "public-task"})
+    assert [e.id for e in walk.errors] == ["org"] and "settings file ('public_authority')" in walk.errors[0].message
+    # Without the setting the question is asked.
+    unset = Library([path.parent])
+    walk = Engine(unset.get("org"), unset.get).walk({})
+    assert walk.pending is not None and walk.pending[1].id == "org"
+
+
+def test_setting_and_option_if_are_checked(write_tree: WriteTree) -> None:
+    path = write_tree(ORG.replace("setting: public_authority", "setting: colour"), id="org")
+    problems = [str(d) for d in Library([path.parent]).check(path)]
+    assert any("'setting' names a setting a question can take: public_authority" in p for p in problems), problems
+    path = write_tree(ORG.replace("      no: basis\n", ""), id="org")
+    problems = [str(d) for d in Library([path.parent]).check(path)]
+    assert any("needs the options yes, no (missing: no)" in p for p in problems), problems
+    path = write_tree(ORG.replace("if: org == 'no'", "if: org == 'maybe'"), id="org")
+    problems = [str(d) for d in Library([path.parent]).check(path)]
+    assert any("'org' has no option 'maybe'" in p for p in problems), problems

@@ -107,7 +107,7 @@ def test_an_unknown_key_with_no_near_match_lists_the_known_keys() -> None:
     with pytest.raises(ConfigError) as caught:
         load_config()
     assert caught.value.diagnostics == [
-        f"{path}:1 colour: unknown key; known keys: organisation, signer, records_dir, trees_path, contacts"
+        f"{path}:1 colour: unknown key; known keys: organisation, signer, records_dir, trees_path, contacts, public_authority"
     ]
 
 

@@ -10,6 +10,7 @@ signer:
   role: Designated safeguarding lead
 records_dir: ~/sharewise/records     # relative paths are read from the config file's folder
 trees_path: [~/sharewise/trees]
+public_authority: yes               # a council, school, NHS body or police force; no for a charity or private provider
 contacts:
   dpo: Data protection officer, dpo@example.org, 01234 567890
 ```
@@ -81,6 +82,7 @@ class Config:
     records_dir: Path | None = None
     trees_path: tuple[Path, ...] = ()
     contacts: Mapping[str, str] = field(default_factory=dict)
+    public_authority: bool | None = None
 
 
 def config_path(env: Mapping[str, str] | None = None) -> Path:
@@ -132,9 +134,7 @@ def load_config(path: Path | None = None) -> Config:
                 values[key] = parsed
     if reader.problems:
         count = len(reader.problems)
-        raise ConfigError(
-            f"the config file {path} has {count} problem{'s' if count != 1 else ''}", reader.problems
-        )
+        raise ConfigError(f"the config file {path} has {count} problem{'s' if count != 1 else ''}", reader.problems)
     return Config(path=path, **values)
 
 
@@ -238,10 +238,26 @@ def _contacts(reader: _Reader, data: dict[str, Any], key: str, value: object) ->
     return contacts
 
 
+def _public_authority(reader: _Reader, data: dict[str, Any], key: str, value: object) -> bool | None:
+    """Whether the organisation is a public authority: it decides which lawful bases trees offer."""
+    if value is None:
+        return None
+    if value in ("yes", "no", True, False):
+        return value in ("yes", True)
+    reader.at(
+        data,
+        key,
+        key,
+        "must be yes or no: is your organisation a public authority (a council, school, NHS body, police)?",
+    )
+    return None
+
+
 _PARSERS: dict[str, _Parser] = {
     "organisation": _organisation,
     "signer": _signer,
     "records_dir": _records_dir,
     "trees_path": _trees_path,
     "contacts": _contacts,
+    "public_authority": _public_authority,
 }

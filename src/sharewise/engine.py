@@ -25,7 +25,7 @@ from datetime import date
 from typing import Literal
 
 from sharewise.conditions import evaluate
-from sharewise.model import CONTINUED_FROM, Action, AnswerValue, Outcome, Question, Route, Tree
+from sharewise.model import CONTINUED_FROM, Action, AnswerValue, Option, Outcome, Question, Route, Tree
 
 __all__ = ["AnswerError", "AnswerValue", "Engine", "Status", "Step", "Walk", "check_answer"]
 
@@ -43,10 +43,15 @@ class Step:
     value: AnswerValue
     label: str
     carried_from: Step | None = None  # the earlier answer this one carries; None when asked
+    preset: bool = False  # answered by the settings file (``setting:``), not asked
 
     @property
     def carried(self) -> bool:
         return self.carried_from is not None
+
+    @property
+    def was_asked(self) -> bool:
+        return self.carried_from is None and not self.preset
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,12 +87,19 @@ class Walk:
     @property
     def answers(self) -> dict[str, AnswerValue]:
         """The answers given on the path (not those carried), keyed by question id."""
-        return {step.question.id: step.value for step in self.path if step.carried_from is None}
+        return {step.question.id: step.value for step in self.path if step.was_asked}
 
     @property
     def asked(self) -> tuple[Step, ...]:
-        """The steps of the path that were asked, leaving out answers carried from an earlier tree."""
-        return tuple(step for step in self.path if step.carried_from is None)
+        """The steps of the path that were asked: not those carried, nor those the settings answered."""
+        return tuple(step for step in self.path if step.was_asked)
+
+    def offered(self, tree: Tree, question: Question) -> tuple[Option, ...]:
+        """The options ``question`` offers at this point: those whose ``if`` holds (or have none)."""
+        if not any(o.condition is not None for o in question.options):
+            return question.options
+        seen = self.context(tree)
+        return tuple(o for o in question.options if o.condition is None or evaluate(o.condition, seen))
 
     def context(self, tree: Tree) -> Mapping[str, object]:
         """What a condition in ``tree`` sees: every answer on the path, and ``continued_from``."""
@@ -278,6 +290,11 @@ class Engine:
                 step = self._carry(tree, question, source, raw, errors)
                 if step is None:
                     break
+            elif question.preset is not None:
+                if raw is not None and not _agrees(question, raw, question.preset):
+                    errors.append(_overridden(question))
+                    break
+                step = Step(tree, question, question.preset, _label_of(question, question.preset), preset=True)
             else:
                 if raw is None and question.optional and blank_optional:
                     raw = ""
@@ -287,6 +304,10 @@ class Engine:
                 checked = check_answer(question, raw)
                 if isinstance(checked, str):
                     errors.append(AnswerError(question.id, checked, question.ask))
+                    break
+                refused = _not_offered(question, checked[0], seen)
+                if refused is not None:
+                    errors.append(refused)
                     break
                 step = Step(tree, question, *checked)
             values[question.id] = values[f"{tree.id}.{question.id}"] = step.value
@@ -392,6 +413,29 @@ def _label_of(question: Question, value: AnswerValue) -> str:
 def _agrees(question: Question, raw: object, value: AnswerValue) -> bool:
     checked = check_answer(question, raw)
     return not isinstance(checked, str) and checked[0] == value
+
+
+def _not_offered(question: Question, value: AnswerValue, seen: Mapping[str, object]) -> AnswerError | None:
+    """An error when ``value`` picks an option whose ``if`` does not hold for the answers so far."""
+    if not any(o.condition is not None for o in question.options):
+        return None
+    chosen = [value] if isinstance(value, str) else value
+    offered = [o for o in question.options if o.condition is None or evaluate(o.condition, seen)]
+    if all(any(o.value == v for o in offered) for v in chosen):
+        return None
+    allowed = ", ".join(o.value for o in offered)
+    return AnswerError(
+        question.id, f"that option is not offered here, given the earlier answers; allowed: {allowed}", question.ask
+    )
+
+
+def _overridden(question: Question) -> AnswerError:
+    return AnswerError(
+        question.id,
+        f"is answered by the settings file ('{question.setting}'), and this answer differs; "
+        f"leave '{question.id}' out, or change the setting",
+        question.ask,
+    )
 
 
 def _contradiction(question: Question, source: Step) -> AnswerError:

@@ -69,6 +69,8 @@ def placeholders_of(config: Config) -> dict[str, str]:
     values = {f"contacts.{name}": text for name, text in config.contacts.items()}
     if config.organisation:
         values["organisation"] = config.organisation
+    if config.public_authority is not None:
+        values["public_authority"] = "yes" if config.public_authority else "no"
     return values
 
 

@@ -103,6 +103,8 @@ class Option:
     label: str
     help: str | None
     routes: tuple[Route, ...]
+    condition: Condition | None = None  # offered only when this holds (``if:`` on the option)
+    condition_text: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +124,8 @@ class Question:
     line: int | None = None
     same_as: tuple[str, str] | None = None  # (tree id, question id) whose answer this question carries
     carry_map: tuple[tuple[str, str], ...] = ()  # giving value -> this question's value, where they differ
+    setting: str | None = None  # the settings name that can answer this question (``setting:``)
+    preset: str | None = None  # the value the settings file gives it, filled in when the tree is read
     _by_value: dict[str, Option] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:

@@ -53,9 +53,10 @@ _TOP_KEYS = {
 }  # fmt: skip
 _NODE_KEYS = (
     "ask", "help", "source", "section", "kind", "options", "next", "min_length", "multiline",
-    "optional", "detail", "same_as", "map",
+    "optional", "detail", "same_as", "map", "setting",
 )  # fmt: skip
-_OPTION_KEYS = ("label", "help", "next")
+_OPTION_KEYS = ("label", "help", "next", "if")
+SETTINGS = {"public_authority": ("yes", "no")}  # settings a question can be answered from, and their values
 _OUTCOME_KEYS = ("decision", "title", "summary", "source", "actions", "record", "next")
 _ROUTE_KEYS = ("if", "to")
 _ACTION_KEYS = ("text", "if")
@@ -646,6 +647,7 @@ class _Builder:
         if "detail" in body:
             detail = self.ident(body["detail"], f"{place}.detail", body, "detail", "'detail'")
         same_as, carry_map = self._same_as(node_id, body, place)
+        setting, preset = self._setting(body, place, options)
         if node_id == CONTINUED_FROM:
             self.error(
                 place, f"'{CONTINUED_FROM}' is kept for conditions; give the question another id", container, node_id
@@ -668,7 +670,36 @@ class _Builder:
             line=self.lines.of(container, node_id),
             same_as=same_as,
             carry_map=carry_map,
+            setting=setting,
+            preset=preset,
         )
+
+    def _setting(
+        self, body: Mapping[str, Any], place: str, options: tuple[Option, ...]
+    ) -> tuple[str | None, str | None]:
+        """``setting: NAME``: the settings file can answer this question; the value it gives, if any."""
+        if "setting" not in body:
+            return None, None
+        name = body["setting"]
+        if not isinstance(name, str) or name not in SETTINGS:
+            known = ", ".join(SETTINGS)
+            self.error(f"{place}.setting", f"'setting' names a setting a question can take: {known}", body, "setting")
+            return None, None
+        values = {o.value for o in options}
+        missing = [v for v in SETTINGS[name] if v not in values]
+        if missing:
+            self.error(
+                f"{place}.setting",
+                f"a question answered by '{name}' needs the options {', '.join(SETTINGS[name])} "
+                f"(missing: {', '.join(missing)})",
+                body,
+                "setting",
+            )
+            return None, None
+        preset = self.options.placeholders.get(name)
+        if preset is not None:
+            self.filled = True
+        return name, preset
 
     def _same_as(
         self, node_id: str, body: Mapping[str, Any], place: str
@@ -734,6 +765,7 @@ class _Builder:
             if self.ident(value, vplace, spec, value, "an option value") is None:
                 continue
             label, help_text = _title_case(value), None
+            offered_if: tuple[Condition, str] | tuple[None, None] = (None, None)
             routes: tuple[Route, ...] = ()
             if isinstance(item, (str, list)):
                 routes = self._routes(item, vplace, spec, value) if routed else ()
@@ -745,6 +777,12 @@ class _Builder:
                 self.keys(item, _OPTION_KEYS, vplace)
                 label = self.words(self.text(item, "label", vplace, required=False), vplace, item, "label") or label
                 help_text = self.words(self.text(item, "help", vplace, required=False), vplace, item, "help")
+                if "if" in item:
+                    cond_text = self.text(item, "if", vplace)
+                    if cond_text is not None:
+                        condition = self._condition(cond_text, f"{vplace}.if", item, "if")
+                        if condition is not None:
+                            offered_if = (condition, cond_text)
                 if "next" in item:
                     if routed:
                         routes = self._routes(item["next"], f"{vplace}.next", item, "next")
@@ -757,7 +795,11 @@ class _Builder:
                         )
             elif item is not None:
                 self.error(vplace, "an option is a target id, or a mapping with label, help and next", spec, value)
-            options.append(Option(value, label, help_text, routes or (fallback if routed else ())))
+            options.append(Option(value, label, help_text, routes or (fallback if routed else ()), *offered_if))
+        if options and all(o.condition is not None for o in options):
+            self.error(
+                oplace, "at least one option must have no 'if', so there is always an answer to give", body, "options"
+            )
         return tuple(options)
 
     def _routes(self, raw: object, place: str, container: object, key: str | None) -> tuple[Route, ...]:
