@@ -348,3 +348,73 @@ def test_setting_and_option_if_are_checked(write_tree: WriteTree) -> None:
     path = write_tree(ORG.replace("if: org == 'no'", "if: org == 'maybe'"), id="org")
     problems = [str(d) for d in Library([path.parent]).check(path)]
     assert any("'org' has no option 'maybe'" in p for p in problems), problems
+
+
+SETTINGS_TREE = """\
+nodes:
+  how:
+    ask: Were you asked?
+    help: How it started.
+    source: src s1
+    options:
+      request: basis
+      proactive: basis
+  basis:
+    ask: Which lawful basis?
+    help: Pick one.
+    source: src s2
+    options:
+      public-task: refuse
+      legitimate-interests:
+        if: settings.public_authority != 'yes'
+        next: refuse
+  who-asked:
+    ask: Who asked?
+    help: Name, role, organisation.
+    source: src s3
+    kind: text
+    detail: requester
+  why:
+    ask: Why not?
+    help: Reasons.
+    source: src s3
+    kind: text
+    detail: reasons
+outcomes:
+  refuse:
+    decision: do-not-share
+    title: Do not share
+    summary: No.
+    record:
+      - question: who-asked
+        if: how == 'request'
+      - why
+"""
+
+
+def test_conditions_can_name_settings_and_record_questions_can_be_conditional(write_tree: WriteTree) -> None:
+    path = write_tree(SETTINGS_TREE, id="s")
+    public = Library([path.parent], placeholders={"public_authority": "yes"})
+    walk = Engine(public.get("s"), public.get).walk({"how": "request"})
+    assert walk.pending is not None
+    assert [o.value for o in walk.offered(*walk.pending)] == ["public-task"]
+    unset = Library([path.parent])
+    engine = Engine(unset.get("s"), unset.get)
+    walk = engine.walk({"how": "request"})
+    assert walk.pending is not None
+    assert [o.value for o in walk.offered(*walk.pending)] == ["public-task", "legitimate-interests"]
+    walk = engine.walk({"how": "request", "basis": "public-task"})
+    assert walk.pending is not None and walk.pending[1].id == "who-asked"
+    walk = engine.walk({"how": "proactive", "basis": "public-task"})
+    assert walk.pending is not None and walk.pending[1].id == "why"
+    walk = engine.walk({"how": "proactive", "basis": "public-task", "why": "because"})
+    assert walk.status == "decided"
+
+
+def test_a_condition_on_an_unknown_setting_or_value_is_an_error(write_tree: WriteTree) -> None:
+    path = write_tree(SETTINGS_TREE.replace("settings.public_authority != 'yes'", "settings.colour == 'x'"), id="s")
+    problems = [str(d) for d in Library([path.parent]).check(path)]
+    assert any("no setting called 'colour'" in p for p in problems), problems
+    path = write_tree(SETTINGS_TREE.replace("!= 'yes'", "== 'maybe'"), id="s")
+    problems = [str(d) for d in Library([path.parent]).check(path)]
+    assert any("'settings.public_authority' is yes or no, never 'maybe'" in p for p in problems), problems

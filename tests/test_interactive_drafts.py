@@ -17,7 +17,9 @@ NOW = datetime(2026, 11, 22, 9, 0, tzinfo=timezone.utc)
 
 def draft(answers: dict[str, str | list[str]], at: datetime = NOW, draft_id: str | None = None) -> Draft:
     stamp = at.isoformat()
-    return Draft(draft_id or new_draft_id(at), "when-to-share", "When to share", "1.0", "ab" * 32, stamp, stamp, answers)
+    return Draft(
+        draft_id or new_draft_id(at), "when-to-share", "When to share", "1.0", "ab" * 32, stamp, stamp, answers
+    )
 
 
 def test_the_folder_is_under_xdg_state_home(tmp_path: Path) -> None:

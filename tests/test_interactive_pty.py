@@ -75,8 +75,12 @@ def finish_urgent_share(child: pexpect.spawn, first: int) -> None:
     child.expect_exact("Review your answers")
     child.expect_exact("What would you like to do?")
     child.send(ENTER)
-    for label, keys in (("Your name", "Sam Patel\r"), ("Your role", "Family support\r"), ("organisation", ENTER),
-                        ("reference", ENTER)):
+    for label, keys in (
+        ("Your name", "Sam Patel\r"),
+        ("Your role", "Family support\r"),
+        ("organisation", ENTER),
+        ("reference", ENTER),
+    ):
         child.expect_exact(label)
         child.send(keys)
     child.expect_exact("accurate and complete")

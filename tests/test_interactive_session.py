@@ -150,7 +150,9 @@ def _schema_check(record: dict[str, Any]) -> None:
 # -- straight through -----------------------------------------------------------------------
 
 
-def test_a_straight_run_writes_the_same_record_a_scripted_run_would(session: Callable[..., Run], tmp_path: Path) -> None:
+def test_a_straight_run_writes_the_same_record_a_scripted_run_would(
+    session: Callable[..., Run], tmp_path: Path
+) -> None:
     run = session(["request", "no", "yes", "So the nurse can follow up.", "sign", *SIGN])
     assert run.code == EXIT_OK
     [record] = records(tmp_path)

@@ -103,7 +103,7 @@ class Walk:
 
     def context(self, tree: Tree) -> Mapping[str, object]:
         """What a condition in ``tree`` sees: every answer on the path, and ``continued_from``."""
-        return _context(self.path, _came_from(self.trees, tree))
+        return _context(self.path, _came_from(self.trees, tree), tree)
 
     def actions(self) -> list[Action]:
         """The outcome's follow-up actions whose conditions hold for these answers."""
@@ -277,7 +277,7 @@ class Engine:
         by_place: dict[tuple[str, str], Step] = {}
         tree = self.start
         came_from = ""
-        seen = _context_map(values, came_from)
+        seen = _context_map(values, came_from, tree)
         node = self._start_of(tree, seen)
         pending: tuple[Tree, Question] | None = None
         outcome: tuple[Tree, Outcome] | None = None
@@ -320,14 +320,14 @@ class Engine:
                     reached = tree.outcomes[target.target]
                     if reached.continues is None:
                         outcome = (tree, reached)
-                        queue = list(reached.record)
+                        queue = _record_questions(reached, seen)
                     else:
                         conclusions.append((tree, reached))
                         handed = reached.continues
                 if handed is not None:
                     came_from, tree = tree.id, self.tree(handed)
                     trees.append(tree)
-                    seen = _context_map(values, came_from)
+                    seen = _context_map(values, came_from, tree)
                     node = self._start_of(tree, seen)
                     continue
                 if outcome is None:
@@ -448,16 +448,25 @@ def _contradiction(question: Question, source: Step) -> AnswerError:
     )
 
 
-def _context_map(values: Mapping[str, AnswerValue], came_from: str) -> Mapping[str, object]:
-    """Answers as a condition sees them: by id and by ``TREE.ID``, plus ``continued_from``."""
-    return ChainMap({CONTINUED_FROM: came_from}, values)  # type: ignore[arg-type]
+def _context_map(values: Mapping[str, AnswerValue], came_from: str, tree: Tree) -> Mapping[str, object]:
+    """Answers as a condition in ``tree`` sees them: by id and by ``TREE.ID``, plus
+    ``continued_from`` and the ``settings.NAME`` values the settings file gave the tree."""
+    fixed: dict[str, object] = {f"settings.{k}": v for k, v in tree.settings.items()}
+    fixed[CONTINUED_FROM] = came_from
+    return ChainMap(fixed, values)  # type: ignore[arg-type]
 
 
-def _context(path: tuple[Step, ...], came_from: str) -> Mapping[str, object]:
+def _context(path: tuple[Step, ...], came_from: str, tree: Tree) -> Mapping[str, object]:
     values: dict[str, AnswerValue] = {}
     for step in path:
         values[step.question.id] = values[f"{step.tree.id}.{step.question.id}"] = step.value
-    return _context_map(values, came_from)
+    return _context_map(values, came_from, tree)
+
+
+def _record_questions(outcome: Outcome, seen: Mapping[str, object]) -> list[str]:
+    """The record questions ``outcome`` asks for these answers: every one, less those whose ``if`` fails."""
+    conditions = dict(outcome.record_if)
+    return [qid for qid in outcome.record if qid not in conditions or evaluate(conditions[qid], seen)]
 
 
 def _came_from(trees: tuple[Tree, ...], tree: Tree) -> str:

@@ -166,6 +166,7 @@ class Outcome:
     continues: str | None = None  # the tree this outcome hands the decision on to, if any
     place: str = ""
     line: int | None = None
+    record_if: tuple[tuple[str, Condition], ...] = ()  # record questions asked only when a condition holds
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,6 +220,9 @@ class Tree:
     sha256: str = ""
     files: tuple[TreeSource, ...] = ()
     start_routes: tuple[Route, ...] = ()  # a conditional start; empty when ``start`` is plain
+    settings: dict[str, str] = field(
+        default_factory=dict
+    )  # settings its conditions name, as the settings file gives them
     refs: tuple[CrossRef, ...] = ()
 
     def routes(self) -> list[Route]:

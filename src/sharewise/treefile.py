@@ -56,9 +56,11 @@ _NODE_KEYS = (
     "optional", "detail", "same_as", "map", "setting",
 )  # fmt: skip
 _OPTION_KEYS = ("label", "help", "next", "if")
-SETTINGS = {"public_authority": ("yes", "no")}  # settings a question can be answered from, and their values
+SETTINGS = {"public_authority": ("yes", "no")}
+SETTINGS_PREFIX = "settings."  # settings a question can be answered from, and their values
 _OUTCOME_KEYS = ("decision", "title", "summary", "source", "actions", "record", "next")
 _ROUTE_KEYS = ("if", "to")
+_RECORD_KEYS = ("question", "if")
 _ACTION_KEYS = ("text", "if")
 _SOURCE_KEYS = ("title", "url")
 
@@ -310,6 +312,7 @@ class _Builder:
         self.outcome_ids: set[str] = set()
         self.conditions: list[tuple[Condition, str, Mapping[str, Any], str]] = []
         self.refs: list[CrossRef] = []
+        self.settings: dict[str, str] = {}
 
     # -- reporting -------------------------------------------------------------------------
     def error(self, place: str, message: str, container: object = None, key: str | None = None) -> None:
@@ -521,6 +524,7 @@ class _Builder:
             outcomes=outcomes,
             start_routes=start_routes,
             refs=tuple(self.refs),
+            settings=self.settings,
         )
 
     def _check_start(self, routes: tuple[Route, ...], raw_nodes: Mapping[str, Any]) -> str | None:
@@ -890,6 +894,7 @@ class _Builder:
             if text:
                 actions.append(Action(cast(str, self.words(text, aplace, action, "text")), cond, cond_text))
         record: list[str] = []
+        record_if: list[tuple[str, Condition]] = []
         raw_record = body.get("record", [])
         if isinstance(raw_record, str):
             raw_record = [raw_record]
@@ -897,7 +902,17 @@ class _Builder:
             self.error(f"{place}.record", "'record' must be a list of question ids", body, "record")
             raw_record = []
         for index, item in enumerate(raw_record):
-            qid = self.ident(item, f"{place}.record[{index}]", body, "record", "a record question id")
+            rplace = f"{place}.record[{index}]"
+            if isinstance(item, dict):
+                self.keys(item, _RECORD_KEYS, rplace)
+                qid = self.ident(item.get("question"), f"{rplace}.question", item, "question", "a record question id")
+                cond_text = self.text(item, "if", rplace)
+                cond = self._condition(cond_text, f"{rplace}.if", item, "if") if cond_text else None
+                if qid is not None and cond is not None:
+                    record.append(qid)
+                    record_if.append((qid, cond))
+                continue
+            qid = self.ident(item, rplace, body, "record", "a record question id")
             if qid is not None:
                 record.append(qid)
         continues = None
@@ -941,12 +956,16 @@ class _Builder:
             continues,
             f"{place}.next",
             self.lines.of(body, "next") if continues else self.lines.of(container, outcome_id),
+            tuple(record_if),
         )
 
     # -- cross-references inside the tree ---------------------------------------------------
     def _check_conditions(self, questions: Mapping[str, Question]) -> None:
         for parsed, place, container, key in self.conditions:
             for name, values in names_and_values(parsed):
+                if name.startswith(SETTINGS_PREFIX):
+                    self._setting_condition(name, values, place, container, key)
+                    continue
                 if name == CONTINUED_FROM or "." in name:
                     self._external(name, values, place, container, key)
                     continue
@@ -964,6 +983,25 @@ class _Builder:
                             self.error(
                                 place, f"'{name}' has no option '{value}' (its options: {allowed})", container, key
                             )
+
+    def _setting_condition(
+        self, name: str, values: tuple[str, ...], place: str, container: Mapping[str, Any], key: str
+    ) -> None:
+        """A condition on a setting, such as ``settings.public_authority == 'yes'``."""
+        setting = name[len(SETTINGS_PREFIX) :]
+        allowed = SETTINGS.get(setting)
+        if allowed is None:
+            self.error(
+                place, f"no setting called '{setting}'; a condition can name: {', '.join(SETTINGS)}", container, key
+            )
+            return
+        for value in values:
+            if value not in allowed:
+                self.error(place, f"'{name}' is {' or '.join(allowed)}, never '{value}'", container, key)
+        given = self.options.placeholders.get(setting)
+        if given is not None:
+            self.settings[setting] = given
+            self.filled = True
 
     def _external(self, name: str, values: tuple[str, ...], place: str, container: Mapping[str, Any], key: str) -> None:
         """Note a condition's reference to another tree, for the library to check."""
