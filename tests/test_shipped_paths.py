@@ -69,9 +69,12 @@ def _distinct_options(tree_id: str) -> dict[str, list[str]]:
     library = Library.default()
     tree = library.get(tree_id)
     seen: set[tuple[str, str]] = set()
-    conditions = [r.condition for r in tree.routes() if r.condition] + [
-        a.condition for o in tree.outcomes.values() for a in o.actions if a.condition
-    ]
+    conditions = (
+        [r.condition for r in tree.routes() if r.condition]
+        + [a.condition for o in tree.outcomes.values() for a in o.actions if a.condition]
+        + [opt.condition for q in tree.questions.values() for opt in q.options if opt.condition]
+        + [cond for o in tree.outcomes.values() for _, cond in o.record_if]
+    )
     for condition in conditions:
         seen |= {(name, value) for name, values in names_and_values(condition) for value in values}
     keep: dict[str, list[str]] = {}
@@ -110,11 +113,15 @@ def test_every_path_ends_in_a_record_that_matches_the_schema(tree_id: str) -> No
             assert payload["outcome"]["summary"] and payload["sign_off"]["name"] == "Test Signer"
             assert set(answers) <= {p["id"] for p in payload["path"]}
             outcomes[payload["outcome"]["id"]] = payload["outcome"]["decision"]
+            for conclusion in payload.get("conclusions", [])[:-1]:  # hand-overs to the next tree
+                outcomes[conclusion["id"]] = conclusion["decision"]
             records += 1
             continue
         nxt = payload["next"]
         if nxt["kind"] == "choice" and nxt["tree"] == tree_id:
-            stack.extend({**answers, nxt["id"]: value} for value in branch[nxt["id"]])
+            offered = {o["value"] for o in nxt["options"]}
+            values = [v for v in branch[nxt["id"]] if v in offered] or [nxt["options"][0]["value"]]
+            stack.extend({**answers, nxt["id"]: value} for value in values)
         elif nxt["kind"] == "choice":  # a continued tree: one path through it
             stack.append({**answers, nxt["id"]: nxt["options"][0]["value"]})
         else:

@@ -111,6 +111,12 @@ class Walk:
             return []
         return self.actions_of(*self.outcome)
 
+    def record_questions(self) -> list[str]:
+        """The record questions the outcome asks for these answers (those whose ``if`` holds)."""
+        if self.outcome is None:
+            return []
+        return _record_questions(self.outcome[1], self.context(self.outcome[0]))
+
     def actions_of(self, tree: Tree, outcome: Outcome) -> list[Action]:
         """``outcome``'s actions whose conditions hold, judged as ``tree`` sees the answers."""
         seen = self.context(tree)
@@ -232,6 +238,10 @@ class Engine:
         self._trees: dict[str, Tree] = {start.id: start}
         self._reachable: list[Tree] | None = None
         self._questions: dict[str, tuple[Tree, Question]] | None = None
+
+    def starting_at(self, tree_id: str) -> Engine:
+        """An engine for the same trees that starts in ``tree_id`` (raises as ``resolve`` does)."""
+        return Engine(self.tree(tree_id), self._resolve)
 
     def tree(self, tree_id: str) -> Tree:
         tree = self._trees.get(tree_id)

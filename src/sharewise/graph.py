@@ -139,9 +139,12 @@ def to_mermaid(tree: Tree) -> str:
                 target = mermaid_id("Q", route.target)
             arrow = f"-->|{_mermaid_label(label)}|" if label else "-->"
             out.append(f"    {source} {arrow} {target}")
-    for outcome_id in tree.outcomes:
+    for outcome_id, outcome in tree.outcomes.items():
         label = _mermaid_label(_outcome_text(tree, outcome_id), _record_note(tree, outcome_id))
         out.append(f"    {mermaid_id('R', outcome_id)}([{label}])")
+        if outcome.continues:
+            targets_trees[outcome.continues] = None
+            out.append(f"    {mermaid_id('R', outcome_id)} --> {mermaid_id('T', outcome.continues)}")
     for tree_id in targets_trees:
         out.append(f"    {mermaid_id('T', tree_id)}[[{_mermaid_label(f'Continue into the tree {tree_id}')}]]")
     for decision, (fill, stroke) in DECISION_COLOURS.items():
@@ -195,6 +198,10 @@ def to_dot(tree: Tree) -> str:
                 target = f"q:{route.target}"
             attrs = f" [label={_dot_label(label)}]" if label else ""
             edges.append(f'    "q:{dot_text(question.id)}" -> "{dot_text(target)}"{attrs};')
+    for outcome_id, outcome in tree.outcomes.items():
+        if outcome.continues:
+            trees[outcome.continues] = None
+            edges.append(f'    "o:{dot_text(outcome_id)}" -> "{dot_text("t:" + outcome.continues)}";')
     for tree_id in trees:
         label = _dot_label(f"Continue into the tree {tree_id}")
         out.append(f'    "t:{dot_text(tree_id)}" [label={label}, shape="component"];')

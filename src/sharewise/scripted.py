@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from sharewise.answers import Case
-from sharewise.engine import Engine, Walk
+from sharewise.engine import Engine, Step, Walk
 from sharewise.errors import EXIT_INCOMPLETE, EXIT_INVALID_ANSWER, EXIT_OK
-from sharewise.model import Question, Tree
+from sharewise.model import Option, Question, Tree
 from sharewise.record import SIGN_OFF_FIELDS, build_record, missing_sign_off
 from sharewise.store import write_record
 
@@ -34,8 +34,9 @@ class ScriptedResult:
     path: Path | None = None
 
 
-def question_json(tree: Tree, question: Question) -> dict[str, Any]:
-    """The documented description of a question, as scripts receive it."""
+def question_json(tree: Tree, question: Question, offered: tuple[Option, ...] | None = None) -> dict[str, Any]:
+    """The documented description of a question, as scripts receive it; ``offered`` narrows the
+    options to those the earlier answers allow (an option with ``if:``)."""
     out: dict[str, Any] = {
         "id": question.id,
         "tree": tree.id,
@@ -46,11 +47,22 @@ def question_json(tree: Tree, question: Question) -> dict[str, Any]:
         "section": question.section,
     }
     if question.options:
-        out["options"] = [{"value": o.value, "label": o.label} for o in question.options]
+        shown = question.options if offered is None else offered
+        out["options"] = [{"value": o.value, "label": o.label} for o in shown]
     if question.kind == "text":
         out["min_length"] = question.min_length
         out["multiline"] = question.multiline
     out["optional"] = question.optional
+    return out
+
+
+def _carried_json(step: Step) -> dict[str, Any]:
+    """An answer the decision holds without asking: carried from an earlier tree, or from settings."""
+    out: dict[str, Any] = {"id": step.question.id, "tree": step.tree.id, "value": step.value, "label": step.label}
+    if step.carried_from is not None:
+        out["from"] = {"tree": step.carried_from.tree.id, "id": step.carried_from.question.id}
+    else:
+        out["from"] = {"setting": step.question.setting}
     return out
 
 
@@ -75,8 +87,14 @@ def describe_walk(walk: Walk, missing: list[str]) -> dict[str, Any]:
             "status": "invalid",
             "errors": [{"id": e.id, "question": e.question, "message": e.message} for e in walk.errors],
         }
-    nxt = question_json(*walk.pending) if walk.pending is not None else sign_off_question_json(missing[0])
-    payload: dict[str, Any] = {"status": "incomplete", "next": nxt, "answered": len(walk.path)}
+    if walk.pending is not None:
+        nxt = question_json(*walk.pending, offered=walk.offered(*walk.pending))
+    else:
+        nxt = sign_off_question_json(missing[0])
+    payload: dict[str, Any] = {"status": "incomplete", "next": nxt, "answered": len(walk.asked)}
+    carried = [s for s in walk.path if not s.was_asked]
+    if carried:
+        payload["carried"] = [_carried_json(s) for s in carried]
     if walk.outcome is not None:
         tree, outcome = walk.outcome
         payload["outcome"] = {"tree": tree.id, "id": outcome.id, "decision": outcome.decision, "title": outcome.title}

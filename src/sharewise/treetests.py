@@ -35,6 +35,7 @@ from typing import Any
 import yaml
 
 from sharewise.engine import Engine, Walk
+from sharewise.errors import SharewiseError
 from sharewise.model import DECISIONS, Diagnostic, Tree
 from sharewise.yamlio import LineMap, load_yaml_text
 
@@ -56,7 +57,7 @@ __all__ = [
 TESTS_FORMAT = "sharewise-tree-tests/1"
 TESTS_SUFFIXES = (".tests.yaml", ".tests.yml")
 _TOP_KEYS = ("format", "tree", "defaults", "cases")
-_CASE_KEYS = ("name", "answers", "outcome", "decision", "continues", "actions", "no_actions")
+_CASE_KEYS = ("name", "answers", "outcome", "decision", "continues", "actions", "no_actions", "from")
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,7 @@ class TestCase:
     line: int | None
     answers: dict[str, Any]
     expect: Expect
+    start: str | None = None  # ``from:``: start the walk in this tree, which continues into the one tested
 
 
 @dataclass
@@ -303,7 +305,11 @@ def _case(
     name = raw.get("name")
     if not isinstance(name, str) or not name.strip():
         name = " ".join(f"{k}={v}" for k, v in answers.items())
-    return TestCase(name.strip(), line, {**defaults, **answers}, expect)
+    start = raw.get("from")
+    if start is not None and not isinstance(start, str):
+        reader.error(f"{place}.from", "'from' names the tree the walk starts in, by id", raw, "from")
+        start = None
+    return TestCase(name.strip(), line, {**defaults, **answers}, expect, start)
 
 
 def _check_expect(expect: Expect) -> str | None:
@@ -369,7 +375,8 @@ def run_tests(tests: TestsFile, tree: Tree, engine: Engine, where: Mapping[str, 
     reached_o: set[tuple[str, str]] = set()
     reached_out: set[str] = set()
     for case in tests.cases:
-        walk = engine.walk(case.answers, blank_optional=True)
+        walker = engine if case.start is None else engine.starting_at(case.start)
+        walk = walker.walk(case.answers, blank_optional=True)
         result.cases.append(_judge(case, walk))
         for step in walk.path:
             if step.tree.id != tree.id:
@@ -377,17 +384,15 @@ def run_tests(tests: TestsFile, tree: Tree, engine: Engine, where: Mapping[str, 
             reached_q.add(step.question.id)
             values = step.value if isinstance(step.value, list) else [step.value]
             reached_o.update((step.question.id, v) for v in values)
+        reached_out.update(o.id for t, o in walk.conclusions if t.id == tree.id)  # hand-overs to the next tree
         if walk.outcome is not None and walk.outcome[0].id == tree.id:
             reached_out.add(walk.outcome[1].id)
-            reached_q.update(walk.outcome[1].record)
+            reached_q.update(walk.record_questions())
     result.coverage = _coverage(tree, reached_q, reached_o, reached_out, where)
     return result
 
 
 def _static_problems(tests: TestsFile, tree: Tree, engine: Engine) -> list[Diagnostic]:
-    trees = engine.reachable_trees()
-    by_id = {t.id: t for t in trees}
-    all_outcomes = {o for t in trees for o in t.outcomes}
     problems: list[Diagnostic] = []
     for index, case in enumerate(tests.cases):
         place = f"cases[{index}]"
@@ -395,6 +400,23 @@ def _static_problems(tests: TestsFile, tree: Tree, engine: Engine) -> list[Diagn
 
         def add(message: str, place: str = place, line: int | None = case.line) -> None:
             problems.append(Diagnostic(str(tests.path), line, place, message))
+
+        if case.start is not None:
+            try:
+                started = engine.starting_at(case.start)
+            except SharewiseError as exc:
+                add(f"'from' names '{case.start}': {exc}")
+                continue
+            if not any(t.id == tree.id for t in started.reachable_trees()):
+                add(f"'{case.start}' never continues into '{tree.id}', so a walk from it cannot test this tree")
+                continue
+            trees = started.reachable_trees()
+            by_id = {t.id: t for t in trees}
+            all_outcomes = {o for t in trees for o in t.outcomes}
+        else:
+            trees = engine.reachable_trees()
+            by_id = {t.id: t for t in trees}
+            all_outcomes = {o for t in trees for o in t.outcomes}
 
         if exp.continues is not None and (exp.continues == tree.id or exp.continues not in by_id):
             known = ", ".join(t for t in by_id if t != tree.id) or "none"
