@@ -499,3 +499,18 @@ def test_fast_json_gives_the_standard_librarys_bytes_or_steps_aside() -> None:
     assert encode({"a": 1e16}) == b'{\n  "a": 1e+16\n}\n'
     with pytest.raises(ValueError):
         canonical_bytes({"a": float("nan")})
+
+
+def test_batch_cases_carry_answers_across_trees_and_catch_contradictions(tmp_path: Path) -> None:
+    answers = {
+        "trigger": "proactive", "about": "child", "urgent": "no", "purpose": "safeguarding",
+        "recipient-check": "confirmed", "whereabouts": "no", "identifies": "not-confidential",
+        "consent": "given", "basis": "public-task", "special": "no",
+    }  # fmt: skip
+    going_on = {"case_ref": "C1", "tree": "when-to-share", "answers": answers}
+    contradicts = {"case_ref": "C2", "tree": "when-to-share", "answers": {**answers, "hm-about": "adult"}}
+    code, out, _ = check(str(jsonl(tmp_path / "cases.jsonl", going_on, contradicts)))
+    assert code == 4
+    assert out[0]["status"] == "incomplete" and out[0]["next"]["id"] == "hm-necessary"
+    assert {c["id"] for c in out[0]["carried"]} >= {"hm-trigger", "hm-about", "hm-consent"}
+    assert out[1]["status"] == "invalid" and [e["id"] for e in out[1]["errors"]] == ["hm-about"]

@@ -64,14 +64,21 @@ def answer(child: pexpect.spawn, question: str, *keys: str) -> None:
 
 
 def finish_urgent_share(child: pexpect.spawn, first: int) -> None:
-    """From the 'share urgently' outcome: the six record questions, review, sign-off."""
+    """From the 'share urgently' outcome: the eight record questions, review, sign-off."""
     child.expect_exact("Decision: Share")
     answer(child, f"Question {first}", "Told the duty social worker the children were alone.", FINISH)
-    answer(child, f"Question {first + 1}", "Duty social worker, children's services", ENTER)
-    answer(child, f"Question {first + 2}", "Two young children alone at home, unable to open the door.", FINISH)
-    answer(child, f"Question {first + 3}", "vital interests", ENTER)
+    answer(child, f"Question {first + 1}", "The neighbour's name, to protect her.", FINISH)
+    answer(child, f"Question {first + 2}", "Duty social worker, children's services", ENTER)
+    answer(child, f"Question {first + 3}", "Two young children alone at home, unable to open the door.", FINISH)
     answer(child, f"Question {first + 4}", "To get the children looked after safely without delay.", FINISH)
-    answer(child, f"Question {first + 5}", "Not asked: the mother could not be reached in time.", FINISH)
+    answer(child, f"Question {first + 5}", "vital interests", ENTER)
+    answer(child, f"Question {first + 6}", "Not asked: the mother could not be reached in time.", FINISH)
+    answer(child, f"Question {first + 7}", "Not told yet: to decide with the social worker.", FINISH)
+    sign_off(child)
+
+
+def sign_off(child: pexpect.spawn) -> None:
+    """From the review: sign off and wait for the record to be written."""
     child.expect_exact("Review your answers")
     child.expect_exact("What would you like to do?")
     child.send(ENTER)
@@ -101,11 +108,15 @@ def test_a_full_session_from_the_tree_menu_to_a_record(tmp_path: Path) -> None:
     child.expect_exact("Which questions do you want to work through?")
     child.send(ENTER)  # the preselected 'When to share information'
     answer(child, "Question 1", ENTER)  # I received a request
-    answer(child, "Question 2", ENTER)  # yes, someone may be in danger now
-    finish_urgent_share(child, 3)
+    answer(child, "Question 2", ENTER)  # about a child
+    answer(child, "Question 3", ENTER)  # yes, someone may be in danger now
+    answer(child, "Question 4", ENTER)  # to the police or social care, on numbers I found myself
+    answer(child, "Question 5", ENTER)  # it reveals nobody's whereabouts
+    finish_urgent_share(child, 6)
     assert child.exitstatus == 0
     [record] = written(tmp_path)
     assert record["outcome"]["id"] == "share-urgently"
+    assert record["outcome"]["actions"][0].startswith("If anyone is in immediate danger, call the police on 999")
     assert record["details"]["recipient"] == "Duty social worker, children's services"
 
 
@@ -113,20 +124,66 @@ def test_a_full_session_from_the_tree_menu_to_a_record(tmp_path: Path) -> None:
 def test_going_back_and_changing_an_answer(tmp_path: Path) -> None:
     child = spawn(tmp_path, "when-to-share")
     answer(child, "Question 1", ENTER)
-    answer(child, "Question 2", DOWN, ENTER)  # not an emergency
-    answer(child, "Question 3", ENTER)  # the purpose is clear
+    answer(child, "Question 2", ENTER)
+    answer(child, "Question 3", DOWN, ENTER)  # not an emergency
+    answer(child, "Question 4", ENTER)  # the request is to protect them
+    answer(child, "Question 5", CTRL_B)
+    child.expect_exact("Back to question 4")
     answer(child, "Question 4", CTRL_B)
     child.expect_exact("Back to question 3")
-    answer(child, "Question 3", CTRL_B)
-    child.expect_exact("Back to question 2")
-    answer(child, "Question 2", UP, ENTER)  # on reflection, yes: someone may be in danger now
-    child.expect_exact("You changed your answer to question 2")
+    answer(child, "Question 3", UP, ENTER)  # on reflection, yes: someone may be in danger now
+    child.expect_exact("You changed your answer to question 3")
     child.expect_exact("Dropped 1 answer")
-    child.expect_exact("Can you state a clear and legitimate reason")
-    finish_urgent_share(child, 3)
+    child.expect_exact("What has the person asking told you")
+    answer(child, "Question 4", ENTER)
+    answer(child, "Question 5", ENTER)
+    finish_urgent_share(child, 6)
     assert child.exitstatus == 0
     [record] = written(tmp_path)
-    assert [step["id"] for step in record["path"]][:3] == ["trigger", "urgent", "urgent-what"]
+    assert [step["id"] for step in record["path"]][:5] == ["trigger", "about", "urgent", "urgent-who", "urgent-where"]
+
+
+@pytest.mark.timeout(90)
+def test_a_decision_continues_into_the_next_tree_and_goes_back_over_the_boundary(tmp_path: Path) -> None:
+    child = spawn(tmp_path, "when-to-share")
+    answer(child, "Question 1", ENTER)  # a request
+    answer(child, "Question 2", ENTER)  # about a child
+    answer(child, "Question 3", DOWN, ENTER)  # not an emergency
+    for number in range(4, 11):  # purpose, recipient, whereabouts, identifies, consent, basis, special
+        answer(child, f"Question {number}", ENTER)
+    child.expect_exact("The decision moves on")
+    child.expect_exact("So far: Share. You may share; now decide how much and how")
+    child.expect_exact("they are not asked again")
+    child.expect_exact("question 8: Asked, and they agreed")
+    answer(child, "Question 11", CTRL_B)  # back over the boundary, to the last question of the first tree
+    child.expect_exact("Back to question 10")
+    answer(child, "Question 10", CTRL_B)
+    answer(child, "Question 9", CTRL_B)
+    answer(child, "Question 8", DOWN, ENTER)  # consent: asked, and they refused
+    child.expect_exact("You changed your answer to question 8")
+    answer(child, "Question 9", ENTER)  # public task, kept
+    child.expect_exact("outweigh the duty of confidence")
+    child.send(ENTER)  # the new question 10: protection outweighs confidentiality
+    answer(child, "Question 11", ENTER)  # no special category details, kept
+    child.expect_exact("question 8: Asked, and they refused")
+    answer(child, "Question 12", ENTER)  # all of it is needed
+    answer(child, "Question 13", ENTER)  # a secure route
+    answer(child, "Question 14", ENTER)  # the child and their carers will be told
+    child.expect_exact("Decision: Share")
+    answer(child, "Question 15", "Dates of two missed appointments and the injury seen.", FINISH)
+    answer(child, "Question 16", "J Patel, family support worker", ENTER)
+    answer(child, "Question 17", "So the support worker can plan a safe visit today.", FINISH)
+    answer(child, "Question 18", "Not known; the child is two.", FINISH)
+    answer(child, "Question 19", "The worker needs this to plan today's visit safely.", FINISH)
+    sign_off(child)
+    assert child.exitstatus == 0
+    [record] = written(tmp_path)
+    by_id = {step["id"]: step for step in record["path"]}
+    assert by_id["consent"]["value"] == "refused" and "carried_from" not in by_id["consent"]
+    assert by_id["hm-consent"]["value"] == "refused"
+    assert by_id["hm-consent"]["carried_from"] == {"tree": "when-to-share", "id": "consent"}
+    assert [c["id"] for c in record["conclusions"]] == ["may-share", "share-full"]
+    assert record["details"]["consent"] == "Asked, and they refused"
 
 
 @pytest.mark.timeout(60)
@@ -145,8 +202,9 @@ def test_ctrl_c_keeps_a_draft_and_resume_finishes_it(tmp_path: Path) -> None:
     child.expect_exact("Which draft do you want to carry on with?")
     child.send(ENTER)
     child.expect_exact("1 answer restored")
-    answer(child, "Question 2", ENTER)
-    finish_urgent_share(child, 3)
+    for number in range(2, 6):
+        answer(child, f"Question {number}", ENTER)
+    finish_urgent_share(child, 6)
     assert child.exitstatus == 0
     assert len(written(tmp_path)) == 1
     assert list((tmp_path / "drafts").glob("*.json")) == []

@@ -571,3 +571,72 @@ def test_the_config_file_supplies_trees_and_the_records_folder(
     console = Console(file=io.StringIO(), width=100)
     assert run_interactive(tree="team", prompter=prompter, console=console, now=lambda: NOW) == EXIT_OK
     assert len(list((config.parent / "team-records").glob("2*.json"))) == 1
+
+
+# -- a decision that continues into another tree ----------------------------------------------
+
+
+@pytest.fixture
+def continued(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, write_tree: Callable[..., Path]) -> Callable[..., Run]:
+    """``continued(script)``: run a decision that starts in 'giving' and continues into 'how-much'."""
+    from .test_carried import GIVING, RECEIVING
+
+    (tmp_path / "trees").mkdir(exist_ok=True)
+    monkeypatch.setenv("SHAREWISE_TREES_PATH", str(tmp_path / "trees"))
+    write_tree(GIVING, id="giving", name="trees/giving.yaml")
+    write_tree(RECEIVING, id="how-much", name="trees/how-much.yaml")
+
+    def _run(script: list[Any], tree: str = "giving") -> Run:
+        prompter = FakePrompter(script)
+        out = io.StringIO()
+        console = Console(file=out, width=100, color_system=None, force_terminal=False)
+        code = run_interactive(tree=tree, prompter=prompter, console=console, now=lambda: NOW)
+        return Run(code, prompter, out.getvalue())
+
+    return _run
+
+
+def test_a_continued_tree_never_asks_a_carried_question_and_says_what_it_reuses(
+    continued: Callable[..., Run], tmp_path: Path
+) -> None:
+    run = continued(["request", "given", "all", "sign", *SIGN])
+    assert run.code == EXIT_OK
+    questions = [a for a in run.asked if a.message == "Your answer"]
+    assert [a.values for a in questions] == [["request", "proactive"], ["given", "refused", "not-sure"], ["all", "some"]]
+    assert "The decision moves on" in run.text
+    assert "So far: Share. You may share" in run.text
+    assert "question 2: Given" in run.text and "question 1: Request" in run.text
+    assert "Question 3" in run.text and "Question 5" not in run.text  # carried answers take no number
+    [record] = records(tmp_path)
+    _schema_check(record)
+    assert [(p["id"], "carried_from" in p) for p in record["path"]] == [
+        ("how", False),
+        ("consent", False),
+        ("hm-how", True),
+        ("hm-consent", True),
+        ("hm-much", False),
+    ]
+    assert "Given (same answer as in Test tree giving)" in run.text  # the review marks carried answers
+
+
+def test_going_back_over_the_boundary_and_changing_the_source_changes_the_carried_answer(
+    continued: Callable[..., Run], tmp_path: Path
+) -> None:
+    run = continued(["request", "given", BACK, "refused", "all", "sign", *SIGN])
+    assert run.code == EXIT_OK
+    assert "Back to question 2" in run.text
+    assert "You changed your answer to question 2" in run.text
+    [record] = records(tmp_path)
+    by_id = {p["id"]: p for p in record["path"]}
+    assert by_id["consent"]["value"] == by_id["hm-consent"]["value"] == "refused"
+    assert record["outcome"]["id"] == "share-refused"  # the receiving tree's route follows the change
+    assert record["details"] == {"consent": "Refused"}
+
+
+def test_started_on_its_own_the_continued_tree_asks_everything(continued: Callable[..., Run], tmp_path: Path) -> None:
+    run = continued(["yes", "proactive", "unknown", "some", "sign", *SIGN], tree="how-much")
+    assert run.code == EXIT_OK
+    assert "The decision moves on" not in run.text
+    [record] = records(tmp_path)
+    assert [p["id"] for p in record["path"]] == ["hm-where", "hm-how", "hm-consent", "hm-much"]
+    assert "conclusions" not in record

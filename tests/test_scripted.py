@@ -198,3 +198,53 @@ def test_an_overdue_tree_gives_a_notice_not_a_block(write_tree: WriteTree) -> No
     assert result.exit_code == 0
     assert json.loads(result.stdout)["outcome"]["decision"] == "seek-advice"
     assert "notice: the 't' tree was due for review on 2026-01-02" in result.stderr
+
+
+# -- a decision carried from when-to-share into how-much-to-share ---------------------------------
+
+CONTINUED = [
+    "-a", "trigger=request", "-a", "about=child", "-a", "urgent=no", "-a", "request-purpose=safeguarding",
+    "-a", "recipient-check=confirmed", "-a", "whereabouts=no", "-a", "identifies=not-confidential",
+    "-a", "consent=given", "-a", "basis=public-task", "-a", "special=no",
+]  # fmt: skip
+
+
+def test_json_never_reports_a_carried_question_as_next() -> None:
+    code, payload = decide("when-to-share", *CONTINUED, *SIGN)
+    assert code == 3
+    assert payload["next"]["id"] == "hm-necessary" and payload["next"]["tree"] == "how-much-to-share"
+    assert payload["answered"] == 10
+    carried = {c["id"]: c for c in payload["carried"]}
+    assert set(carried) == {"hm-trigger", "hm-about", "hm-urgent", "hm-request", "hm-check", "hm-where",
+                            "hm-consent", "hm-basis", "hm-special"}  # fmt: skip
+    assert carried["hm-consent"] == {
+        "id": "hm-consent",
+        "tree": "how-much-to-share",
+        "value": "given",
+        "label": "Asked, and they agreed",
+        "from": {"tree": "when-to-share", "id": "consent"},
+    }
+
+
+def test_an_answers_file_contradicting_a_carried_answer_is_invalid_and_names_both_ids(tmp_path: Path) -> None:
+    code, payload = decide("when-to-share", *CONTINUED, "-a", "hm-consent=refused", *SIGN)
+    assert code == 4
+    [error] = payload["errors"]
+    assert error["id"] == "hm-consent"
+    assert "'consent' in 'when-to-share'" in error["message"] and "'hm-consent'" in error["message"]
+    # Giving the same answer again is no contradiction: the decision goes on to its record.
+    answers = ["-a", "hm-consent=given", "-a", "hm-necessary=all", "-a", "hm-route=yes", "-a", "hm-tell=both"]
+    texts = [
+        f"-a hm-{q}=A realistic answer long enough for the record."
+        for q in ("what-shared", "purpose-note", "views", "reasons")
+    ]
+    flat = [part for t in texts for part in t.split(" ", 1)]
+    code, record = decide(
+        "when-to-share", *CONTINUED, *answers, *flat, "-a", "hm-recipient=J Patel, support worker",
+        "--records-dir", str(tmp_path), *SIGN,
+    )  # fmt: skip
+    assert code == 0, record
+    jsonschema.validate(record, SCHEMA)
+    assert [c["id"] for c in record["conclusions"]] == ["may-share", "share-full"]
+    assert sum(1 for p in record["path"] if "carried_from" in p) == 9
+    assert record["details"]["consent"] == "Asked, and they agreed"

@@ -18,7 +18,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from sharewise.engine import Walk
+from sharewise.engine import Step, Walk
 from sharewise.model import Outcome, Question, Tree
 
 __all__ = ["DECISION_WORDS", "ChangedAnswer", "Screen", "number_ranges", "shorten"]
@@ -59,6 +59,28 @@ class ChangedAnswer:
     kept: Sequence[tuple[int, Question]]
     dropped: Sequence[Question]
     revisiting: bool = True
+
+
+def _numbered(walk: Walk) -> list[tuple[int | None, Step]]:
+    """Every step of the path, asked ones numbered as they were asked; carried ones unnumbered."""
+    out: list[tuple[int | None, Step]] = []
+    number = 0
+    for step in walk.path:
+        if step.was_asked:
+            number += 1
+            out.append((number, step))
+        else:
+            out.append((None, step))
+    return out
+
+
+def _answer_text(step: Step) -> str:
+    label = step.label or "(left blank)"
+    if step.carried_from is not None:
+        return f"{label} (same answer as in {step.carried_from.tree.title})"
+    if step.preset:
+        return f"{label} (from your organisation's settings)"
+    return label
 
 
 class Screen:
@@ -111,10 +133,36 @@ class Screen:
     def problem(self, text: str) -> None:
         self.console.print(Text(f"Not accepted: {text}", style="" if self.plain else "bold red"), width=self._width())
 
-    def entering(self, tree: Tree) -> None:
-        """The decision continues into another tree: say so, so the change of subject is expected."""
-        self.console.print()
-        self.say(f"Next: {tree.title}. {tree.description}", style="bold")
+    def entering(
+        self,
+        tree: Tree,
+        *,
+        conclusion: tuple[Tree, Outcome] | None = None,
+        carried: Sequence[tuple[Step, int | None]] = (),
+    ) -> None:
+        """The decision continues into another tree: say where it stands and which earlier answers
+        the next questions use, so nothing has to be answered twice."""
+        if conclusion is None and not carried:
+            self.console.print()
+            self.say(f"Next: {tree.title}. {tree.description}", style="bold")
+            return
+        body: list[RenderableType] = []
+        if conclusion is not None:
+            _, outcome = conclusion
+            body += [Text(f"So far: {DECISION_WORDS[outcome.decision]}. {outcome.title}", style="bold")]
+            body += [Text(outcome.summary), Text("")]
+        body.append(Text(f"Next: {tree.title}. {tree.description}"))
+        if carried:
+            body += [Text(""), Text("These questions use your earlier answers; they are not asked again:")]
+            for step, number in carried:
+                where = f"  question {number}: " if number else "  settings: "
+                room = max(self._width() - 4 - len(where), 20)  # one line each, inside the panel's border
+                body.append(Text(where + shorten(step.label, room)))
+            body.append(
+                Text("To change one, go back to that question; both parts of the decision follow.", style="dim")
+            )
+        style = _DECISION_STYLE[conclusion[1].decision] if conclusion is not None else "blue"
+        self._block("The decision moves on", body, style=style, subtitle=tree.title)
 
     def went_back(self, number: int) -> None:
         self.say(f"Back to question {number}.", style="dim")
@@ -212,9 +260,11 @@ class Screen:
         table.add_column("No.", justify="right", no_wrap=True)
         table.add_column("Question", ratio=3)
         table.add_column("Your answer", ratio=2)
-        for number, step in enumerate(walk.path, start=1):
-            table.add_row(str(number), step.question.ask, step.label or "(left blank)")
+        for number, step in _numbered(walk):
+            table.add_row(str(number or ""), step.question.ask, _answer_text(step))
         body: list[RenderableType] = [table]
+        for tree, reached in walk.conclusions:
+            body += [Text(""), Text(f"{tree.title}: {DECISION_WORDS[reached.decision]}. {reached.title}")]
         if walk.outcome is not None:
             _tree, outcome = walk.outcome
             body += [
@@ -226,9 +276,9 @@ class Screen:
             self.console.print()
             self.console.print(Text("Review your answers", style="bold"))
             self.console.print(Text("-------------------"))
-            for number, step in enumerate(walk.path, start=1):
-                self.console.print(Text(f"{number}. {step.question.ask}"))
-                self.console.print(Text(f"   Answer: {step.label or '(left blank)'}"))
+            for number, step in _numbered(walk):
+                self.console.print(Text(f"{str(number) + '.' if number else '-'} {step.question.ask}"))
+                self.console.print(Text(f"   Answer: {_answer_text(step)}"))
             for part in body[1:]:
                 self.console.print(part)
             self.console.print()

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from sharewise.drafts import Draft, DraftStore, new_draft_id
-from sharewise.engine import AnswerValue, Engine, Walk, check_answer
+from sharewise.engine import AnswerValue, Engine, Step, Walk, check_answer
 from sharewise.errors import WriteFailed
 from sharewise.interactive.prompter import BACK, Back, Choice, Prompter, SessionStopped
 from sharewise.interactive.screen import ChangedAnswer, Screen, shorten
@@ -134,20 +134,21 @@ class Session:
     def _ask_until_decided(self) -> Walk:
         while True:
             walk = self.engine.walk(self.held)
-            if self.cursor is not None and self.cursor >= len(walk.path):
+            asked = walk.asked  # answers carried from an earlier tree, or set by settings, are never asked
+            if self.cursor is not None and self.cursor >= len(asked):
                 self.cursor = None
             if self.cursor is None:
                 if walk.pending is None:
                     return walk
                 self._announce_outcome(walk)
                 tree, question = walk.pending
-                if walk.path and walk.path[-1].tree != tree and question.id == tree.start:
-                    self.screen.entering(tree)
-                index = len(walk.path)
+                if asked and asked[-1].tree != tree:
+                    self._announce_tree(walk, tree)
+                index = len(asked)
                 default = self.set_aside.get(question.id)
             else:
                 index = self.cursor
-                step = walk.path[index]
+                step = asked[index]
                 tree, question, default = step.tree, step.question, step.value
             back = BACK_TO_PREVIOUS if index > 0 else None
             answer = self._ask(tree, question, number=index + 1, default=default, back=back, walk=walk)
@@ -171,17 +172,18 @@ class Session:
         back: str | None,
         walk: Walk,
     ) -> AnswerValue | Back:
-        for_record = walk.outcome is not None and question.id in walk.outcome[1].record
+        for_record = walk.outcome is not None and question.id in walk.record_questions()
         self.screen.question(number, tree, question, previous=default not in (None, "", []), for_record=for_record)
+        offered = walk.offered(tree, question)
         while True:
             raw: str | list[str] | Back
             if question.kind == "choice":
-                choices = [Choice(o.label, o.value, o.help) for o in question.options]
+                choices = [Choice(o.label, o.value, o.help) for o in offered]
                 raw = self.prompter.select(
                     ANSWER_PROMPT, choices, default=default if isinstance(default, str) else None, back=back
                 )
             elif question.kind == "multi":
-                choices = [Choice(o.label, o.value, o.help) for o in question.options]
+                choices = [Choice(o.label, o.value, o.help) for o in offered]
                 raw = self.prompter.checkbox(
                     ANSWER_PROMPT,
                     choices,
@@ -225,11 +227,19 @@ class Session:
             return None
         kept = [
             (number, step.question)
-            for number, step in enumerate(after.path, start=1)
+            for number, step in enumerate(after.asked, start=1)
             if number > index + 1 and step.question.id in before
         ]
         dropped_questions = [found[1] for qid in dropped if (found := self.engine.find_question(qid)) is not None]
         return ChangedAnswer(index + 1, question, kept, dropped_questions, revisiting)
+
+    def _announce_tree(self, walk: Walk, tree: Tree) -> None:
+        """The decision moves on into ``tree``: show the conclusion so far and the answers it reuses."""
+        conclusion = next((c for c in reversed(walk.conclusions) if c[0] is not tree), None)
+        reused = [step for step in walk.path if step.tree is tree and not step.was_asked]
+        numbers = {id(step): number for number, step in enumerate(walk.asked, start=1)}
+        carried = [(step, numbers.get(id(_root(step)))) for step in reused]
+        self.screen.entering(tree, conclusion=conclusion, carried=carried)
 
     def _announce_outcome(self, walk: Walk) -> None:
         if walk.outcome is None or walk.pending is None:
@@ -238,7 +248,7 @@ class Session:
         if self._announced == outcome.id:
             return
         self._announced = outcome.id
-        remaining = [qid for qid in outcome.record if qid not in self.held]
+        remaining = [qid for qid in walk.record_questions() if qid not in self.held]
         self.screen.outcome_reached(tree, outcome, len(remaining))
 
     # -- review and amendments --------------------------------------------------------------
@@ -261,13 +271,13 @@ class Session:
     def _change_answer(self, walk: Walk) -> None:
         choices = [
             Choice(f"{n}. {shorten(step.question.ask, 60)}  [{shorten(step.label or '(blank)', 30)}]", str(n - 1))
-            for n, step in enumerate(walk.path, start=1)
+            for n, step in enumerate(walk.asked, start=1)
         ]
         picked = self.prompter.select("Which answer do you want to change?", choices, back=BACK_TO_REVIEW)
         if picked is BACK:
             return
         index = int(picked)
-        step = walk.path[index]
+        step = walk.asked[index]
         answer = self._ask(
             step.tree, step.question, number=index + 1, default=step.value, back=BACK_TO_REVIEW, walk=walk
         )
@@ -389,6 +399,13 @@ class Session:
         return True
 
 
+def _root(step: Step) -> Step:
+    """The asked answer a carried one comes from (following carries of carries)."""
+    while step.carried_from is not None:
+        step = step.carried_from
+    return step
+
+
 def _problem(question: Question, raw: object) -> str | None:
     checked = check_answer(question, raw)
     return checked if isinstance(checked, str) else None
@@ -396,4 +413,3 @@ def _problem(question: Question, raw: object) -> str | None:
 
 def _required(text: str) -> str | None:
     return None if text.strip() else "this is needed for the record"
-
