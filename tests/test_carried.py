@@ -418,3 +418,54 @@ def test_a_condition_on_an_unknown_setting_or_value_is_an_error(write_tree: Writ
     path = write_tree(SETTINGS_TREE.replace("!= 'yes'", "== 'maybe'"), id="s")
     problems = [str(d) for d in Library([path.parent]).check(path)]
     assert any("'settings.public_authority' is yes or no, never 'maybe'" in p for p in problems), problems
+
+
+OVERLAY = """\
+format: sharewise-tree/1
+extends: how-much
+version: "1-local"
+owner: Local IG lead
+reviewed: 2026-12-01
+next_review: 2099-01-01
+start:
+  - if: continued_from == 'giving' and giving.how == 'proactive'
+    to: hm-local
+  - if: continued_from == 'giving'
+    to: hm-how
+  - to: hm-where
+nodes:
+  hm-local:
+    ask: Did you notice this yourself?
+    help: A local question that carries the giving tree's answer.
+    source: src s9
+    same_as: giving.how
+    options:
+      request: hm-how
+      proactive:
+        if: continued_from == 'giving'
+        next: hm-how
+"""
+
+
+def test_an_overlay_can_use_carried_answers_conditional_starts_and_option_conditions(tmp_path: Path) -> None:
+    from .conftest import HEADER
+
+    shipped, local = tmp_path / "shipped", tmp_path / "local"
+    shipped.mkdir()
+    local.mkdir()
+    (shipped / "giving.yaml").write_text(HEADER.format(id="giving") + GIVING, encoding="utf-8")
+    (shipped / "how-much.yaml").write_text(HEADER.format(id="how-much") + RECEIVING, encoding="utf-8")
+    overlay = local / "how-much.yaml"
+    overlay.write_text(OVERLAY, encoding="utf-8")
+    library = Library([local, shipped])
+    assert [str(d) for d in library.check(overlay) if d.severity == "error"] == []
+    engine = Engine(library.get("giving"), library.get)
+    walk = engine.walk({"how": "proactive", "consent": "given", "hm-much": "some"})
+    assert walk.status == "decided"
+    assert [(s.question.id, s.carried) for s in walk.path][2:4] == [("hm-local", True), ("hm-how", True)]
+    # A broken reference in the overlay is reported on the overlay's own line.
+    overlay.write_text(OVERLAY.replace("same_as: giving.how", "same_as: giving.hw"), encoding="utf-8")
+    library = Library([local, shipped])
+    problems = [str(d) for d in library.check(overlay) if d.severity == "error"]
+    line = next(n for n, t in enumerate(overlay.read_text().splitlines(), 1) if "giving.hw" in t)
+    assert any(p.startswith(f"{overlay}:{line} ") and "no question called 'hw'" in p for p in problems), problems
