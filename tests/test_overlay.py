@@ -352,7 +352,7 @@ def test_the_example_overlay_validates_runs_and_passes_its_own_tests() -> None:
     assert validated.exit_code == 0, validated.output
     tested = runner.invoke(app, ["trees", "test", "--strict", "-q", "--config", config, str(EXAMPLE / "trees")])
     assert tested.exit_code == 0, tested.output
-    assert "questions 19/19, options 39/39, outcomes 8/8" in tested.output
+    assert "questions 34/34, options 75/75, outcomes 21/21" in tested.output
 
 
 def test_the_example_shows_up_in_a_record_with_its_digest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -362,7 +362,7 @@ def test_the_example_shows_up_in_a_record_with_its_digest(tmp_path: Path, monkey
         app,
         [
             "decide", "when-to-share", "--no-input", "--signed-by", "R Ahmed", "--role", "DSL", "--out", str(out),
-            "-a", "trigger=proactive", "-a", "who-at-risk=adult", "-a", "urgent=not-sure",
+            "-a", "trigger=proactive", "-a", "about=adult", "-a", "urgent=not-sure", "-a", "allocated-worker=no",
             "-a", "advice-needed=Whether this is an emergency; asking Adult Social Care.",
         ],
     )  # fmt: skip
@@ -374,7 +374,7 @@ def test_the_example_shows_up_in_a_record_with_its_digest(tmp_path: Path, monkey
     overlay = EXAMPLE / "trees" / "when-to-share.yaml"
     assert [f["role"] for f in files] == ["base", "overlay", "settings"]
     assert files[1]["sha256"] == hashlib.sha256(overlay.read_bytes()).hexdigest()
-    assert files[1]["version"] == "2026.1"
+    assert files[1]["version"] == "2026.2"
 
 
 def test_a_broken_example_overlay_names_its_file_and_line(tmp_path: Path) -> None:
@@ -382,13 +382,13 @@ def test_a_broken_example_overlay_names_its_file_and_line(tmp_path: Path) -> Non
     broken.mkdir()
     text = (EXAMPLE / "trees" / "when-to-share.yaml").read_text(encoding="utf-8")
     path = broken / "when-to-share.yaml"
-    path.write_text(text.replace("next: urgent\n", "next: urgnet\n", 1), encoding="utf-8")
+    path.write_text(text.replace("to: urgent-who\n", "to: urgnet-who\n", 1), encoding="utf-8")
     result = CliRunner().invoke(app, ["trees", "validate", "--config", str(_example_config()), str(broken)])
     assert result.exit_code == 5
-    line = _line_of(path, "next: urgnet")
+    line = _line_of(path, "to: urgnet-who")
     assert (
-        f"{path}:{line} nodes.who-at-risk.options.child.next: no question or outcome called 'urgnet' "
-        "(did you mean 'urgent'?)"
+        f"{path}:{line} nodes.allocated-worker.options.yes.next[0].to: no question or outcome called 'urgnet-who' "
+        "(did you mean 'urgent-who'?)"
     ) in result.output
 
 

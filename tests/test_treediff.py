@@ -104,14 +104,18 @@ def test_an_overlay_alone_is_compared_with_the_tree_it_extends() -> None:
     assert result.exit_code == 0, result.output
     out = result.output.splitlines()
     shipped = Library.default().get("when-to-share").version
-    assert f"  ~ version: {shipped} -> 2026.1" in out
+    assert f"  ~ version: {shipped} -> 2026.2" in out
     assert (
-        "  + who-at-risk question: Is the person you are worried about a child (under 18), an adult, or are there both?"
+        "  + allocated-worker question: Does the child or adult already have an allocated Northshire social worker?"
         in out
     )
-    assert "  ~ urgent.not-sure route: urgent-advice -> front-door-consultation" in out
-    assert "  ~ trigger.request route: urgent -> who-at-risk" in out
+    assert "  ~ urgent.not-sure route: urgent-advice -> allocated-worker" in out
+    assert "  ~ urgent.yes route: urgent-who -> allocated-worker" in out
     assert "  - urgent-advice outcome: seek-advice: Get advice straight away" in out
+    assert (
+        "  + front-door-consultation outcome: seek-advice: "
+        "Talk it through now with social care, and ring 999 if anyone may be in danger"
+    ) in out
     assert (
         "  + northshire-procedures source: Northshire Safeguarding Partnership multi-agency procedures (fictional example)"
         in out
