@@ -34,9 +34,10 @@ from typing import Any
 
 import yaml
 
+from sharewise.conditions import evaluate, names_and_values
 from sharewise.engine import Engine, Walk
 from sharewise.errors import SharewiseError
-from sharewise.model import DECISIONS, Diagnostic, Tree
+from sharewise.model import DECISIONS, Diagnostic, Option, Question, Tree
 from sharewise.yamlio import LineMap, load_yaml_text
 
 __all__ = [
@@ -475,6 +476,20 @@ def _shown(value: str | list[str]) -> str:
     return ",".join(value) if isinstance(value, list) else value
 
 
+def _ruled_out(tree: Tree, question: Question, option: Option) -> bool:
+    """True for an option the settings file makes impossible: not the value a setting gives, or
+    offered only under a condition on the settings alone that does not hold for them."""
+    if question.preset is not None:
+        return option.value != question.preset
+    if option.condition is None:
+        return False
+    names = [name for name, _ in names_and_values(option.condition)]
+    if not names or not all(name.startswith("settings.") for name in names):
+        return False
+    seen = {f"settings.{k}": v for k, v in tree.settings.items()}
+    return not evaluate(option.condition, seen)
+
+
 def _coverage(
     tree: Tree,
     reached_q: set[str],
@@ -484,10 +499,16 @@ def _coverage(
 ) -> Coverage:
     missed: list[tuple[str, str]] = []
     n_options = 0
+    n_q = 0
     for question in tree.questions.values():
+        if question.preset is not None and question.id not in reached_q:
+            continue  # the settings answer it, and route around it: nothing a case could reach
+        n_q += 1
         if question.id not in reached_q:
             missed.append((f"question '{question.id}'", where.get(f"nodes.{question.id}", "")))
         for option in question.options:
+            if _ruled_out(tree, question, option):
+                continue
             n_options += 1
             if (question.id, option.value) not in reached_o:
                 missed.append(
@@ -499,7 +520,6 @@ def _coverage(
     for outcome_id in tree.outcomes:
         if outcome_id not in reached_out:
             missed.append((f"outcome '{outcome_id}'", where.get(f"outcomes.{outcome_id}", "")))
-    n_q = len(tree.questions)
     got_q = len(reached_q & set(tree.questions))
     got_o = len({o for o in reached_o if tree.questions.get(o[0]) and tree.questions[o[0]].option(o[1])})
     got_out = len(reached_out)
