@@ -469,3 +469,27 @@ def test_an_overlay_can_use_carried_answers_conditional_starts_and_option_condit
     problems = [str(d) for d in library.check(overlay) if d.severity == "error"]
     line = next(n for n, t in enumerate(overlay.read_text().splitlines(), 1) if "giving.hw" in t)
     assert any(p.startswith(f"{overlay}:{line} ") and "no question called 'hw'" in p for p in problems), problems
+
+
+def test_strict_coverage_leaves_out_what_the_settings_rule_out(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from sharewise.cli import app
+
+    from .conftest import HEADER
+
+    (tmp_path / "s.yaml").write_text(HEADER.format(id="s") + SETTINGS_TREE, encoding="utf-8")
+    (tmp_path / "s.tests.yaml").write_text(
+        "cases:\n  - how=request basis=public-task who-asked=A.N.Other why=because -> refuse\n"
+        "  - how=proactive basis=public-task why=because -> refuse\n",
+        encoding="utf-8",
+    )
+    config = tmp_path.parent / f"{tmp_path.name}-config.yaml"
+    config.write_text("public_authority: yes\n", encoding="utf-8")
+    runner = CliRunner()
+    public = runner.invoke(app, ["trees", "test", "--strict", "--config", str(config), str(tmp_path)])
+    assert public.exit_code == 0, public.output
+    assert "options 3/3" in public.output
+    unset = runner.invoke(app, ["trees", "test", "--strict", str(tmp_path)])
+    assert unset.exit_code == 1
+    assert "not reached: option 'basis: legitimate-interests'" in unset.output
