@@ -64,8 +64,11 @@ def answer(child: pexpect.spawn, question: str, *keys: str) -> None:
 
 
 def finish_urgent_share(child: pexpect.spawn, first: int) -> None:
-    """From the 'share urgently' outcome: the eight record questions, review, sign-off."""
+    """From the 'share urgently' outcome of a request: who asked, then the eight record questions,
+    review and sign-off."""
     child.expect_exact("Decision: Share")
+    answer(child, f"Question {first}", "A Khan, Northshire Police, by phone at 10:40", ENTER)
+    first += 1
     answer(child, f"Question {first}", "Told the duty social worker the children were alone.", FINISH)
     answer(child, f"Question {first + 1}", "The neighbour's name, to protect her.", FINISH)
     answer(child, f"Question {first + 2}", "Duty social worker, children's services", ENTER)
@@ -110,8 +113,8 @@ def test_a_full_session_from_the_tree_menu_to_a_record(tmp_path: Path) -> None:
     answer(child, "Question 1", ENTER)  # I received a request
     answer(child, "Question 2", ENTER)  # about a child
     answer(child, "Question 3", ENTER)  # yes, someone may be in danger now
-    answer(child, "Question 4", ENTER)  # to the police or social care, on numbers I found myself
-    answer(child, "Question 5", ENTER)  # it reveals nobody's whereabouts
+    answer(child, "Question 4", DOWN, ENTER)  # to the police or social care, on numbers I found myself
+    answer(child, "Question 5", DOWN, ENTER)  # it reveals nobody's whereabouts (the cautious answer comes first)
     finish_urgent_share(child, 6)
     assert child.exitstatus == 0
     [record] = written(tmp_path)
@@ -135,8 +138,8 @@ def test_going_back_and_changing_an_answer(tmp_path: Path) -> None:
     child.expect_exact("You changed your answer to question 3")
     child.expect_exact("Dropped 1 answer")
     child.expect_exact("What has the person asking told you")
-    answer(child, "Question 4", ENTER)
-    answer(child, "Question 5", ENTER)
+    answer(child, "Question 4", DOWN, ENTER)
+    answer(child, "Question 5", DOWN, ENTER)
     finish_urgent_share(child, 6)
     assert child.exitstatus == 0
     [record] = written(tmp_path)
@@ -149,7 +152,10 @@ def test_a_decision_continues_into_the_next_tree_and_goes_back_over_the_boundary
     answer(child, "Question 1", ENTER)  # a request
     answer(child, "Question 2", ENTER)  # about a child
     answer(child, "Question 3", DOWN, ENTER)  # not an emergency
-    for number in range(4, 11):  # purpose, recipient, whereabouts, identifies, consent, basis, special
+    answer(child, "Question 4", ENTER)  # to protect the child
+    answer(child, "Question 5", DOWN, ENTER)  # recipient confirmed (the cautious answer comes first)
+    answer(child, "Question 6", DOWN, ENTER)  # nothing could reveal where anyone is
+    for number in range(7, 11):  # identifies (confidential), consent (agreed), basis (public task), special (no)
         answer(child, f"Question {number}", ENTER)
     child.expect_exact("The decision moves on")
     child.expect_exact("So far: Share. You may share; now decide how much and how")
@@ -170,11 +176,14 @@ def test_a_decision_continues_into_the_next_tree_and_goes_back_over_the_boundary
     answer(child, "Question 13", ENTER)  # a secure route
     answer(child, "Question 14", ENTER)  # the child and their carers will be told
     child.expect_exact("Decision: Share")
-    answer(child, "Question 15", "Dates of two missed appointments and the injury seen.", FINISH)
-    answer(child, "Question 16", "J Patel, family support worker", ENTER)
-    answer(child, "Question 17", "So the support worker can plan a safe visit today.", FINISH)
-    answer(child, "Question 18", "Not known; the child is two.", FINISH)
-    answer(child, "Question 19", "The worker needs this to plan today's visit safely.", FINISH)
+    answer(child, "Question 15", "J Patel, family support worker, by email", ENTER)
+    answer(child, "Question 16", "Any injuries seen this term; email of 1 December.", FINISH)
+    answer(child, "Question 17", "Dates of two missed appointments and the injury seen.", FINISH)
+    answer(child, "Question 18", "J Patel, family support worker", ENTER)
+    answer(child, "Question 19", "Called back through the centre's switchboard.", FINISH)
+    answer(child, "Question 20", "So the support worker can plan a safe visit today.", FINISH)
+    answer(child, "Question 21", "Not known; the child is two.", FINISH)
+    answer(child, "Question 22", "The worker needs this to plan today's visit safely.", FINISH)
     sign_off(child)
     assert child.exitstatus == 0
     [record] = written(tmp_path)
@@ -202,8 +211,10 @@ def test_ctrl_c_keeps_a_draft_and_resume_finishes_it(tmp_path: Path) -> None:
     child.expect_exact("Which draft do you want to carry on with?")
     child.send(ENTER)
     child.expect_exact("1 answer restored")
-    for number in range(2, 6):
-        answer(child, f"Question {number}", ENTER)
+    answer(child, "Question 2", ENTER)
+    answer(child, "Question 3", ENTER)
+    answer(child, "Question 4", DOWN, ENTER)
+    answer(child, "Question 5", DOWN, ENTER)
     finish_urgent_share(child, 6)
     assert child.exitstatus == 0
     assert len(written(tmp_path)) == 1

@@ -602,7 +602,11 @@ def test_a_continued_tree_never_asks_a_carried_question_and_says_what_it_reuses(
     run = continued(["request", "given", "all", "sign", *SIGN])
     assert run.code == EXIT_OK
     questions = [a for a in run.asked if a.message == "Your answer"]
-    assert [a.values for a in questions] == [["request", "proactive"], ["given", "refused", "not-sure"], ["all", "some"]]
+    assert [a.values for a in questions] == [
+        ["request", "proactive"],
+        ["given", "refused", "not-sure"],
+        ["all", "some"],
+    ]
     assert "The decision moves on" in run.text
     assert "So far: Share. You may share" in run.text
     assert "question 2: Given" in run.text and "question 1: Request" in run.text

@@ -352,7 +352,7 @@ def test_the_example_overlay_validates_runs_and_passes_its_own_tests() -> None:
     assert validated.exit_code == 0, validated.output
     tested = runner.invoke(app, ["trees", "test", "--strict", "-q", "--config", config, str(EXAMPLE / "trees")])
     assert tested.exit_code == 0, tested.output
-    assert "questions 34/34, options 75/75, outcomes 21/21" in tested.output
+    assert "questions 37/37, options 81/81, outcomes 22/22" in tested.output
 
 
 def test_the_example_shows_up_in_a_record_with_its_digest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -239,10 +239,9 @@ def test_an_answers_file_contradicting_a_carried_answer_is_invalid_and_names_bot
         for q in ("what-shared", "purpose-note", "views", "reasons")
     ]
     flat = [part for t in texts for part in t.split(" ", 1)]
-    code, record = decide(
-        "when-to-share", *CONTINUED, *answers, *flat, "-a", "hm-recipient=J Patel, support worker",
-        "--records-dir", str(tmp_path), *SIGN,
-    )  # fmt: skip
+    more = ["-a", "hm-recipient=J Patel, support worker", "-a", "hm-requester=J Patel, by email",
+            "-a", "hm-request-what=Any injuries seen this term", "-a", "hm-identity=A colleague I know"]  # fmt: skip
+    code, record = decide("when-to-share", *CONTINUED, *answers, *flat, *more, "--records-dir", str(tmp_path), *SIGN)
     assert code == 0, record
     jsonschema.validate(record, SCHEMA)
     assert [c["id"] for c in record["conclusions"]] == ["may-share", "share-full"]
