@@ -158,7 +158,7 @@ def test_show_lays_the_record_out(folder: Path) -> None:
     out = result.stdout
     for text in (
         "Decision: SHARE",
-        "Share now (emergency)",
+        "Share now (emergency, child)",
         "CASE-1",
         "22 November 2026, 09:30 (UTC+00:00)",
         "Shared with",
@@ -180,14 +180,14 @@ def test_render_markdown(folder: Path) -> None:
     assert result.exit_code == 0, result.output
     md = result.stdout
     assert md.startswith("# Information sharing decision: Share\n")
-    assert "**Decision:** Share: Share now (emergency)" in md
+    assert "**Decision:** Share: Share now (emergency, child)" in md
     assert "**Case reference:** CASE-1" in md
     assert "## What was shared, with whom" in md
     assert "**Shared with:**  \nSam Patel, duty social worker, Anytown Children's Services front door" in md
     assert 'in her words:  \n"Mum\'s boyfriend shouts and I hide under the bed."' in md  # line break kept
     assert "could increase the risk to Mia \\<and her brother\\>." in md  # escaped, never raw markup
     assert "## Reasons" in md and "**Lawful basis:**" in md
-    assert "- [ ] If anyone is in immediate danger, contact the police on 999" in md
+    assert "- [ ] If anyone is in immediate danger, call 999" in md
     assert "1. **Is there a risk of serious harm" in md
     assert "Signed off by Alex Jones, Designated safeguarding lead, Anytown Primary School on 22 November 2026" in md
     assert "Countersigned by Jo Smith, Head teacher on " in md
