@@ -195,6 +195,42 @@ def test_render_markdown(folder: Path) -> None:
     assert "Checked when this copy was made: the record matches its digest." in md
 
 
+def test_a_refusal_shows_the_request_and_the_reply_never_a_recipient(folder: Path) -> None:
+    target = files(folder)[1]  # CASE-2: a request refused
+    shown = run("show", "--plain", str(target)).stdout
+    md = run("render", str(target), "--format", "md").stdout
+    page = run("render", str(target), "--format", "html").stdout
+    for out in (shown, md, page):
+        assert "Shared with" not in out and "What was shared, with whom" not in out
+        assert "The request, and why it was not shared" in out
+        assert "Requested by" in out and "What they asked for" in out and "Was the requester told, and how" in out
+        assert "housing office, no name given" in out and "only that we cannot help" in out
+    assert md.index("## The request, and why it was not shared") < md.index("**Reasons:**") < md.index("## Actions")
+    assert "**Requested by:**  \nA caller saying they are from the housing office" in md
+    assert "<h2>The request, and why it was not shared</h2>" in page
+
+
+def test_a_refusal_or_advice_record_never_calls_a_recipient_shared_with() -> None:
+    """Records made before issue 11 kept the requester of a refusal under `recipient`."""
+    from sharewise.recordview import RecordView, render_markdown
+
+    for decision, heading in (
+        ("do-not-share", "The request, and why it was not shared"),
+        ("seek-advice", "The request, and the advice needed first"),
+    ):
+        record = {
+            "outcome": {"decision": decision, "title": "T", "summary": "S", "actions": []},
+            "details": {"recipient": "A caller from the housing office", "reasons": "No purpose was given."},
+        }
+        view = RecordView.of(record)
+        assert view.sharing_title == heading
+        assert ("Named as recipient (nothing was shared)", "A caller from the housing office") in view.sharing
+        assert "Shared with" not in render_markdown(view)
+    share = RecordView.of({"outcome": {"decision": "share"}, "details": {"recipient": "Sam", "requester": "Sam"}})
+    assert share.sharing_title == "What was shared, with whom"
+    assert share.sharing == [("Requested by", "Sam"), ("Shared with", "Sam")]
+
+
 class _Balanced(HTMLParser):
     VOID: ClassVar[set[str]] = {"meta", "br", "link", "img", "hr", "input"}
 
