@@ -175,8 +175,8 @@ class Session:
         self.screen.question(number, tree, question, previous=default not in (None, "", []), for_record=for_record)
         while True:
             raw: str | list[str] | Back
-            if question.kind == "choice":
-                choices = [Choice(o.label, o.value, o.help) for o in question.options]
+            if question.kind == "choice":  # only the options whose `if` holds on this path
+                choices = [Choice(o.label, o.value, o.help) for o in walk.offered(tree, question)]
                 raw = self.prompter.select(
                     ANSWER_PROMPT, choices, default=default if isinstance(default, str) else None, back=back
                 )
