@@ -230,3 +230,9 @@ def test_a_request_for_another_purpose_goes_to_the_dpo_with_the_facts() -> None:
     for fact in ("Article 6", "Schedule 1 paragraph 10", "Schedule 2 paragraph 2", "never the whole file"):
         assert fact in texts
     assert "not, in itself, a reason to share" in texts
+
+
+def test_no_option_label_is_cut_off_in_an_80_column_terminal() -> None:
+    tree = Library.default().get(TREE)
+    long = [(q.id, o.value) for q in tree.questions.values() for o in q.options if len(o.label) > 72]
+    assert long == []
