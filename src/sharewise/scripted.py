@@ -75,7 +75,12 @@ def describe_walk(walk: Walk, missing: list[str]) -> dict[str, Any]:
             "status": "invalid",
             "errors": [{"id": e.id, "question": e.question, "message": e.message} for e in walk.errors],
         }
-    nxt = question_json(*walk.pending) if walk.pending is not None else sign_off_question_json(missing[0])
+    if walk.pending is not None:
+        nxt = question_json(*walk.pending)
+        if "options" in nxt:  # only the options whose `if` holds on this path can be given
+            nxt["options"] = [{"value": o.value, "label": o.label} for o in walk.offered(*walk.pending)]
+    else:
+        nxt = sign_off_question_json(missing[0])
     payload: dict[str, Any] = {"status": "incomplete", "next": nxt, "answered": len(walk.path)}
     if walk.outcome is not None:
         tree, outcome = walk.outcome
