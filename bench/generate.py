@@ -19,7 +19,7 @@ from typing import Any
 
 from sharewise.engine import Engine
 from sharewise.library import Library
-from sharewise.model import Question, Tree
+from sharewise.model import Option, Question, Tree
 
 __all__ = ["answer_pool", "write_cases", "write_tree"]
 
@@ -43,14 +43,14 @@ def _text(rng: random.Random, at_least: int) -> str:
     return text[:1].upper() + text[1:] + "."
 
 
-def _answer(rng: random.Random, tree: Tree, question: Question) -> Any:
+def _answer(rng: random.Random, tree: Tree, question: Question, offered: tuple[Option, ...]) -> Any:
     if question.kind == "choice":
         weights = []
-        for option in question.options:
+        for option in offered:  # only the options whose `if` holds on this path
             target = option.routes[0].target if option.routes else ""
             onward = target in tree.questions or target.startswith("tree:")
             weights.append(0.3 if option.value == "not-sure" else 5 if onward else 1)
-        return rng.choices(question.options, weights)[0].value
+        return rng.choices(offered, weights)[0].value
     if question.kind == "multi":
         chosen = [o.value for o in question.options if rng.random() < 0.5]
         return chosen or [question.options[0].value]
@@ -74,7 +74,7 @@ def answer_pool(tree_id: str, size: int, seed: int = 1) -> list[dict[str, Any]]:
             if walk.pending is None:
                 break
             tree, question = walk.pending
-            answers[question.id] = _answer(rng, tree, question)
+            answers[question.id] = _answer(rng, tree, question, walk.offered(tree, question))
         assert walk.status == "decided", walk.errors
         pool.append(answers)
     return pool

@@ -451,7 +451,7 @@ def test_progress_bar_only_on_a_terminal(tmp_path: Path, monkeypatch: pytest.Mon
     [
         ("cases.jsonl", "line", [1, 2, 3, 4, 5]),
         ("cases.csv", "row", [2, 3, 4, 5, 6]),
-        ("cases.yaml", "line", [4, 20, 31, 37, 41]),
+        ("cases.yaml", "line", [4, 30, 44, 51, 55]),
     ],
 )
 def test_each_example_file_gives_the_documented_results(
@@ -468,7 +468,7 @@ def test_each_example_file_gives_the_documented_results(
         ("REQ-2026-004", numbers[3], "incomplete", None),
         ("REQ-2026-005", numbers[4], "invalid", None),
     ]
-    assert out[3]["next"]["id"] == "necessity"
+    assert out[3]["next"]["id"] == "purpose"
     assert len(record_files(folder)) == 2  # the two signed-off decisions
     assert "No record for 1 decided case without a sign-off" in err
 

@@ -49,7 +49,11 @@ def probe(tmp_path: Path, *commands: list[str]) -> dict[str, Any]:
 @pytest.fixture
 def cases(tmp_path: Path) -> Path:
     path = tmp_path / "cases.jsonl"
-    answers = {"urgency": "not-sure", "advice-plan": "Speak to the DSL straight after this lesson."}
+    answers = {
+        "urgency": "not-sure",
+        "advice-plan": "Speak to the DSL straight after this lesson.",
+        "requester-told": "Nobody asked; this is my own concern.",
+    }
     sign_off = {"name": "Sam Carter", "role": "Designated safeguarding lead"}
     path.write_text(json.dumps({"tree": "ico-10-step", "answers": answers, "sign_off": sign_off}) + "\n")
     return path

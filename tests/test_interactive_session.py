@@ -558,6 +558,51 @@ def test_several_choices_dates_and_optional_text(
     assert record["details"]["recipient"] == "The police; The school"
 
 
+ORG = """\
+nodes:
+  org:
+    ask: Is your organisation a public authority?
+    help: It decides which lawful bases you can use.
+    source: src s1
+    setting: public_authority
+    options:
+      yes: basis
+      no: basis
+  basis:
+    ask: Which lawful basis?
+    help: Pick one.
+    source: src s2
+    options:
+      public-task: done
+      legitimate-interests:
+        if: org == 'no'
+        next: done
+      not-sure: done
+outcomes:
+  done:
+    decision: share
+    title: Done
+    summary: Done.
+"""
+
+
+def test_only_the_options_whose_if_holds_are_offered(
+    session: Callable[..., Run], write_tree: Callable[..., Path]
+) -> None:
+    write_tree(ORG, id="org", name="trees/org.yaml")
+    run = session(["yes", "public-task", "sign", *SIGN], tree="org")
+    assert run.code == EXIT_OK
+    basis = [a for a in run.asked if a.message == "Your answer"][1]
+    assert basis.values == ["public-task", "not-sure"]
+    run = session(["no", "legitimate-interests", "sign", *SIGN], tree="org")
+    assert run.code == EXIT_OK
+    assert [a for a in run.asked if a.message == "Your answer"][1].values == [
+        "public-task",
+        "legitimate-interests",
+        "not-sure",
+    ]
+
+
 def test_the_config_file_supplies_trees_and_the_records_folder(
     tmp_path: Path, write_tree: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -158,7 +158,7 @@ def test_show_lays_the_record_out(folder: Path) -> None:
     out = result.stdout
     for text in (
         "Decision: SHARE",
-        "Share now (emergency)",
+        "Share now (emergency, child)",
         "CASE-1",
         "22 November 2026, 09:30 (UTC+00:00)",
         "Shared with",
@@ -180,19 +180,55 @@ def test_render_markdown(folder: Path) -> None:
     assert result.exit_code == 0, result.output
     md = result.stdout
     assert md.startswith("# Information sharing decision: Share\n")
-    assert "**Decision:** Share: Share now (emergency)" in md
+    assert "**Decision:** Share: Share now (emergency, child)" in md
     assert "**Case reference:** CASE-1" in md
     assert "## What was shared, with whom" in md
     assert "**Shared with:**  \nSam Patel, duty social worker, Anytown Children's Services front door" in md
     assert 'in her words:  \n"Mum\'s boyfriend shouts and I hide under the bed."' in md  # line break kept
     assert "could increase the risk to Mia \\<and her brother\\>." in md  # escaped, never raw markup
     assert "## Reasons" in md and "**Lawful basis:**" in md
-    assert "- [ ] If anyone is in immediate danger, contact the police on 999" in md
+    assert "- [ ] If anyone is in immediate danger, call 999" in md
     assert "1. **Is there a risk of serious harm" in md
     assert "Signed off by Alex Jones, Designated safeguarding lead, Anytown Primary School on 22 November 2026" in md
     assert "Countersigned by Jo Smith, Head teacher on " in md
     assert f"**SHA-256 digest:** `{record['integrity']['digest']}`" in md
     assert "Checked when this copy was made: the record matches its digest." in md
+
+
+def test_a_refusal_shows_the_request_and_the_reply_never_a_recipient(folder: Path) -> None:
+    target = files(folder)[1]  # CASE-2: a request refused
+    shown = run("show", "--plain", str(target)).stdout
+    md = run("render", str(target), "--format", "md").stdout
+    page = run("render", str(target), "--format", "html").stdout
+    for out in (shown, md, page):
+        assert "Shared with" not in out and "What was shared, with whom" not in out
+        assert "The request, and why it was not shared" in out
+        assert "Requested by" in out and "What they asked for" in out and "Was the requester told, and how" in out
+        assert "housing office, no name given" in out and "only that we cannot help" in out
+    assert md.index("## The request, and why it was not shared") < md.index("**Reasons:**") < md.index("## Actions")
+    assert "**Requested by:**  \nA caller saying they are from the housing office" in md
+    assert "<h2>The request, and why it was not shared</h2>" in page
+
+
+def test_a_refusal_or_advice_record_never_calls_a_recipient_shared_with() -> None:
+    """Records made before issue 11 kept the requester of a refusal under `recipient`."""
+    from sharewise.recordview import RecordView, render_markdown
+
+    for decision, heading in (
+        ("do-not-share", "The request, and why it was not shared"),
+        ("seek-advice", "The request, and the advice needed first"),
+    ):
+        record = {
+            "outcome": {"decision": decision, "title": "T", "summary": "S", "actions": []},
+            "details": {"recipient": "A caller from the housing office", "reasons": "No purpose was given."},
+        }
+        view = RecordView.of(record)
+        assert view.sharing_title == heading
+        assert ("Named as recipient (nothing was shared)", "A caller from the housing office") in view.sharing
+        assert "Shared with" not in render_markdown(view)
+    share = RecordView.of({"outcome": {"decision": "share"}, "details": {"recipient": "Sam", "requester": "Sam"}})
+    assert share.sharing_title == "What was shared, with whom"
+    assert share.sharing == [("Requested by", "Sam"), ("Shared with", "Sam")]
 
 
 class _Balanced(HTMLParser):

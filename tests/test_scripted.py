@@ -48,6 +48,19 @@ def test_incomplete_describes_the_next_question(write_tree: WriteTree) -> None:
     ]
 
 
+def test_next_lists_only_the_options_offered_on_this_path(write_tree: WriteTree) -> None:
+    body = SIMPLE_BODY.replace(
+        "      not-sure: advice\n",
+        "      not-sure:\n        if: purpose == 'yes'\n        next: advice\n",
+        1,
+    )
+    assert body != SIMPLE_BODY
+    tree = str(write_tree(body))
+    code, out = decide(tree, *SIGN)
+    assert code == 3
+    assert [o["value"] for o in out["next"]["options"]] == ["yes", "no"]
+
+
 def test_decided_writes_a_record_that_matches_the_schema(write_tree: WriteTree, tmp_path: Path) -> None:
     tree = str(write_tree())
     out_file = tmp_path / "rec.json"

@@ -22,11 +22,35 @@ DECISION_LABELS = {"share": "Share", "do-not-share": "Do not share", "seek-advic
 
 # detail name -> label; the first group is "what was shared with whom", the rest are the reasons
 SHARING_DETAILS = {
+    "requester": "Requested by",
+    "request": "What they asked for",
     "recipient": "Shared with",
+    "identity_checked": "How their identity and role were checked",
     "what_shared": "What was shared",
     "what_withheld": "What was held back",
     "person_told": "Was the person told",
     "why_not_told": "Why the person was not told",
+    "carers_told": "Were parents or carers told",
+    "views": "The person's views and wishes",
+    "capacity": "Capacity and who decides",
+}
+# For a decision that is not a share, nothing went to anyone: the first group is the request and
+# the reply instead, and a `recipient` an older record may hold is never called "Shared with".
+REQUEST_DETAILS = {
+    "requester": "Requested by",
+    "request": "What they asked for",
+    "reasons": "Reasons",
+    "requester_told": "Was the requester told, and how",
+    "advice_sought": "Advice sought",
+    "recipient": "Named as recipient (nothing was shared)",
+    "identity_checked": "How their identity and role were checked",
+    "what_shared": "What was considered (nothing was shared)",
+    "what_withheld": "What was held back",
+}
+SECTION_TITLES = {
+    "share": "What was shared, with whom",
+    "do-not-share": "The request, and why it was not shared",
+    "seek-advice": "The request, and the advice needed first",
 }
 REASON_DETAILS = {
     "purpose": "Purpose",
@@ -37,7 +61,7 @@ REASON_DETAILS = {
     "advice_sought": "Advice sought",
     "advice": "Advice given",
 }
-DETAIL_LABELS = {**SHARING_DETAILS, **REASON_DETAILS}
+DETAIL_LABELS = {**SHARING_DETAILS, **REASON_DETAILS, "requester_told": REQUEST_DETAILS["requester_told"]}
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +88,7 @@ class RecordView:
     record_id: str
     created_at: str
     actions: list[str]
-    sharing: list[tuple[str, str]]
+    sharing: list[tuple[str, str]]  # under sharing_title: what was shared with whom, or the request and reply
     reasons: list[tuple[str, str]]
     answers: list[tuple[str, str]]
     trees: list[str]
@@ -74,15 +98,19 @@ class RecordView:
     chain: str
     signature: str
     problems: list[str] = field(default_factory=list)
+    sharing_title: str = SECTION_TITLES["share"]
 
     @classmethod
     def of(cls, record: Mapping[str, Any], problems: Sequence[str] = ()) -> RecordView:
         """The view of ``record``; ``problems`` are what verification found (empty when it holds)."""
         outcome = _mapping(record.get("outcome"))
         details = {str(k): _text(v) for k, v in _mapping(record.get("details")).items() if _text(v)}
-        sharing = [(label, details.pop(key)) for key, label in SHARING_DETAILS.items() if key in details]
+        decision = _text(outcome.get("decision"))
+        first = SHARING_DETAILS if decision == "share" else REQUEST_DETAILS
+        sharing = [(label, details.pop(key)) for key, label in first.items() if key in details]
+        labels = {**SHARING_DETAILS, **REASON_DETAILS, **REQUEST_DETAILS}
         reasons = [(label, details.pop(key)) for key, label in REASON_DETAILS.items() if key in details]
-        reasons += [(key.replace("_", " ").capitalize(), value) for key, value in details.items()]
+        reasons += [(labels.get(key) or key.replace("_", " ").capitalize(), value) for key, value in details.items()]
         answers = []
         for raw_step in record.get("path") or []:
             step = _mapping(raw_step)
@@ -98,7 +126,6 @@ class RecordView:
         integrity = _mapping(record.get("integrity"))
         chain = _mapping(record.get("chain"))
         signature = _mapping(integrity.get("signature"))
-        decision = _text(outcome.get("decision"))
         return cls(
             decision=decision,
             decision_label=DECISION_LABELS.get(decision, decision or "(none)"),
@@ -123,6 +150,7 @@ class RecordView:
             ),
             signature=f"Ed25519, key {_text(signature.get('key_id'))[:16]}" if signature else "not signed",
             problems=list(problems),
+            sharing_title=SECTION_TITLES.get(decision, "What was asked for, and the reasons"),
         )
 
     @property
@@ -214,7 +242,7 @@ def render_markdown(view: RecordView) -> str:
             for label, value in items:
                 out.extend([f"**{_md(label)}:**  ", _md(value), ""])
 
-    fields("What was shared, with whom", view.sharing)
+    fields(view.sharing_title, view.sharing)
     fields("Reasons", view.reasons)
     if view.actions:
         out += ["## Actions", ""]
@@ -343,7 +371,7 @@ def render_html(view: RecordView) -> str:
             parts.append(f'<div class="field"><h3>{_h(label)}</h3><p class="text">{_h(value)}</p></div>')
         parts.append("</section>")
 
-    fields("What was shared, with whom", view.sharing)
+    fields(view.sharing_title, view.sharing)
     fields("Reasons", view.reasons)
     if view.actions:
         parts.append('<section><h2>Actions</h2><ul class="actions">')
@@ -416,7 +444,7 @@ def print_record(view: RecordView, *, plain: bool = False) -> None:
                 console.print(Text(label, style="bold"))
                 console.print(Text(value), soft_wrap=False)
 
-    fields("What was shared, with whom", view.sharing)
+    fields(view.sharing_title, view.sharing)
     fields("Reasons", view.reasons)
     if view.actions:
         console.print()
