@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,7 @@ def _executable() -> str:
     return found
 
 
-def spawn(tmp_path: Path, *args: str) -> pexpect.spawn:
+def spawn(tmp_path: Path, *args: str, rows: int = 40, columns: int = 120) -> pexpect.spawn:
     env = {
         "PATH": os.environ.get("PATH", ""),
         "HOME": str(tmp_path / "home"),
@@ -50,7 +51,7 @@ def spawn(tmp_path: Path, *args: str) -> pexpect.spawn:
         "PROMPT_TOOLKIT_NO_CPR": "1",
     }
     child = pexpect.spawn(
-        _executable(), ["decide", *args], env=env, dimensions=(40, 120), encoding="utf-8", timeout=WAIT
+        _executable(), ["decide", *args], env=env, dimensions=(rows, columns), encoding="utf-8", timeout=WAIT
     )
     child.delaybeforesend = None  # every send follows an expect, so the prompt is already waiting
     return child
@@ -66,6 +67,9 @@ def answer(child: pexpect.spawn, question: str, *keys: str) -> None:
 def finish_urgent_share(child: pexpect.spawn, first: int) -> None:
     """From the 'share urgently' outcome: the six record questions, review, sign-off."""
     child.expect_exact("Decision: Share")
+    while child.expect_exact(["Show the rest of what to do now", "Go on to the questions for the record"]) == 0:
+        child.send(ENTER)  # what to do now comes in parts when it does not fit the window
+    child.send(ENTER)
     answer(child, f"Question {first}", "Told the duty social worker the children were alone.", FINISH)
     answer(child, f"Question {first + 1}", "Duty social worker, children's services", ENTER)
     answer(child, f"Question {first + 2}", "Two young children alone at home, unable to open the door.", FINISH)
@@ -158,3 +162,82 @@ def test_closing_the_terminal_keeps_the_draft(tmp_path: Path) -> None:
     assert written(tmp_path) == []
     [draft] = [json.loads(p.read_text(encoding="utf-8")) for p in (tmp_path / "drafts").glob("*.json")]
     assert draft["answers"] == {"trigger": "request"}
+
+
+# -- an ordinary laptop terminal: 80 columns by 24 rows, read as the screen shows it ------------
+
+pyte = pytest.importorskip("pyte")
+
+
+class Terminal:
+    """The child's output fed through a terminal emulator, so a test can read the visible screen."""
+
+    def __init__(self, child: pexpect.spawn, rows: int, columns: int) -> None:
+        self.child = child
+        self.screen = pyte.Screen(columns, rows)
+        self.stream = pyte.Stream(self.screen)
+
+    @property
+    def rows(self) -> list[str]:
+        return [line.rstrip() for line in self.screen.display]
+
+    def shows(self, *texts: str) -> bool:
+        flat = " ".join(" ".join(row.strip("│ ").split()) for row in self.rows)
+        return all(" ".join(t.split()) in flat for t in texts)
+
+    def wait(self, *texts: str, timeout: float = WAIT) -> None:
+        """Read output until every one of ``texts`` is on the screen at once (rows joined)."""
+        deadline = time.monotonic() + timeout
+        while not self.shows(*texts):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"not all of {texts} on screen:\n" + "\n".join(self.rows))
+            try:
+                self.stream.feed(self.child.read_nonblocking(65536, timeout=0.2))
+            except pexpect.TIMEOUT:
+                continue
+
+    def send(self, keys: str) -> None:
+        self.child.send(keys)
+
+
+def laptop(tmp_path: Path, *args: str) -> Terminal:
+    return Terminal(spawn(tmp_path, *args, rows=24, columns=80), 24, 80)
+
+
+@pytest.mark.timeout(60)
+def test_at_80x24_every_question_stays_in_view_with_its_options(tmp_path: Path) -> None:
+    term = laptop(tmp_path, "when-to-share")
+    term.wait("Question 1 of at most", "Has someone asked you", "I noticed something I think should be passed on")
+    term.send(ENTER)
+    urgent = "Do you think a child or an adult is at risk of serious harm right now"
+    term.wait("Question 2 of at most", urgent, "Not sure", "Back to the previous question", "? for the full help")
+    term.send("?")  # the help was shortened to fit; ? shows the rest, then the question again
+    term.wait("Help for question 2", "contact the police on 999")
+    term.wait(urgent, "Back to the previous question")
+    term.send(DOWN + ENTER)  # not an emergency
+    for number in (3, 4, 5):  # purpose, identifies, confidential: the first option each time
+        term.wait(f"Question {number} of at most", "Your answer", "Back to the previous question")
+        term.send(ENTER)
+    term.wait("Question 6 of at most", "Did you ask the person", "Back to the previous question")
+    # The longest option label wraps instead of being cut at the edge.
+    assert term.shows("Not asked, because consent is not the right basis (I would share even if they refused)")
+    term.send(ENTER)
+    term.wait("Question 7 of at most", "Which lawful basis will you rely on to share?", "Recognised legitimate")
+    assert term.shows("None of these applies", "Not sure", "Back to the previous question")
+    term.child.close(force=True)
+
+
+@pytest.mark.timeout(60)
+def test_at_80x24_an_emergency_shows_what_to_do_now_before_the_record_questions(tmp_path: Path) -> None:
+    term = laptop(tmp_path, "when-to-share")
+    term.wait("Has someone asked you", "I received a request")
+    term.send(ENTER)
+    term.wait("Do you think a child", "Yes, someone may be in danger now")
+    term.send(ENTER)
+    term.wait("Decision: Share", "What to do now (1 of 2)", "contact the police on 999", "Press Enter when you have")
+    assert not term.shows("For the record")
+    term.send(ENTER)
+    term.wait("What to do now (2 of 2)", "Tell your designated safeguarding lead", "Go on to the questions for the record")
+    term.send(ENTER)
+    term.wait("Question 3 of 8 · For the record", "What did you share", "Esc then Enter to finish")
+    term.child.close(force=True)

@@ -159,7 +159,7 @@ def test_a_straight_run_writes_the_same_record_a_scripted_run_would(session: Cal
     assert record["outcome"]["actions"] == ["Record what you shared.", "Tell the requester."]
     assert record["details"] == {"reasons": "So the nurse can follow up."}
     assert record["sign_off"]["name"] == "Sam Patel"
-    assert "Question 1 · How this started" in run.text
+    assert "Question 1 of at most 4 · How this started" in run.text
     assert "Record written to" in run.text
     assert "[ ] Record what you shared." in run.text
     assert drafts().saved() == []
@@ -186,7 +186,7 @@ def test_record_questions_follow_the_outcome_panel(session: Callable[..., Run], 
     run = session(["noticed", "no", "no", "Nobody needs to know this.", "sign", *SIGN])
     assert "Decision: Do not share" in run.text
     assert "1 more question for the record" in run.text
-    assert "Question 4 · For the record" in run.text
+    assert "Question 4 of 4 · For the record" in run.text
     record = records(tmp_path)[0]
     assert record["outcome"]["decision"] == "do-not-share"
     assert record["details"]["reasons"] == "Nobody needs to know this."
@@ -436,7 +436,7 @@ def test_plain_mode_has_no_box_drawing(session: Callable[..., Run]) -> None:
     plain = session(["request", CTRL_C], plain=True)
     assert "╭" in fancy.output
     assert not any(ch in plain.output for ch in "╭╮╰╯│─┃━")
-    assert "Question 1: How this started (Test tree t)" in plain.output
+    assert "Question 1 of at most 4: How this started (Test tree t)" in plain.output
 
 
 def test_no_color_means_plain(session: Callable[..., Run], monkeypatch: pytest.MonkeyPatch) -> None:
@@ -545,7 +545,7 @@ def test_several_choices_dates_and_optional_text(
     script = [[], ["police", "school"], "tomorrow", "2026-11-23", BACK, BACK, ENTER, ENTER, ENTER]
     run = session([*script, "sign", *SIGN], tree="kinds")
     assert run.prompter.rejected == [
-        "choose at least one; allowed: police, school",
+        "tick at least one option with Space, then press Enter",
         "'tomorrow' is not a date; write it as YYYY-MM-DD",
     ]
     who_again = [a for a in run.asked if a.kind == "checkbox"][-1]
@@ -554,6 +554,7 @@ def test_several_choices_dates_and_optional_text(
     record = records(tmp_path)[0]
     assert [s["value"] for s in record["path"]] == [["police", "school"], "2026-11-23", ""]
     assert record["details"]["recipient"] == "The police; The school"
+    assert "You chose: - The police - The school" in run.text
 
 
 def test_the_config_file_supplies_trees_and_the_records_folder(

@@ -32,14 +32,16 @@ from typing import Any, Literal
 from sharewise.drafts import Draft, DraftStore, new_draft_id
 from sharewise.engine import AnswerValue, Engine, Walk, check_answer
 from sharewise.errors import WriteFailed
-from sharewise.interactive.prompter import BACK, Back, Choice, Prompter, SessionStopped
-from sharewise.interactive.screen import ChangedAnswer, Screen, shorten
+from sharewise.interactive.progress import Progress
+from sharewise.interactive.prompter import BACK, Back, Choice, MoreHelpWanted, Prompter, SessionStopped
+from sharewise.interactive.screen import ChangedAnswer, Position, Screen, shorten
 from sharewise.model import Question, Tree
 from sharewise.record import SignOff, build_record
 
 __all__ = ["ANSWER_PROMPT", "Session", "SessionResult"]
 
 ANSWER_PROMPT = "Your answer"
+READ_PROMPT = "Press Enter when you have read this"
 BACK_TO_PREVIOUS = "Back to the previous question"
 BACK_TO_REVIEW = "Back to the review"
 
@@ -106,6 +108,7 @@ class Session:
         self.cursor: int | None = None
         self._announced: str | None = None
         self._draft_warning_shown = False
+        self._progress = Progress(engine.tree)
 
     # -- the whole session -------------------------------------------------------------------
 
@@ -137,9 +140,9 @@ class Session:
             if self.cursor is not None and self.cursor >= len(walk.path):
                 self.cursor = None
             if self.cursor is None:
+                self._announce_outcome(walk)
                 if walk.pending is None:
                     return walk
-                self._announce_outcome(walk)
                 tree, question = walk.pending
                 if walk.path and walk.path[-1].tree != tree and question.id == tree.start:
                     self.screen.entering(tree)
@@ -172,31 +175,25 @@ class Session:
         walk: Walk,
     ) -> AnswerValue | Back:
         for_record = walk.outcome is not None and question.id in walk.outcome[1].record
-        self.screen.question(number, tree, question, previous=default not in (None, "", []), for_record=for_record)
+        position = self._position(number, tree, question, walk)
+        show = True
         while True:
-            raw: str | list[str] | Back
-            if question.kind == "choice":
-                choices = [Choice(o.label, o.value, o.help) for o in question.options]
-                raw = self.prompter.select(
-                    ANSWER_PROMPT, choices, default=default if isinstance(default, str) else None, back=back
+            if show:
+                folded = self.screen.question(
+                    position,
+                    tree,
+                    question,
+                    previous=default not in (None, "", []),
+                    for_record=for_record,
+                    back=back is not None,
                 )
-            elif question.kind == "multi":
-                choices = [Choice(o.label, o.value, o.help) for o in question.options]
-                raw = self.prompter.checkbox(
-                    ANSWER_PROMPT,
-                    choices,
-                    defaults=default if isinstance(default, list) else [],
-                    back=back,
-                    validate=lambda values: _problem(question, values),
-                )
-            else:
-                raw = self.prompter.text(
-                    ANSWER_PROMPT,
-                    default=default if isinstance(default, str) else "",
-                    multiline=question.multiline,
-                    back=back,
-                    validate=lambda text: _problem(question, text),
-                )
+            show = False
+            try:
+                raw = self._prompt(question, default, back, more_help=folded)
+            except MoreHelpWanted:
+                self.screen.full_help(number, question)
+                show = True  # then the question again, with its options, in view
+                continue
             if raw is BACK:
                 return BACK
             checked = check_answer(question, raw)
@@ -204,7 +201,48 @@ class Session:
                 self.screen.problem(checked)
                 default = raw
                 continue
+            if question.kind == "multi":
+                self.screen.chosen([label for label in checked[1].split("; ") if label])
             return checked[0]
+
+    def _prompt(
+        self, question: Question, default: AnswerValue | None, back: str | None, *, more_help: bool
+    ) -> str | list[str] | Back:
+        if question.kind == "choice":
+            choices = [Choice(o.label, o.value, o.help) for o in question.options]
+            return self.prompter.select(
+                ANSWER_PROMPT,
+                choices,
+                default=default if isinstance(default, str) else None,
+                back=back,
+                more_help=more_help,
+            )
+        if question.kind == "multi":
+            choices = [Choice(o.label, o.value, o.help) for o in question.options]
+            return self.prompter.checkbox(
+                ANSWER_PROMPT,
+                choices,
+                defaults=default if isinstance(default, list) else [],
+                back=back,
+                validate=lambda values: _problem(question, values),
+                more_help=more_help,
+            )
+        return self.prompter.text(
+            ANSWER_PROMPT,
+            default=default if isinstance(default, str) else "",
+            multiline=question.multiline,
+            back=back,
+            validate=lambda text: _problem(question, text),
+            more_help=more_help,
+        )
+
+    def _position(self, number: int, tree: Tree, question: Question, walk: Walk) -> Position:
+        """Question ``number`` of how many: exact once the outcome is known, else the longest route."""
+        if walk.outcome is not None and question.is_record_question:
+            answered = walk.answers
+            left = [qid for qid in walk.outcome[1].record if qid not in answered]
+            return Position(number, len(walk.path) + len(left), exact=True)
+        return Position(number, self._progress.total(number, tree, question))
 
     def _accept(
         self, question: Question, value: AnswerValue, index: int, *, revisiting: bool = True
@@ -232,14 +270,19 @@ class Session:
         return ChangedAnswer(index + 1, question, kept, dropped_questions, revisiting)
 
     def _announce_outcome(self, walk: Walk) -> None:
-        if walk.outcome is None or walk.pending is None:
+        """As soon as the answers reach an outcome: the decision and what to do now, once per outcome."""
+        if walk.outcome is None:
             return
         tree, outcome = walk.outcome
         if self._announced == outcome.id:
             return
         self._announced = outcome.id
         remaining = [qid for qid in outcome.record if qid not in self.held]
-        self.screen.outcome_reached(tree, outcome, len(remaining))
+        self.screen.outcome_reached(tree, outcome, len(remaining), walk.actions(), pause=self._pause)
+
+    def _pause(self, label: str) -> None:
+        """Wait for the practitioner to read what is on screen before anything pushes it away."""
+        self.prompter.select(READ_PROMPT, [Choice(label, "go")], default="go")
 
     # -- review and amendments --------------------------------------------------------------
 
@@ -390,6 +433,9 @@ class Session:
 
 
 def _problem(question: Question, raw: object) -> str | None:
+    if question.kind == "multi" and not raw and not question.optional:
+        # The engine's message names the values a script would pass; at the desk, say what to do.
+        return "tick at least one option with Space, then press Enter"
     checked = check_answer(question, raw)
     return checked if isinstance(checked, str) else None
 
