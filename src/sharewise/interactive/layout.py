@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from sharewise.interactive.prompter import HELP_KEY, Choice
 
-__all__ = ["POINTER_WIDTH", "hint", "prompt_rows", "wrap_help", "wrap_hint", "wrap_label"]
+__all__ = ["POINTER_WIDTH", "hint", "prompt_rows", "wrap_answer", "wrap_help", "wrap_hint", "wrap_label"]
 
 POINTER_WIDTH = 3
 """Columns before an option's label: the pointer (" > ") or its blank."""
@@ -36,6 +36,19 @@ def wrap_help(text: str, width: int) -> str:
     """An option's help, shown under the list after "Description: ", broken at words."""
     lines = _lines(f"Description: {text}", width - 1, 2)
     return "\n  ".join(lines)[len("Description: ") :]
+
+
+def wrap_answer(message: str, answer: str, width: int) -> str:
+    """An answer shown after ``? message: ``, broken at words; later lines are indented two columns.
+
+    Each line the practitioner wrote stays a line of its own.
+    """
+    first = len(message) + 3  # "? ", the message, a space
+    lines: list[str] = []
+    for number, written in enumerate(answer.splitlines() or [""]):
+        indent = " " * first if number == 0 else "  "
+        lines += textwrap.wrap(written, max(width - 1, 20), initial_indent=indent, subsequent_indent="  ") or [indent]
+    return "\n".join(lines)[first:]
 
 
 def wrap_hint(message: str, hint: str, width: int) -> str:

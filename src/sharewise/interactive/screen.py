@@ -211,7 +211,7 @@ class Screen:
         folded = room is not None and self._rows(title, body, tree.title) > room
         if folded:
             assert room is not None
-            more = Text(f"Help shortened to fit the window: press {HELP_KEY} to read all of it.", style="italic")
+            more = Text(f"Press {HELP_KEY} for the full help (shortened to fit the window).", style="italic")
             kept: list[Text] = []
             for paragraph in paragraphs:
                 trial = [ask, *_spaced([*kept, paragraph]), Text(""), more, *notes]
@@ -255,15 +255,6 @@ class Screen:
             Text(f"Source: {question.source}", style="dim"),
         ]
         self._block(f"Help for question {number}", body, style="cyan")
-
-    def chosen(self, labels: Sequence[str]) -> None:
-        """After a question where several options may be ticked: which were."""
-        if not labels:
-            self.say("You chose none of the options.")
-            return
-        lines = [Text("You chose:")] + [Text(f"  - {label}") for label in labels]
-        for line in lines:
-            self.console.print(line, width=self._width())
 
     def answer_changed(self, change: ChangedAnswer) -> None:
         lines: list[RenderableType] = [Text(f"You changed your answer to question {change.number}.")]

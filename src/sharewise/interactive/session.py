@@ -201,8 +201,6 @@ class Session:
                 self.screen.problem(checked)
                 default = raw
                 continue
-            if question.kind == "multi":
-                self.screen.chosen([label for label in checked[1].split("; ") if label])
             return checked[0]
 
     def _prompt(
@@ -302,8 +300,10 @@ class Session:
         return str(action)
 
     def _change_answer(self, walk: Walk) -> None:
+        # One line each where the window allows: the question cut to what is left beside the answer.
+        room = max(min(self.screen.console.width, 100) - 44, 24)
         choices = [
-            Choice(f"{n}. {shorten(step.question.ask, 60)}  [{shorten(step.label or '(blank)', 30)}]", str(n - 1))
+            Choice(f"{n}. {shorten(step.question.ask, room)}  [{shorten(step.label or '(blank)', 30)}]", str(n - 1))
             for n, step in enumerate(walk.path, start=1)
         ]
         picked = self.prompter.select("Which answer do you want to change?", choices, back=BACK_TO_REVIEW)

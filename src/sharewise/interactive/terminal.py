@@ -12,12 +12,14 @@ from collections.abc import Sequence
 from typing import Any
 
 import questionary
+from prompt_toolkit import print_formatted_text
 from prompt_toolkit.filters import Condition, Filter
+from prompt_toolkit.formatted_text import FormattedText
 from prompt_toolkit.input import Input
 from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent, merge_key_bindings
 from prompt_toolkit.output import ColorDepth, Output
 
-from sharewise.interactive.layout import hint, wrap_help, wrap_hint, wrap_label
+from sharewise.interactive.layout import hint, wrap_answer, wrap_help, wrap_hint, wrap_label
 from sharewise.interactive.prompter import (
     BACK,
     BACK_KEY,
@@ -107,7 +109,10 @@ class QuestionaryPrompter:
             **self._io,
         )
         answer = self._ask(question, back is not None, _LIST_BACK_KEYS, more_help=more_help)
-        return BACK if answer is BACK or answer == _BACK_VALUE else str(answer)
+        if answer is BACK or answer == _BACK_VALUE:
+            return BACK
+        self._echo(message, next((c.title for c in choices if c.value == answer), str(answer)))
+        return str(answer)
 
     def checkbox(
         self,
@@ -139,8 +144,12 @@ class QuestionaryPrompter:
             instruction=wrap_hint(message, hint("checkbox", back=back is not None, more_help=more_help), width),
             **self._io,
         )
-        answer = self._ask(question, back is not None, _LIST_BACK_KEYS, more_help=more_help)
-        return BACK if answer is BACK else [str(v) for v in answer]
+        answer: list[Any] | Back = self._ask(question, back is not None, _LIST_BACK_KEYS, more_help=more_help)
+        if answer is BACK:
+            return BACK
+        values = [str(v) for v in answer]
+        self._echo(message, "; ".join(c.title for c in choices if c.value in values) or "(none ticked)")
+        return values
 
     def text(
         self,
@@ -165,12 +174,28 @@ class QuestionaryPrompter:
             instruction=wrap_hint(message, keys, self._columns()) + ("\n>" if multiline else ""),
             **self._io,
         )
-        answer = self._ask(question, back is not None, _TEXT_BACK_KEYS, more_help=more_help, help_when_empty=True)
-        return BACK if answer is BACK else str(answer)
+        answer: object = self._ask(
+            question, back is not None, _TEXT_BACK_KEYS, more_help=more_help, help_when_empty=True
+        )
+        if answer is BACK:
+            return BACK
+        typed = str(answer)
+        self._echo(message, typed or "(left blank)")
+        return typed
 
     def confirm(self, message: str, *, default: bool = False) -> bool:
         question = questionary.confirm(message, default=default, qmark="?", style=self._style, **self._io)
-        return bool(self._ask(question, False))
+        answer = bool(self._ask(question, False))
+        self._echo(message, "Yes" if answer else "No")
+        return answer
+
+    def _echo(self, message: str, answer: str) -> None:
+        """What was answered, in place of the prompt, wrapped at words (the prompt's own line cut
+        words at the edge, and said 'done (2 selections)' rather than which)."""
+        said = message if message.endswith(("?", ":", ".")) else f"{message}:"
+        text = wrap_answer(said, answer, self._columns())
+        tokens = FormattedText([("class:qmark", "?"), ("class:question", f" {said} "), ("class:answer", text)])
+        print_formatted_text(tokens, style=self._style, output=self._io.get("output"))
 
     def _ask(
         self,
@@ -182,6 +207,7 @@ class QuestionaryPrompter:
         help_when_empty: bool = False,
     ) -> Any:
         app = question.application
+        app.erase_when_done = True  # the answer is shown again by _echo, wrapped to fit
         bindings = KeyBindings()
         if back:
 
