@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import textwrap
 import stat
 from collections.abc import Callable
 from datetime import datetime, timezone
@@ -17,7 +18,7 @@ from rich.console import Console
 from sharewise.drafts import DraftStore
 from sharewise.errors import EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE
 from sharewise.interactive import run_interactive
-from sharewise.interactive.fake import CTRL_C, CTRL_D, ENTER, Asked, FakePrompter
+from sharewise.interactive.fake import CTRL_C, CTRL_D, ENTER, HELP, Asked, FakePrompter
 from sharewise.interactive.prompter import BACK
 from sharewise.library import Library
 
@@ -569,3 +570,73 @@ def test_the_config_file_supplies_trees_and_the_records_folder(
     console = Console(file=io.StringIO(), width=100)
     assert run_interactive(tree="team", prompter=prompter, console=console, now=lambda: NOW) == EXIT_OK
     assert len(list((config.parent / "team-records").glob("2*.json"))) == 1
+
+
+# -- a window of 80 by 24: the question stays in view, the decision says what to do now --------
+
+LONG_HELP = "\n\n".join(f"Paragraph {n}: " + "this help goes on at some length. " * 6 for n in range(1, 6))
+
+
+def _on_a_terminal(
+    script: list[Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, write_tree: Callable[..., Path], body: str
+) -> Run:
+    (tmp_path / "trees").mkdir(exist_ok=True)
+    monkeypatch.setenv("SHAREWISE_TREES_PATH", str(tmp_path / "trees"))
+    write_tree(body, id="t", name="trees/t.yaml")
+    prompter = FakePrompter(script)
+    out = io.StringIO()
+    console = Console(file=out, width=80, height=24, color_system=None, force_terminal=True)
+    code = run_interactive(tree="t", prompter=prompter, console=console, now=lambda: NOW)
+    return Run(code, prompter, out.getvalue())
+
+
+def test_help_too_long_for_the_window_is_shortened_and_shown_whole_on_request(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, write_tree: Callable[..., Path]
+) -> None:
+    body = ROUTES.replace("    help: Urgency matters.\n", "    help: |\n" + textwrap.indent(LONG_HELP, " " * 6) + "\n")
+    run = _on_a_terminal(
+        ["request", HELP, "no", "yes", LONG, "go", "sign", *SIGN], tmp_path, monkeypatch, write_tree, body
+    )
+    assert run.code == EXIT_OK
+    urgent = [a for a in run.asked if a.message == "Your answer"][1:3]
+    assert [a.more_help for a in urgent] == [True, True]  # asked again after the help, still folded
+    first_box = run.text.split("Question 2 of at most 4")[1].split("Help for question 2")[0]
+    assert "Paragraph 1" in first_box
+    assert "Paragraph 5" not in first_box
+    assert "Press ? for the full help" in first_box
+    full = run.text.split("Help for question 2")[1].split("Question 2 of at most 4")[0]
+    assert "Paragraph 5" in full and "Source: Test source, section 2" in full
+
+
+def test_short_help_is_shown_whole_and_offers_no_help_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, write_tree: Callable[..., Path]
+) -> None:
+    run = _on_a_terminal(["request", "no", "yes", LONG, "go", "sign", *SIGN], tmp_path, monkeypatch, write_tree, ROUTES)
+    assert not any(a.more_help for a in run.asked)
+    assert "Press ? for the full help" not in run.text
+
+
+WITH_ACTIONS = ROUTES.replace("    summary: No purpose.\n", "    summary: No purpose.\n    actions: [Tell the requester why not.]\n")
+NOT_SHARING = ["noticed", "no", "no"]
+
+
+def test_the_decision_says_what_to_do_now_before_the_record_questions(
+    session: Callable[..., Run], write_tree: Callable[..., Path]
+) -> None:
+    write_tree(WITH_ACTIONS, id="t", name="trees/t.yaml")
+    run = session([*NOT_SHARING, LONG, "sign", *SIGN])
+    assert run.code == EXIT_OK
+    decided = run.text.index("Decision: Do not share")
+    assert decided < run.text.index("What to do now: [ ] Tell the requester why not.") < run.text.index("Question 4 of 4")
+    end = run.text.split("Sign-off")[-1]
+    assert "What to do next: [ ] Tell the requester why not." in end  # and again at the end
+
+
+def test_on_a_terminal_the_decision_waits_to_be_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, write_tree: Callable[..., Path]
+) -> None:
+    run = _on_a_terminal([*NOT_SHARING, "go", LONG, "sign", *SIGN], tmp_path, monkeypatch, write_tree, WITH_ACTIONS)
+    assert run.code == EXIT_OK
+    pause = run.asked[3]
+    assert pause.message == "Press Enter when you have read this"
+    assert pause.values == ["go"] and pause.choices[0].title == "Go on to the questions for the record"
