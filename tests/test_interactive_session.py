@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import io
 import json
-import textwrap
 import stat
+import textwrap
 from collections.abc import Callable
 from datetime import datetime, timezone
 from importlib.resources import files
