@@ -100,6 +100,8 @@ def test_a_full_session_from_the_tree_menu_to_a_record(tmp_path: Path) -> None:
     child = spawn(tmp_path)
     child.expect_exact("Which questions do you want to work through?")
     child.send(ENTER)  # the preselected 'When to share information'
+    child.expect_exact("Case or request reference")
+    child.send("REQ-7" + ENTER)
     answer(child, "Question 1", ENTER)  # I received a request
     answer(child, "Question 2", ENTER)  # yes, someone may be in danger now
     finish_urgent_share(child, 3)
@@ -107,11 +109,12 @@ def test_a_full_session_from_the_tree_menu_to_a_record(tmp_path: Path) -> None:
     [record] = written(tmp_path)
     assert record["outcome"]["id"] == "share-urgently"
     assert record["details"]["recipient"] == "Duty social worker, children's services"
+    assert record["case_ref"] == "REQ-7"
 
 
 @pytest.mark.timeout(60)
 def test_going_back_and_changing_an_answer(tmp_path: Path) -> None:
-    child = spawn(tmp_path, "when-to-share")
+    child = spawn(tmp_path, "when-to-share", "--case-ref", "REQ-8")
     answer(child, "Question 1", ENTER)
     answer(child, "Question 2", DOWN, ENTER)  # not an emergency
     answer(child, "Question 3", ENTER)  # the purpose is clear
@@ -131,7 +134,7 @@ def test_going_back_and_changing_an_answer(tmp_path: Path) -> None:
 
 @pytest.mark.timeout(60)
 def test_ctrl_c_keeps_a_draft_and_resume_finishes_it(tmp_path: Path) -> None:
-    child = spawn(tmp_path, "when-to-share")
+    child = spawn(tmp_path, "when-to-share", "--case-ref", "REQ-8")
     answer(child, "Question 1", ENTER)
     answer(child, "Question 2", CTRL_C)
     child.expect_exact("kept as a draft")
@@ -154,7 +157,7 @@ def test_ctrl_c_keeps_a_draft_and_resume_finishes_it(tmp_path: Path) -> None:
 
 @pytest.mark.timeout(30)
 def test_closing_the_terminal_keeps_the_draft(tmp_path: Path) -> None:
-    child = spawn(tmp_path, "when-to-share")
+    child = spawn(tmp_path, "when-to-share", "--case-ref", "REQ-8")
     answer(child, "Question 1", ENTER)
     child.expect_exact("Question 2")
     child.expect_exact("Your answer")
@@ -206,7 +209,7 @@ def laptop(tmp_path: Path, *args: str) -> Terminal:
 
 @pytest.mark.timeout(60)
 def test_at_80x24_every_question_stays_in_view_with_its_options(tmp_path: Path) -> None:
-    term = laptop(tmp_path, "when-to-share")
+    term = laptop(tmp_path, "when-to-share", "--case-ref", "REQ-9")
     term.wait("Question 1 of at most", "Has someone asked you", "I noticed something I think should be passed on")
     term.send(ENTER)
     urgent = "Do you think a child or an adult is at risk of serious harm right now"
@@ -229,7 +232,7 @@ def test_at_80x24_every_question_stays_in_view_with_its_options(tmp_path: Path) 
 
 @pytest.mark.timeout(60)
 def test_at_80x24_an_emergency_shows_what_to_do_now_before_the_record_questions(tmp_path: Path) -> None:
-    term = laptop(tmp_path, "when-to-share")
+    term = laptop(tmp_path, "when-to-share", "--case-ref", "REQ-9")
     term.wait("Has someone asked you", "I received a request")
     term.send(ENTER)
     term.wait("Do you think a child", "Yes, someone may be in danger now")

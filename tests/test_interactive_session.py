@@ -129,7 +129,10 @@ def session(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, write_tree: Callabl
     monkeypatch.setenv("SHAREWISE_TREES_PATH", str(tmp_path / "trees"))
     write_tree(ROUTES, id="t", name="trees/t.yaml")
 
-    def _run(script: list[Any], tree: str | None = "t", *, then: Any = None, **flags: Any) -> Run:
+    def _run(script: list[Any], tree: str | None = "t", *, then: Any = None, ref: Any = ENTER, **flags: Any) -> Run:
+        """``ref`` answers the case reference asked first in a new decision (left blank by default)."""
+        if not flags.get("resume") and "case_ref" not in flags:
+            script = [ref, *script]
         prompter = FakePrompter(script, then=then)
         out = io.StringIO()
         console = Console(file=out, width=100, color_system=None, force_terminal=False)
@@ -198,7 +201,7 @@ def test_record_questions_follow_the_outcome_panel(session: Callable[..., Run], 
 
 def test_back_offers_the_earlier_answer_as_the_default(session: Callable[..., Run]) -> None:
     run = session(["request", "no", BACK, ENTER, "yes", LONG, "sign", *SIGN])
-    _start, urgent, _purpose, urgent_again, *_ = run.asked
+    _ref, _start, urgent, _purpose, urgent_again, *_ = run.asked
     assert urgent.default is None
     assert urgent_again.choices == urgent.choices
     assert urgent_again.default == "no"
@@ -356,7 +359,7 @@ def test_resume_continues_to_a_record_and_deletes_the_draft(session: Callable[..
     run = session([draft.id, "yes", LONG, "sign", *SIGN], tree=None, resume=True)
     menu = run.asked[0]
     assert menu.message == "Which draft do you want to carry on with?"
-    assert menu.choices[0].title == "Test tree t: 2 answers, saved 2026-11-22 14:30, case REQ-12"
+    assert menu.choices[0].title == "Test tree t · case REQ-12 · 2 answers, saved 2026-11-22 14:30 · Request; No"
     assert "2 answers restored" in run.text
     assert run.asked[1].default is None and run.asked[1].back == "Back to the previous question"
     assert run.code == EXIT_OK
@@ -566,7 +569,7 @@ def test_the_config_file_supplies_trees_and_the_records_folder(
     config.parent.mkdir(parents=True)
     config.write_text(f"trees_path: [{tmp_path / 'team-trees'}]\nrecords_dir: team-records\n", encoding="utf-8")
     monkeypatch.delenv("SHAREWISE_RECORDS_DIR")
-    prompter = FakePrompter(["request", "no", "yes", LONG, "sign", *SIGN])
+    prompter = FakePrompter([ENTER, "request", "no", "yes", LONG, "sign", *SIGN])
     console = Console(file=io.StringIO(), width=100)
     assert run_interactive(tree="team", prompter=prompter, console=console, now=lambda: NOW) == EXIT_OK
     assert len(list((config.parent / "team-records").glob("2*.json"))) == 1
@@ -583,7 +586,7 @@ def _on_a_terminal(
     (tmp_path / "trees").mkdir(exist_ok=True)
     monkeypatch.setenv("SHAREWISE_TREES_PATH", str(tmp_path / "trees"))
     write_tree(body, id="t", name="trees/t.yaml")
-    prompter = FakePrompter(script)
+    prompter = FakePrompter([ENTER, *script])  # no case reference
     out = io.StringIO()
     console = Console(file=out, width=80, height=24, color_system=None, force_terminal=True)
     code = run_interactive(tree="t", prompter=prompter, console=console, now=lambda: NOW)
@@ -598,7 +601,7 @@ def test_help_too_long_for_the_window_is_shortened_and_shown_whole_on_request(
         ["request", HELP, "no", "yes", LONG, "go", "sign", *SIGN], tmp_path, monkeypatch, write_tree, body
     )
     assert run.code == EXIT_OK
-    urgent = [a for a in run.asked if a.message == "Your answer"][1:3]
+    urgent = [a for a in run.asked if a.message == "Your answer"][1:3]  # after the first question
     assert [a.more_help for a in urgent] == [True, True]  # asked again after the help, still folded
     first_box = run.text.split("Question 2 of at most 4")[1].split("Help for question 2")[0]
     assert "Paragraph 1" in first_box
@@ -637,6 +640,61 @@ def test_on_a_terminal_the_decision_waits_to_be_read(
 ) -> None:
     run = _on_a_terminal([*NOT_SHARING, "go", LONG, "sign", *SIGN], tmp_path, monkeypatch, write_tree, WITH_ACTIONS)
     assert run.code == EXIT_OK
-    pause = run.asked[3]
+    pause = run.asked[4]
     assert pause.message == "Press Enter when you have read this"
     assert pause.values == ["go"] and pause.choices[0].title == "Go on to the questions for the record"
+
+
+# -- drafts you can tell apart, and delete -------------------------------------------------------
+
+
+def test_the_case_reference_asked_first_goes_into_the_draft_and_the_record(
+    session: Callable[..., Run], tmp_path: Path
+) -> None:
+    session(["request", CTRL_C], ref="REF-3")
+    assert drafts().saved()[0].case_ref == "REF-3"
+    run = session(["request", "no", "yes", LONG, "sign", *SIGN], ref="  REF-4 ")
+    assert run.asked[0].message == "Case or request reference (optional)"
+    sign_ref = [a for a in run.asked if a.message == "Case or request reference (optional)"][-1]
+    assert sign_ref.default == "REF-4"  # offered again at sign-off
+    assert records(tmp_path)[0]["case_ref"] == "REF-4"
+
+
+def test_a_draft_can_be_deleted_from_the_resume_list(session: Callable[..., Run]) -> None:
+    session(["request", CTRL_C], ref="KEEP")
+    session(["noticed", "no", CTRL_C], ref="GONE")
+    gone = next(d for d in drafts().saved() if d.case_ref == "GONE")
+    run = session(["\x00delete", gone.id, True, ""], tree=None, resume=True)
+    assert run.code == EXIT_INCOMPLETE
+    assert [d.case_ref for d in drafts().saved()] == ["KEEP"]
+    assert "Draft deleted." in run.text
+    second_menu = [a for a in run.asked if a.message == "Which draft do you want to carry on with?"][1]
+    assert [c.title.split(" · ")[1] for c in second_menu.choices[:-2]] == ["case KEEP"]
+
+
+def test_declining_to_delete_keeps_the_draft(session: Callable[..., Run]) -> None:
+    session(["request", CTRL_C], ref="KEEP")
+    [draft] = drafts().saved()
+    run = session(["\x00delete", draft.id, False, ""], tree=None, resume=True)
+    assert "Nothing deleted." in run.text
+    assert len(drafts().saved()) == 1
+
+
+def test_drafts_commands_list_and_delete(session: Callable[..., Run]) -> None:
+    from typer.testing import CliRunner
+
+    from sharewise.cli import app
+
+    session(["noticed", "yes", CTRL_C], ref="REF-9")
+    [draft] = drafts().saved()
+    listed = CliRunner().invoke(app, ["drafts", "list"])
+    assert listed.exit_code == 0
+    assert f"{draft.id}  Test tree t · case REF-9 · 2 answers, saved 2026-11-22 14:30 · Noticed; Yes" in listed.output
+    as_json = json.loads(CliRunner().invoke(app, ["drafts", "list", "--json"]).output)
+    assert as_json[0]["case_ref"] == "REF-9" and as_json[0]["answers"] == 2
+    missing = CliRunner().invoke(app, ["drafts", "delete", "20260101-000000-abcdef"])
+    assert missing.exit_code == EXIT_USAGE
+    assert "no draft called '20260101-000000-abcdef'" in missing.output
+    deleted = CliRunner().invoke(app, ["drafts", "delete", draft.id])
+    assert deleted.exit_code == 0
+    assert drafts().saved() == []

@@ -19,6 +19,7 @@ import typer
 
 from sharewise import __version__
 from sharewise._fastparams import install as _install_fast_params
+from sharewise.drafts_cli import drafts_app
 from sharewise.errors import EXIT_INVALID_TREE, SharewiseError, TreeInvalid, UsageError
 from sharewise.records_cli import records_app
 
@@ -39,6 +40,7 @@ trees_app = typer.Typer(
 )
 app.add_typer(trees_app, name="trees")
 app.add_typer(records_app, name="records")
+app.add_typer(drafts_app, name="drafts")
 
 
 def _version(value: bool) -> None:

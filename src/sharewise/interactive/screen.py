@@ -167,6 +167,13 @@ class Screen:
             subtitle=f"version {tree.version}",
         )
 
+    def case_ref_intro(self) -> None:
+        self.say(
+            "First, a reference of your own for this case or request, if you have one (a case number, not "
+            "a name). It tells this decision's draft and record apart from others; press Enter to leave it "
+            "blank, and add it at sign-off if you like."
+        )
+
     def overdue(self, tree: Tree) -> None:
         self.notice(
             f"the '{tree.title}' questions were due for review on {tree.next_review.isoformat()} "

@@ -42,6 +42,7 @@ __all__ = ["ANSWER_PROMPT", "Session", "SessionResult"]
 
 ANSWER_PROMPT = "Your answer"
 READ_PROMPT = "Press Enter when you have read this"
+CASE_REF_PROMPT = "Case or request reference (optional)"
 BACK_TO_PREVIOUS = "Back to the previous question"
 BACK_TO_REVIEW = "Back to the review"
 
@@ -72,7 +73,7 @@ _SIGN_FIELDS = (
     _SignField("name", "Your name", True),
     _SignField("role", "Your role", True),
     _SignField("organisation", "Your organisation (optional)", False),
-    _SignField("case_ref", "Case or request reference (optional)", False),
+    _SignField("case_ref", CASE_REF_PROMPT, False),
 )
 
 
@@ -117,6 +118,8 @@ class Session:
         try:
             if self.draft is not None:
                 self._restore(self.draft)
+            elif self.case_ref is None:
+                self._ask_case_ref()
             while True:
                 walk = self._ask_until_decided()
                 action = self._review(walk)
@@ -131,6 +134,12 @@ class Session:
             with contextlib.suppress(OSError):  # the terminal may already be gone
                 self.screen.stopped(len(self.held), saved)
             return SessionResult("stopped", draft=self.draft if saved else None)
+
+    def _ask_case_ref(self) -> None:
+        """An optional reference first, so this decision's draft can be told apart from others."""
+        self.screen.case_ref_intro()
+        answer = self.prompter.text(CASE_REF_PROMPT)
+        self.case_ref = " ".join(str(answer).split()) or None
 
     # -- questions ---------------------------------------------------------------------------
 
