@@ -20,10 +20,14 @@ import typer
 from sharewise import __version__
 from sharewise._fastparams import install as _install_fast_params
 from sharewise.drafts_cli import drafts_app
-from sharewise.errors import EXIT_INVALID_TREE, SharewiseError, TreeInvalid, UsageError
+from sharewise.errors import EXIT_INCOMPLETE, EXIT_INVALID_TREE, SharewiseError, TreeInvalid, UsageError
 from sharewise.records_cli import records_app
 
-__all__ = ["app", "main"]
+__all__ = ["RECORD_FILE_KEY", "app", "main"]
+
+RECORD_FILE_KEY = "record_file"
+EXIT_DIFFERENT = 1  # 'trees diff --exit-code': the trees differ
+"""In ``decide --json`` output for a decided case: the path of the record file written."""
 
 _install_fast_params()  # text and path options coerced without importing pydantic (start-up time)
 
@@ -128,7 +132,7 @@ def decide(
     with _reported(as_json):
         if scripted:
             if resume:
-                raise UsageError("--resume continues an interactive session; it cannot be combined with --no-input")
+                raise UsageError(_resume_refused(no_input, answers is not None or bool(answer)))
             if tree is None:
                 if not no_input and not sys.stdin.isatty():
                     raise UsageError(
@@ -154,6 +158,17 @@ def decide(
             plain=plain,
         )
         raise typer.Exit(code)
+
+
+def _resume_refused(no_input: bool, given_answers: bool) -> str:
+    """Why --resume cannot run here, naming only what the user actually did."""
+    if no_input:
+        reason = "it cannot be combined with --no-input"
+    elif given_answers:
+        reason = "it cannot be combined with --answers or --answer"
+    else:
+        reason = "standard input is not a terminal"
+    return f"--resume continues an interactive session; {reason}"
 
 
 def _decide_scripted(
@@ -197,7 +212,9 @@ def _decide_scripted(
     folder = None if out else resolve_records_dir(records_dir, config.records_dir)
     result = run_case(engine, case, now=_now, out=out, folder=folder)
     if as_json:
-        _emit_json(result.payload)
+        # The record itself, and beside it where it was written (not part of the record: the file
+        # holds exactly the record, and its digest covers only that).
+        _emit_json({**result.payload, RECORD_FILE_KEY: str(result.path)} if result.path else result.payload)
     else:
         _print_result(result)
     raise typer.Exit(result.exit_code)
@@ -433,12 +450,16 @@ def trees_diff(
     old: Annotated[str, typer.Argument(help="The earlier tree, id or file (an overlay alone: against its base).")],
     new: Annotated[Optional[str], typer.Argument(help="The later tree: id or file.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the changes as JSON.")] = False,
+    exit_code: Annotated[
+        bool, typer.Option("--exit-code", help="Exit 1 when the trees differ, 0 when they do not (as git diff).")
+    ] = False,
     config_file: Annotated[Optional[Path], typer.Option("--config", help=_CONFIG_HELP, dir_okay=False)] = None,
 ) -> None:
     """Show what changed between two versions of a tree, for policy sign-off.
 
     Lists questions added, removed and reworded, options and routes changed, outcomes added,
-    removed or changed (changed decisions first), and sources and dates. Exit 0.
+    removed or changed (changed decisions first), and sources and dates. Exit 0; with
+    --exit-code, 1 when there are changes. 2 usage error; 5 a tree is invalid.
     """
     with _reported():
         from sharewise.treediff import diff_trees, render_changes
@@ -460,14 +481,30 @@ def trees_diff(
                     "changes": [c.as_dict() for c in changes],
                 }
             )
-            return
-        print("\n".join(render_changes(before, after, changes)))
+        else:
+            print("\n".join(render_changes(before, after, changes)))
+    if exit_code and changes:
+        raise typer.Exit(EXIT_DIFFERENT)
 
 
 def main() -> None:
     """Entry point for the ``sharewise`` command."""
     try:
-        app()
+        code = app(standalone_mode=False)
+    except typer.TyperException as exc:  # a bad flag or value: the parser's usage errors
+        if "--json" in sys.argv[1:]:  # the README promises an error object for usage errors too
+            _emit_json({"status": "error", "exit_code": exc.exit_code, "message": exc.format_message(), "errors": []})
+        else:
+            show = getattr(exc, "show", None)
+            if callable(show):
+                show()
+            else:  # pragma: no cover - every parser error can show itself
+                print(f"sharewise: {exc.format_message()}", file=sys.stderr)
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        print("sharewise: stopped", file=sys.stderr)
+        sys.exit(EXIT_INCOMPLETE)
     except TreeInvalid as exc:  # pragma: no cover - commands report their own errors
         print(f"sharewise: {exc}", file=sys.stderr)
         sys.exit(EXIT_INVALID_TREE)
+    sys.exit(code if isinstance(code, int) else 0)

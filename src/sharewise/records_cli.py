@@ -65,12 +65,16 @@ def verify(
 ) -> None:
     """Check digests, signatures and each folder's chain; one line per problem, naming the file.
 
-    Exit codes: 0 every record holds; 6 any problem was found; 2 usage error (such as a bad key file).
+    Exit codes: 0 every record holds; 6 any problem was found; 2 usage error (such as a bad key file
+    or a path that does not exist).
     """
     from sharewise.signing import TrustedKeys
     from sharewise.verify import verify_paths
 
     with _reported():
+        missing = [str(p) for p in paths if not p.exists()]
+        if missing:  # a mistyped path is a usage error, not a record that failed to verify
+            raise UsageError(f"no such file or folder: {', '.join(missing)}")
         trusted = TrustedKeys.load(trust or [])
         report = verify_paths(paths, trusted=trusted, require_signatures=require_signatures)
     if as_json:
