@@ -57,7 +57,7 @@ def test_verify_a_clean_folder_exits_0_and_prints_the_head(folder: Path) -> None
     assert f"chain head 3 sha256 {head['digest']}" in result.stderr
 
 
-def test_verify_prints_one_line_per_problem_naming_the_file_and_exits_6(folder: Path, tmp_path: Path) -> None:
+def test_verify_prints_one_line_per_problem_naming_the_file_and_exits_6(folder: Path) -> None:
     first, second, third = files(folder)
     second.write_text(second.read_text(encoding="utf-8").replace("housing office", "housing offices"), encoding="utf-8")
     third.unlink()
