@@ -541,14 +541,16 @@ def trees_graph(
     ] = "mermaid",
     config_file: Annotated[Optional[Path], typer.Option("--config", help=_CONFIG_HELP, dir_okay=False)] = None,
 ) -> None:
-    """Print a tree as a diagram; outcomes are coloured by decision."""
+    """Print a tree as a diagram for people: conditions in words, a key to the colours, an overlay's changes marked."""
     with _reported():
         from sharewise.graph import FORMATS, to_dot, to_mermaid
 
         if fmt not in FORMATS:
             raise UsageError(f"--format must be one of: {', '.join(FORMATS)} (not '{fmt}')")
-        loaded = _trees_library([Path(tree)] if Path(tree).is_file() else [], config_file).get(tree)
-        sys.stdout.write(to_mermaid(loaded) if fmt == "mermaid" else to_dot(loaded))
+        library = _trees_library([Path(tree)] if Path(tree).is_file() else [], config_file)
+        loaded = library.get(tree)
+        base = library.base_tree(loaded)  # an overlay: its changes are marked on the diagram
+        sys.stdout.write(to_mermaid(loaded, base) if fmt == "mermaid" else to_dot(loaded, base))
 
 
 @trees_app.command("diff")
