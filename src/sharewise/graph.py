@@ -316,9 +316,7 @@ def to_dot(tree: Tree, base: Tree | None = None) -> str:
         label = _quoted((_outcome_text(tree, outcome_id), _record_note(tree, outcome_id)), dot_text, "\\n", 500)
         style = "rounded,filled,dashed" if outcome_id in changed else "rounded,filled"
         colour = f'color="{CHANGED_COLOUR}", penwidth="3"' if outcome_id in changed else f'color="{stroke}"'
-        out.append(
-            f'    "o:{dot_text(outcome_id)}" [label={label}, style="{style}", fillcolor="{fill}", {colour}];'
-        )
+        out.append(f'    "o:{dot_text(outcome_id)}" [label={label}, style="{style}", fillcolor="{fill}", {colour}];')
     trees: dict[str, None] = {}
     edges: list[str] = []
     for question in _routed(tree):
