@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import stat
 import subprocess
 import sys
@@ -288,3 +289,52 @@ def test_the_cli_does_not_import_the_records_machinery_until_used() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+# -- the printed record: every page says whose record it is and where it stands --------------------
+
+
+def test_printed_pages_carry_the_case_record_id_and_page_numbers() -> None:
+    from sharewise.recordview import RecordView, css_string, render_html
+
+    record = make_record(case_ref='REQ-"9" </style> x')
+    page = render_html(RecordView.of(record))
+    running = page.split("@top-left {", 1)[1].split("}", 1)[0]
+    assert css_string(f'Case REQ-"9" </style> x · record {record["id"]}') in running
+    assert "</style>" not in running and '"9"' not in running  # escaped: it cannot end the rule or the element
+    assert '@bottom-right { content: "Page " counter(page) " of " counter(pages);' in page
+    assert css_string("a\"b\\c") == '"a\\22 b\\5c c"'
+    # Sign-off, integrity and the trees used print together: the integrity block is never alone.
+    closing = page.split('<div class="closing">', 1)[1]
+    assert closing.index("<h2>Sign-off</h2>") < closing.index("<h2>Integrity</h2>") < closing.index("</div>")
+    assert ".closing { break-inside: avoid-page; }" in page or ".warning, .closing { break-inside: avoid-page; }" in page
+
+
+_CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(_CHROMIUM is None or shutil.which("pdftotext") is None, reason="needs Chromium and pdftotext")
+@pytest.mark.timeout(120)
+def test_the_record_prints_to_pdf_with_a_running_head_and_page_numbers(tmp_path: Path) -> None:
+    from sharewise.recordview import RecordView, render_html
+
+    from .recordkit import EMERGENCY_SHARE
+
+    answers = dict(EMERGENCY_SHARE, **{"what-shared": EMERGENCY_SHARE["what-shared"] + "\nmore detail" * 17})
+    record = make_record(answers, case_ref="CASE-PDF")
+    html_file = tmp_path / "record.html"
+    html_file.write_text(render_html(RecordView.of(record)), encoding="utf-8")
+    pdf = tmp_path / "record.pdf"
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             f"--user-data-dir={tmp_path / 'profile'}", "--no-pdf-header-footer"]  # fmt: skip
+    subprocess.run([str(_CHROMIUM), *flags, f"--print-to-pdf={pdf}", html_file.as_uri()], capture_output=True,
+                   timeout=90, check=True)  # fmt: skip
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    pages = [p for p in text.split("\f") if p.strip()]
+    assert len(pages) >= 2
+    for number, content in enumerate(pages, start=1):
+        assert f"Case CASE-PDF · record {record['id']}" in content
+        assert f"Page {number} of {len(pages)}" in content
+    [integrity_page] = [p for p in pages if "Integrity" in p]
+    assert "Sign-off" in integrity_page
