@@ -338,3 +338,20 @@ def test_the_record_prints_to_pdf_with_a_running_head_and_page_numbers(tmp_path:
         assert f"Page {number} of {len(pages)}" in content
     [integrity_page] = [p for p in pages if "Integrity" in p]
     assert "Sign-off" in integrity_page
+
+
+def test_list_piped_is_one_tab_separated_line_per_record(folder: Path) -> None:
+    result = run("list", str(folder))  # the test runner's output is not a terminal
+    lines = result.stdout.splitlines()
+    assert lines[0] == "date\tcase ref\ttrees\tdecision\tsigned by\tfile"
+    assert len(lines) == 4 and all(line.count("\t") == 5 for line in lines)
+    assert [line.split("\t")[-1] for line in lines[1:]] == [p.name for p in files(folder)]  # whole names
+
+
+def test_show_piped_keeps_wrapped_answers_indented(folder: Path) -> None:
+    out = run("show", "--plain", str(files(folder)[0])).stdout
+    qa = out.split("Questions and answers", 1)[1].split("Sign-off", 1)[0]
+    body = [line for line in qa.splitlines() if line.strip()]
+    assert body[0].startswith("1. ")
+    assert all(line.startswith(("   ", f"{n}. ")) for line in body for n in [line.split(".")[0]])
+    assert any(line.startswith("   ") and not line.startswith("    ") for line in body[1:])

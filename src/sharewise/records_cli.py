@@ -204,17 +204,29 @@ def _print_rows(rows: list[dict[str, Any]], plain: bool) -> None:
     from sharewise.render import DECISION_STYLE, make_console
 
     console = make_console(plain)
+
+    def signers(row: dict[str, Any]) -> str:
+        signed_by = row["signed_by"] or ""
+        if row["countersigned_by"]:
+            signed_by += " + " + ", ".join(row["countersigned_by"])
+        return signed_by
+
+    if not console.is_terminal:
+        # Piped: one record a line, tab-separated, never wrapped (for grep, cut and sort).
+        print("date\tcase ref\ttrees\tdecision\tsigned by\tfile")
+        for row in rows:
+            cells = [row["created_at"][:16].replace("T", " "), row["case_ref"] or "", ", ".join(row["trees"]),
+                     DECISION_LABELS.get(row["decision"], str(row["decision"])), signers(row), row["file"]]  # fmt: skip
+            print("\t".join(" ".join(str(c).split()) for c in cells))
+        return
     table = Table(box=None if plain else box.SIMPLE_HEAD, show_edge=False)
     table.add_column("date", no_wrap=True)
     table.add_column("case ref")
     table.add_column("trees")
     table.add_column("decision", no_wrap=True)
     table.add_column("signed by")
-    table.add_column("file", overflow="fold")
+    table.add_column("file", no_wrap=True)  # a name broken mid-word cannot be copied; other columns wrap
     for row in rows:
-        signed_by = row["signed_by"] or ""
-        if row["countersigned_by"]:
-            signed_by += " + " + ", ".join(row["countersigned_by"])
         table.add_row(
             row["created_at"][:16].replace("T", " "),
             row["case_ref"] or "",
@@ -223,7 +235,7 @@ def _print_rows(rows: list[dict[str, Any]], plain: bool) -> None:
                 DECISION_LABELS.get(row["decision"], str(row["decision"])),
                 style=DECISION_STYLE.get(row["decision"], ""),
             ),
-            signed_by,
+            signers(row),
             row["file"],
         )
     console.print(table)

@@ -452,8 +452,13 @@ def print_record(view: RecordView, *, plain: bool = False) -> None:
         console.print()
         console.print(Text("Questions and answers", style="bold underline"))
         for number, (question, answer) in enumerate(view.answers, start=1):
-            console.print(Text(f"{number}. {question}", style="bold"))
-            console.print(Text(f"   {answer}"))
+            # Wrapped lines keep their indent under the number, on a terminal or piped.
+            grid = Table.grid(padding=(0, 1))
+            grid.add_column(no_wrap=True)
+            grid.add_column()
+            grid.add_row(Text(f"{number}.", style="bold"), Text(question, style="bold"))
+            grid.add_row("", Text(answer))
+            console.print(grid)
     console.print()
     console.print(Text("Sign-off", style="bold underline"))
     console.print(Text(f"Signed off by {_who(view.sign_off)} on {view.sign_off.signed_at}."))
