@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import stat
 import subprocess
@@ -355,3 +356,14 @@ def test_show_piped_keeps_wrapped_answers_indented(folder: Path) -> None:
     assert body[0].startswith("1. ")
     assert all(line.startswith(("   ", f"{n}. ")) for line in body for n in [line.split(".")[0]])
     assert any(line.startswith("   ") and not line.startswith("    ") for line in body[1:])
+
+
+@pytest.mark.parametrize("columns", [80, 160])
+def test_list_on_a_terminal_never_cuts_a_file_name(folder: Path, columns: int) -> None:
+    env = {"COLUMNS": str(columns), "FORCE_COLOR": "1", "NO_COLOR": ""}  # rich then draws as on a terminal
+    out = runner.invoke(app, ["records", "list", "--plain", str(folder)], env=env).stdout
+    shown = re.sub(r"\x1b\[[0-9;]*m", "", out)
+    for path in files(folder):
+        assert path.name in shown  # whole, on one line
+    assert ("date" in shown) == (columns == 160)  # a table when wide, two lines a record when not
+    assert all(len(line) <= columns for line in shown.splitlines())

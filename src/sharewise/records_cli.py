@@ -195,6 +195,10 @@ def list_records(  # noqa: PLR0917 - typer maps each parameter to a flag
     print(f"{len(rows)} record(s).", file=sys.stderr)
 
 
+_WIDE_LIST = 110
+"""Columns from which ``records list`` is a table with whole file names; below, two lines a record."""
+
+
 def _print_rows(rows: list[dict[str, Any]], plain: bool) -> None:
     from rich import box
     from rich.table import Table
@@ -218,6 +222,19 @@ def _print_rows(rows: list[dict[str, Any]], plain: bool) -> None:
             cells = [row["created_at"][:16].replace("T", " "), row["case_ref"] or "", ", ".join(row["trees"]),
                      DECISION_LABELS.get(row["decision"], str(row["decision"])), signers(row), row["file"]]  # fmt: skip
             print("\t".join(" ".join(str(c).split()) for c in cells))
+        return
+    if console.width < _WIDE_LIST:
+        # Too narrow for six columns and a whole file name: two lines a record, the file on the second.
+        for row in rows:
+            line = Text(row["created_at"][:16].replace("T", " ") + "  ")
+            line.append(
+                DECISION_LABELS.get(row["decision"], str(row["decision"])),
+                style=DECISION_STYLE.get(row["decision"], ""),
+            )
+            details = [row["case_ref"] and f"case {row['case_ref']}", ", ".join(row["trees"]), signers(row)]
+            line.append("  " + " · ".join(d for d in details if d))
+            console.print(line)
+            console.print(Text("  " + row["file"], style="dim"), no_wrap=True, overflow="ignore")
         return
     table = Table(box=None if plain else box.SIMPLE_HEAD, show_edge=False)
     table.add_column("date", no_wrap=True)
