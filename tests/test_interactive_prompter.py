@@ -193,3 +193,13 @@ def test_ticked_options_are_named_after_a_checkbox(pipe: PipeInput) -> None:
     shown = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", buffer.getvalue())
     assert "? Your answer: Yes; No" in shown
     assert "selections" not in shown
+
+
+def test_the_key_hint_breaks_at_words_with_later_lines_indented(pipe: PipeInput) -> None:
+    buffer, output = _screen_output(60)
+    pipe.send_text(ENTER)
+    pipe.close()
+    prompter = QuestionaryPrompter(plain=True, input=pipe, output=output)
+    assert prompter.select("Your answer", CHOICES, back="Back", more_help=True) == "yes"
+    shown = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", buffer.getvalue())
+    assert "? Your answer (arrow keys to move, Enter to choose, Left\r\n  to go back, ? for the full help)" in shown

@@ -698,3 +698,13 @@ def test_drafts_commands_list_and_delete(session: Callable[..., Run]) -> None:
     deleted = CliRunner().invoke(app, ["drafts", "delete", draft.id])
     assert deleted.exit_code == 0
     assert drafts().saved() == []
+
+
+def test_a_dropped_question_is_named_in_full_however_long(
+    session: Callable[..., Run], write_tree: Callable[..., Path]
+) -> None:
+    long_ask = "Is there a clear purpose for sharing, one that a colleague reading the record later would accept?"
+    write_tree(ROUTES.replace("Is there a clear purpose?", long_ask), id="t", name="trees/t.yaml")
+    run = session(["request", "no", "yes", BACK, BACK, "yes", "Told the police at 9am.", "sign", *SIGN])
+    assert f"- {long_ask}" in run.text
+    assert "…" not in run.text.split("Answer changed")[1].split("Question")[0]
