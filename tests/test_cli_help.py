@@ -86,3 +86,18 @@ def test_the_shell_completes_tree_ids_through_the_installed_command() -> None:
     assert done.stdout.split() == ["when-to-share"]
     shown = runner.invoke(app, ["--show-completion", "bash"])
     assert "_SHAREWISE_COMPLETE" in shown.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["records", "render", "x.json", "-f", "pdf"], "--format must be one of: md, html (not 'pdf')"),
+        (["records", "list", "--decision", "maybe"], "--decision must be one of: share, do-not-share, seek-advice"),
+        (["trees", "graph", "when-to-share", "-f", "pdf"], "--format must be one of: mermaid, dot (not 'pdf')"),
+    ],
+)
+def test_a_value_not_allowed_names_the_allowed_values_in_plain_words(args: list[str], message: str) -> None:
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2
+    assert message in result.output
+    assert "Value error" not in result.output

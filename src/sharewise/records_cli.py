@@ -44,6 +44,12 @@ def _reported() -> Any:
     return reported()
 
 
+def _one_of(flag: str, value: str, allowed: list[str]) -> None:
+    """A usage error naming the allowed values (the value is a flag's, never personal)."""
+    if value not in allowed:
+        raise UsageError(f"{flag} must be one of: {', '.join(allowed)} (not '{value}')")
+
+
 def _emit_json(payload: Any) -> None:
     sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
 
@@ -145,7 +151,12 @@ def list_records(  # noqa: PLR0917 - typer maps each parameter to a flag
     folder: Annotated[
         Optional[Path], typer.Argument(help="Records folder (default: the records folder).", file_okay=False)
     ] = None,
-    decision: Annotated[Optional[Decision], typer.Option("--decision", help="Only records with this decision.")] = None,
+    decision: Annotated[
+        Optional[str],
+        typer.Option(
+            "--decision", metavar="[share|do-not-share|seek-advice]", help="Only records with this decision."
+        ),
+    ] = None,
     tree: Annotated[Optional[str], typer.Option("--tree", help="Only records that used this tree id.")] = None,
     case_ref: Annotated[
         Optional[str], typer.Option("--case-ref", help="Only records with this case reference.")
@@ -160,6 +171,8 @@ def list_records(  # noqa: PLR0917 - typer maps each parameter to a flag
     from sharewise.verify import RecordUnreadable, load_record
 
     with _reported():
+        if decision is not None:
+            _one_of("--decision", decision, [d.value for d in Decision])
         folder = records_dir(folder)
         if not folder.is_dir():
             raise UsageError(f"no records folder at {folder}")
@@ -176,7 +189,7 @@ def list_records(  # noqa: PLR0917 - typer maps each parameter to a flag
                 day = datetime.fromisoformat(row["created_at"]).date()
             except ValueError:
                 day = None
-            if decision is not None and row["decision"] != decision.value:
+            if decision is not None and row["decision"] != decision:
                 continue
             if tree is not None and tree not in row["trees"]:
                 continue
@@ -293,8 +306,11 @@ def show(
 def render(
     file: Annotated[Path, typer.Argument(help="A record file.", dir_okay=False)],
     fmt: Annotated[
-        Format, typer.Option("--format", "-f", help="md (Markdown) or html (one self-contained page).")
-    ] = Format.md,
+        str,
+        typer.Option(
+            "--format", "-f", metavar="[md|html]", help="md (Markdown) or html (one self-contained page)."
+        ),
+    ] = Format.md.value,
     out: Annotated[
         Optional[Path],
         typer.Option("--out", "-o", help="Write to this new file (owner-only) instead of printing.", dir_okay=False),
@@ -305,8 +321,9 @@ def render(
     from sharewise.store import write_new_file
 
     with _reported():
+        _one_of("--format", fmt, [f.value for f in Format])
         view = _load_view(file)
-        text = render_html(view) if fmt is Format.html else render_markdown(view)
+        text = render_html(view) if fmt == Format.html.value else render_markdown(view)
         if out is None:
             sys.stdout.write(text)
             return
