@@ -708,3 +708,18 @@ def test_a_dropped_question_is_named_in_full_however_long(
     run = session(["request", "no", "yes", BACK, BACK, "yes", "Told the police at 9am.", "sign", *SIGN])
     assert f"- {long_ask}" in run.text
     assert "…" not in run.text.split("Answer changed")[1].split("Question")[0]
+
+
+def test_progress_counts_the_longest_route_left_across_trees_and_record_questions() -> None:
+    from sharewise.interactive.progress import Progress
+
+    library = Library.default()
+    start = library.get("when-to-share")
+    progress = Progress(library.get)
+    total = progress.total(1, start, start.questions["trigger"])
+    # trigger, urgent, then the longest way on through how-much-to-share, never fewer than the urgent path
+    urgent_path = 2 + len(start.outcomes["share-urgently"].record)
+    assert total > urgent_path
+    assert progress.total(2, start, start.questions["urgent"]) == total  # one answered, one fewer left
+    consent = start.questions["consent"]
+    assert progress.total(6, start, consent) <= total

@@ -22,6 +22,7 @@ class Progress:
     def __init__(self, resolve: Callable[[str], Tree]) -> None:
         self._resolve = resolve
         self._trees: dict[str, Tree] = {}
+        self._visiting: set[tuple[str, str]] = set()
 
     def total(self, number: int, tree: Tree, question: Question) -> int:
         """The most questions the decision can take when question ``number`` is ``question``."""
@@ -30,6 +31,15 @@ class Progress:
 
     @cache  # noqa: B019 - one Progress per session; trees are immutable while it lasts
     def _longest(self, tree_id: str, question_id: str) -> int:
+        if (tree_id, question_id) in self._visiting:  # validation rules loops out; never recurse forever
+            return 0
+        self._visiting.add((tree_id, question_id))
+        try:
+            return self._count(tree_id, question_id)
+        finally:
+            self._visiting.discard((tree_id, question_id))
+
+    def _count(self, tree_id: str, question_id: str) -> int:
         tree = self._tree(tree_id)
         question = tree.questions[question_id]
         routes = list(question.routes) + [r for option in question.options for r in option.routes]
