@@ -169,13 +169,11 @@ def test_closing_the_terminal_keeps_the_draft(tmp_path: Path) -> None:
 
 # -- an ordinary laptop terminal: 80 columns by 24 rows, read as the screen shows it ------------
 
-pyte = pytest.importorskip("pyte")
-
-
 class Terminal:
     """The child's output fed through a terminal emulator, so a test can read the visible screen."""
 
     def __init__(self, child: pexpect.spawn, rows: int, columns: int) -> None:
+        pyte = pytest.importorskip("pyte")  # only these tests need it; the others run without
         self.child = child
         self.screen = pyte.Screen(columns, rows)
         self.stream = pyte.Stream(self.screen)
