@@ -28,7 +28,7 @@ from sharewise.model import Tree
 WriteTree = Callable[..., Path]
 SHIPPED = ("when-to-share", "how-much-to-share", "ico-10-step")
 
-_ID = r"[QRT]_[A-Za-z0-9_]+"
+_ID = r"[QRTK]_[A-Za-z0-9_]+"
 _LABEL = r'"(?:[^"#<>\[\]{}|`]|#(?:quot|lt|gt|amp|\d+);|<br/>)*"'
 _MERMAID_LINE = {
     "question": re.compile(rf"^    ({_ID})\[({_LABEL})\]$"),
@@ -38,7 +38,10 @@ _MERMAID_LINE = {
     "classdef": re.compile(
         r"^    classDef (share|doNotShare|seekAdvice) fill:#[0-9a-f]{6},stroke:#[0-9a-f]{6},color:#[0-9a-f]{6}$"
     ),
-    "class": re.compile(rf"^    class ({_ID}(?:,{_ID})*) (share|doNotShare|seekAdvice)$"),
+    "changed_def": re.compile(r"^    classDef (changed) stroke:#[0-9a-f]{6},stroke-width:3px,stroke-dasharray:6 3$"),
+    "class": re.compile(rf"^    class ({_ID}(?:,{_ID})*) (share|doNotShare|seekAdvice|changed)$"),
+    "key": re.compile(r'^    subgraph (K_key) \["Key"\]$'),
+    "end": re.compile(r"^    (end)$"),
 }
 _CLASS_OF = {"share": "share", "do-not-share": "doNotShare", "seek-advice": "seekAdvice"}
 
@@ -101,10 +104,17 @@ def check_mermaid(text: str, tree: Tree) -> dict[str, list[tuple[str, ...]]]:
     for start, _, end in found["edge"]:
         assert start in defined and end in defined, (start, end)
     routed = [q for q in tree.questions.values() if not q.is_record_question]
-    assert {g[0] for g in found["question"]} == {mermaid_id("Q", q.id) for q in routed}
-    assert {g[0] for g in found["outcome"]} == {mermaid_id("R", o) for o in tree.outcomes}
-    classed = {member: cls for members, cls in found["class"] for member in members.split(",")}
+    drawn = {kind: {g[0] for g in found[kind] if not g[0].startswith("K_")} for kind in ("question", "outcome")}
+    assert drawn["question"] == {mermaid_id("Q", q.id) for q in routed}
+    assert drawn["outcome"] == {mermaid_id("R", o) for o in tree.outcomes}
+    classed = {
+        member: cls
+        for members, cls in found["class"]
+        for member in members.split(",")
+        if cls != "changed" and not member.startswith("K_")
+    }
     assert classed == {mermaid_id("R", o.id): _CLASS_OF[o.decision] for o in tree.outcomes.values()}
+    assert found["key"] == [("K_key",)] and found["end"] == [("end",)]
     assert {g[0] for g in found["classdef"]} == set(_CLASS_OF.values())
     return found
 
@@ -117,10 +127,16 @@ def test_mermaid_for_each_shipped_tree_follows_the_syntax_rules(tree_id: str) ->
     n_routes = sum(len(o.routes) for q in tree.questions.values() for o in q.options) + sum(
         len(q.routes) for q in tree.questions.values()
     )
+    targets = {
+        (q.id, r.target)
+        for q in tree.questions.values()
+        for r in [*q.routes, *(r for o in q.options for r in o.routes)]
+    }
     hand_overs = sum(1 for o in tree.outcomes.values() if o.continues)  # an outcome that hands on to a tree
-    assert len(found["edge"]) == n_routes + hand_overs
+    assert len(found["edge"]) == len(targets) + hand_overs <= n_routes + hand_overs  # one arrow per question and place
     if tree.continues_into():
-        assert {g[0] for g in found["subtree"]} == {mermaid_id("T", t) for t in tree.continues_into()}
+        subtrees = {g[0] for g in found["subtree"] if not g[0].startswith("K_")}
+        assert subtrees == {mermaid_id("T", t) for t in tree.continues_into()}
 
 
 def test_mermaid_escapes_every_label_and_keeps_ids_distinct(write_tree: WriteTree) -> None:
@@ -134,8 +150,13 @@ def test_mermaid_escapes_every_label_and_keeps_ids_distinct(write_tree: WriteTre
         '    Q_end["Is #quot;this#quot; a #35;1 #lt;b#gt;question#lt;/b#gt; #124; with<br/>#91;brackets#93; '
         '#123;braces#125; #amp; #96;ticks#96; --#gt;<br/>arrows; end?"]'
     ) in text
-    assert '    Q_end -->|"Option #quot;o#quot; --#gt; #124; x #93;"| R_x' in text
-    assert "    Q_o_dx -->|\"Yes (if end == 'o')\"| R_x" in text
+    assert '    Q_end -->|"“Option #quot;o#quot; --#gt; #124; x #93;”"| R_x' in text
+    # The condition in words, naming the question and the option by label; two routes to x share one arrow.
+    assert (
+        '    Q_o_dx -->|"“Yes”, if “Is #quot;this#quot; a #35;1<br/>#lt;b#gt;question#lt;/b#gt; #124; with…” is '
+        '“Option #quot;o#quot;<br/>--#gt; #124; x #93;”; or “No”"| R_x'
+    ) in text
+    assert '    Q_o_dx -->|"“Yes”"| R_graph' in text
 
 
 def test_graph_command_prints_mermaid_or_dot_and_refuses_other_formats() -> None:
@@ -149,8 +170,9 @@ def test_graph_command_prints_mermaid_or_dot_and_refuses_other_formats() -> None
 
 
 _DOT_LINE = re.compile(
-    r'^    (?:"[^"\\]*(?:\\.[^"\\]*)*"(?: -> "[^"\\]*(?:\\.[^"\\]*)*")?|graph|node|edge)'
+    r'^    (?:    )?(?:"[^"\\]*(?:\\.[^"\\]*)*"(?: -> "[^"\\]*(?:\\.[^"\\]*)*")?|graph|node|edge)'
     r'(?: \[(?:[a-z]+=(?:"[^"\\]*(?:\\.[^"\\]*)*")(?:, )?)+\])?;$'
+    r'|^    subgraph "cluster_key" \{$|^    \}$'
 )
 
 
@@ -225,3 +247,104 @@ def test_the_real_mermaid_parser_reads_the_same_graph(tmp_path: Path, write_tree
         expected = {g[0] for kind in ("question", "outcome", "subtree") for g in found[kind]}
         assert set(result["vertices"]) == expected
         assert result["edges"] == len(found["edge"])
+
+
+# -- pictures for people: conditions in words, record questions, ticked options, a key, overlays ---
+
+PEOPLE = """\
+nodes:
+  kind:
+    ask: What kind of request is it?
+    help: h
+    source: src s
+    options:
+      police: {label: From the police, next: who}
+      school: {label: From a school, next: who}
+      court: {label: A court order, next: who}
+      other: {label: Something else, next: who}
+  who:
+    ask: Who else is involved?
+    help: h
+    source: src s
+    kind: multi
+    options:
+      parent: {label: Parent}
+      sibling: {label: Sibling}
+    next:
+      - if: kind == 'court' or 'parent' in who
+        to: share
+      - to: advice
+  reason:
+    ask: Why are you sharing this information today?
+    help: h
+    source: src s
+    kind: text
+outcomes:
+  share:
+    decision: share
+    title: Share it
+    summary: s
+    record: [reason]
+  advice:
+    decision: seek-advice
+    title: Ask first
+    summary: s
+"""
+
+
+def test_graph_says_conditions_in_words_and_draws_what_a_meeting_needs(write_tree: WriteTree) -> None:
+    path = write_tree(PEOPLE, id="people")
+    tree = Library([path.parent]).get("people")
+    dot = to_dot(tree)
+    flat = " ".join(dot.replace("\\n", " ").split())
+    # Four options to one place: one arrow, "any answer".
+    assert flat.count('"q:kind" -> "q:who"') == 1 and '"q:kind" -> "q:who" [label="Any answer"]' in flat
+    assert "if “What kind of request is it?” is “A court order” or “Who else is involved?” includes “Parent”" in flat
+    assert "kind ==" not in flat and "'parent' in who" not in flat
+    assert "Tick any of: Parent; Sibling" in flat  # multi-select options drawn
+    assert "For the record, asks: Why are you sharing this information today?" in flat  # by its question
+    assert '"key:share" [label="Decision: share"' in flat and "cluster_key" in flat  # the key
+    check_mermaid(to_mermaid(tree), tree)
+
+
+def test_an_overlay_s_additions_and_changes_are_marked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from .conftest import HEADER, SIMPLE_BODY
+
+    base_dir, local = tmp_path / "shipped", tmp_path / "local"
+    base_dir.mkdir()
+    local.mkdir()
+    (base_dir / "t.yaml").write_text(HEADER.format(id="t") + SIMPLE_BODY, encoding="utf-8")
+    (local / "t.yaml").write_text(
+        'format: sharewise-tree/1\nextends: t\nversion: "1-local"\nowner: Local\nreviewed: 2026-06-01\n'
+        "next_review: 2099-01-01\nnodes:\n  purpose:\n    help: Our local help.\n",
+        encoding="utf-8",
+    )
+    library = Library([local, base_dir])
+    tree = library.get("t")
+    base = library.base_tree(tree)
+    assert base is not None
+    from sharewise.graph import changed_nodes
+
+    assert changed_nodes(tree, base) == {"purpose"}
+    dot = to_dot(tree, base)
+    assert '"q:purpose" [label="Is there a clear purpose?", penwidth="3", style="dashed"' in dot
+    assert '"key:changed" [label="Added or changed by this overlay"' in dot
+    assert "Added or changed" not in to_dot(base)
+    mermaid = to_mermaid(tree, base)
+    assert "    class Q_purpose changed" in mermaid
+    check_mermaid(mermaid, tree)
+    monkeypatch.setenv("SHAREWISE_TREES_PATH", f"{local}:{base_dir}")
+    shown = CliRunner().invoke(app, ["trees", "graph", "t", "-f", "dot"])
+    assert shown.exit_code == 0 and "Added or changed by this overlay" in shown.output
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz is not installed")
+def test_graphviz_draws_a_picture(tmp_path: Path) -> None:
+    source = tmp_path / "when-to-share.dot"
+    source.write_text(to_dot(Library.default().get("when-to-share")), encoding="utf-8")
+    picture = tmp_path / "when-to-share.png"
+    subprocess.run(["dot", "-Tpng", "-Gdpi=40", "-o", str(picture), str(source)], check=True, timeout=60)
+    data = picture.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    assert width > 400 and height > 300  # a whole diagram, not an error box

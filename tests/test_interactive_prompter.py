@@ -6,14 +6,18 @@ ends the prompt with end of input (InputClosed) instead of hanging the test.
 
 from __future__ import annotations
 
+import io
+import re
 from collections.abc import Iterator
 
 import pytest
 from prompt_toolkit.application import create_app_session
+from prompt_toolkit.data_structures import Size
 from prompt_toolkit.input import PipeInput, create_pipe_input
 from prompt_toolkit.output import DummyOutput
+from prompt_toolkit.output.vt100 import Vt100_Output
 
-from sharewise.interactive.prompter import BACK, Choice, InputClosed, Interrupted
+from sharewise.interactive.prompter import BACK, Choice, InputClosed, Interrupted, MoreHelpWanted
 from sharewise.interactive.terminal import QuestionaryPrompter
 
 DOWN = "\x1b[B"
@@ -129,3 +133,76 @@ def test_checkbox_validation_and_back(pipe: PipeInput) -> None:
 
 def test_confirm(pipe: PipeInput) -> None:
     assert keys(pipe, "y").confirm("Sure?") is True
+
+
+# -- keys that work inside tmux, the help key, and answers shown back to fit the window ----------
+
+PAGE_UP = "\x1b[5~"
+
+
+def test_page_up_goes_back_from_a_written_answer(pipe: PipeInput) -> None:
+    assert keys(pipe, "half typed", PAGE_UP).text("Why?", back="Back") is BACK
+
+
+@pytest.mark.parametrize("key", [LEFT, PAGE_UP])
+def test_left_and_page_up_go_back_from_a_checkbox(pipe: PipeInput, key: str) -> None:
+    assert keys(pipe, " ", key).checkbox("Which?", CHOICES, back="Back") is BACK
+
+
+def test_question_mark_asks_for_the_full_help_on_a_list(pipe: PipeInput) -> None:
+    with pytest.raises(MoreHelpWanted):
+        keys(pipe, DOWN, "?").select("Q", CHOICES, more_help=True)
+
+
+def test_question_mark_is_help_only_as_a_whole_written_answer(pipe: PipeInput) -> None:
+    assert keys(pipe, "why?", ENTER).text("Why?", more_help=True) == "why?"
+
+
+def test_question_mark_on_an_empty_written_answer_asks_for_help(pipe: PipeInput) -> None:
+    with pytest.raises(MoreHelpWanted):
+        keys(pipe, "?").text("Why?", more_help=True)
+
+
+def test_question_mark_is_typed_where_no_help_is_offered(pipe: PipeInput) -> None:
+    assert keys(pipe, "?", ENTER).text("Why?") == "?"
+
+
+def _screen_output(columns: int) -> tuple[io.StringIO, Vt100_Output]:
+    buffer = io.StringIO()
+    return buffer, Vt100_Output(buffer, lambda: Size(rows=24, columns=columns), term="dumb")
+
+
+def test_long_labels_wrap_at_words_and_the_answer_is_shown_back_in_full(pipe: PipeInput) -> None:
+    label = "Not asked, because consent is not the right basis (I would share even if they refused)"
+    buffer, output = _screen_output(60)
+    pipe.send_text(DOWN + ENTER)
+    pipe.close()
+    prompter = QuestionaryPrompter(plain=True, input=pipe, output=output)
+    assert prompter.select("Your answer", [Choice("Asked", "asked"), Choice(label, "not-right")]) == "not-right"
+    shown = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", buffer.getvalue())
+    assert "   Not asked, because consent is not the right basis (I\r\n   would share even if they refused)" in shown
+    assert (
+        "? Your answer: Not asked, because consent is not the right\r\n  basis (I would share even if they refused)"
+        in shown
+    )
+
+
+def test_ticked_options_are_named_after_a_checkbox(pipe: PipeInput) -> None:
+    buffer, output = _screen_output(80)
+    pipe.send_text(" " + DOWN + " " + ENTER)
+    pipe.close()
+    prompter = QuestionaryPrompter(plain=True, input=pipe, output=output)
+    assert prompter.checkbox("Your answer", CHOICES) == ["yes", "no"]
+    shown = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", buffer.getvalue())
+    assert "? Your answer: Yes; No" in shown
+    assert "selections" not in shown
+
+
+def test_the_key_hint_breaks_at_words_with_later_lines_indented(pipe: PipeInput) -> None:
+    buffer, output = _screen_output(60)
+    pipe.send_text(ENTER)
+    pipe.close()
+    prompter = QuestionaryPrompter(plain=True, input=pipe, output=output)
+    assert prompter.select("Your answer", CHOICES, back="Back", more_help=True) == "yes"
+    shown = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", buffer.getvalue())
+    assert "? Your answer (arrow keys to move, Enter to choose, Left\r\n  to go back, ? for the full help)" in shown

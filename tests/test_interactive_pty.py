@@ -7,9 +7,11 @@ timeout, so a missing keystroke fails the test instead of hanging it.
 from __future__ import annotations
 
 import json
+import re
 import os
 import shutil
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +38,7 @@ def _executable() -> str:
     return found
 
 
-def spawn(tmp_path: Path, *args: str) -> pexpect.spawn:
+def spawn(tmp_path: Path, *args: str, rows: int = 40, columns: int = 120) -> pexpect.spawn:
     env = {
         "PATH": os.environ.get("PATH", ""),
         "HOME": str(tmp_path / "home"),
@@ -50,7 +52,7 @@ def spawn(tmp_path: Path, *args: str) -> pexpect.spawn:
         "PROMPT_TOOLKIT_NO_CPR": "1",
     }
     child = pexpect.spawn(
-        _executable(), ["decide", *args], env=env, dimensions=(40, 120), encoding="utf-8", timeout=WAIT
+        _executable(), ["decide", *args], env=env, dimensions=(rows, columns), encoding="utf-8", timeout=WAIT
     )
     child.delaybeforesend = None  # every send follows an expect, so the prompt is already waiting
     return child
@@ -67,6 +69,7 @@ def finish_urgent_share(child: pexpect.spawn, first: int) -> None:
     """From the 'share urgently' outcome of a request: who asked, then the eight record questions,
     review and sign-off."""
     child.expect_exact("Decision: Share")
+    go_on(child)
     answer(child, f"Question {first}", "A Khan, Northshire Police, by phone at 10:40", ENTER)
     first += 1
     answer(child, f"Question {first}", "Told the duty social worker the children were alone.", FINISH)
@@ -78,6 +81,13 @@ def finish_urgent_share(child: pexpect.spawn, first: int) -> None:
     answer(child, f"Question {first + 6}", "Not asked: the mother could not be reached in time.", FINISH)
     answer(child, f"Question {first + 7}", "Not told yet: to decide with the social worker.", FINISH)
     sign_off(child)
+
+
+def go_on(child: pexpect.spawn) -> None:
+    """Past 'what to do now' (shown in parts when it does not fit the window) to the record questions."""
+    while child.expect_exact(["Show the rest of what to do now", "Go on to the questions for the record"]) == 0:
+        child.send(ENTER)
+    child.send(ENTER)
 
 
 def sign_off(child: pexpect.spawn) -> None:
@@ -110,6 +120,8 @@ def test_a_full_session_from_the_tree_menu_to_a_record(tmp_path: Path) -> None:
     child = spawn(tmp_path)
     child.expect_exact("Which questions do you want to work through?")
     child.send(ENTER)  # the preselected 'When to share information'
+    child.expect_exact("Case or request reference")
+    child.send("REQ-7" + ENTER)
     answer(child, "Question 1", ENTER)  # I received a request
     answer(child, "Question 2", ENTER)  # about a child
     answer(child, "Question 3", ENTER)  # yes, someone may be in danger now
@@ -121,11 +133,12 @@ def test_a_full_session_from_the_tree_menu_to_a_record(tmp_path: Path) -> None:
     assert record["outcome"]["id"] == "share-urgently"
     assert record["outcome"]["actions"][0].startswith("If anyone is in immediate danger, call the police on 999")
     assert record["details"]["recipient"] == "Duty social worker, children's services"
+    assert record["case_ref"] == "REQ-7"
 
 
 @pytest.mark.timeout(60)
 def test_going_back_and_changing_an_answer(tmp_path: Path) -> None:
-    child = spawn(tmp_path, "when-to-share")
+    child = spawn(tmp_path, "when-to-share", "--case-ref", "REQ-8")
     answer(child, "Question 1", ENTER)
     answer(child, "Question 2", ENTER)
     answer(child, "Question 3", DOWN, ENTER)  # not an emergency
@@ -148,7 +161,7 @@ def test_going_back_and_changing_an_answer(tmp_path: Path) -> None:
 
 @pytest.mark.timeout(90)
 def test_a_decision_continues_into_the_next_tree_and_goes_back_over_the_boundary(tmp_path: Path) -> None:
-    child = spawn(tmp_path, "when-to-share")
+    child = spawn(tmp_path, "when-to-share", "--case-ref", "REQ-10")
     answer(child, "Question 1", ENTER)  # a request
     answer(child, "Question 2", ENTER)  # about a child
     answer(child, "Question 3", DOWN, ENTER)  # not an emergency
@@ -176,6 +189,7 @@ def test_a_decision_continues_into_the_next_tree_and_goes_back_over_the_boundary
     answer(child, "Question 13", ENTER)  # a secure route
     answer(child, "Question 14", ENTER)  # the child and their carers will be told
     child.expect_exact("Decision: Share")
+    go_on(child)
     answer(child, "Question 15", "J Patel, family support worker, by email", ENTER)
     answer(child, "Question 16", "Any injuries seen this term; email of 1 December.", FINISH)
     answer(child, "Question 17", "Dates of two missed appointments and the injury seen.", FINISH)
@@ -197,7 +211,7 @@ def test_a_decision_continues_into_the_next_tree_and_goes_back_over_the_boundary
 
 @pytest.mark.timeout(60)
 def test_ctrl_c_keeps_a_draft_and_resume_finishes_it(tmp_path: Path) -> None:
-    child = spawn(tmp_path, "when-to-share")
+    child = spawn(tmp_path, "when-to-share", "--case-ref", "REQ-8")
     answer(child, "Question 1", ENTER)
     answer(child, "Question 2", CTRL_C)
     child.expect_exact("kept as a draft")
@@ -223,7 +237,7 @@ def test_ctrl_c_keeps_a_draft_and_resume_finishes_it(tmp_path: Path) -> None:
 
 @pytest.mark.timeout(30)
 def test_closing_the_terminal_keeps_the_draft(tmp_path: Path) -> None:
-    child = spawn(tmp_path, "when-to-share")
+    child = spawn(tmp_path, "when-to-share", "--case-ref", "REQ-8")
     answer(child, "Question 1", ENTER)
     child.expect_exact("Question 2")
     child.expect_exact("Your answer")
@@ -231,3 +245,105 @@ def test_closing_the_terminal_keeps_the_draft(tmp_path: Path) -> None:
     assert written(tmp_path) == []
     [draft] = [json.loads(p.read_text(encoding="utf-8")) for p in (tmp_path / "drafts").glob("*.json")]
     assert draft["answers"] == {"trigger": "request"}
+
+
+# -- an ordinary laptop terminal: 80 columns by 24 rows, read as the screen shows it ------------
+
+
+class Terminal:
+    """The child's output fed through a terminal emulator, so a test can read the visible screen."""
+
+    def __init__(self, child: pexpect.spawn, rows: int, columns: int) -> None:
+        pyte = pytest.importorskip("pyte")  # only these tests need it; the others run without
+        self.child = child
+        self.screen = pyte.Screen(columns, rows)
+        self.stream = pyte.Stream(self.screen)
+
+    @property
+    def rows(self) -> list[str]:
+        return [line.rstrip() for line in self.screen.display]
+
+    def shows(self, *texts: str) -> bool:
+        flat = " ".join(" ".join(row.strip("│ ").split()) for row in self.rows)
+        return all(" ".join(t.split()) in flat for t in texts)
+
+    def wait(self, *texts: str, timeout: float = WAIT) -> None:
+        """Read output until every one of ``texts`` is on the screen at once (rows joined)."""
+        deadline = time.monotonic() + timeout
+        while not self.shows(*texts):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"not all of {texts} on screen:\n" + "\n".join(self.rows))
+            try:
+                self.stream.feed(self.child.read_nonblocking(65536, timeout=0.2))
+            except pexpect.TIMEOUT:
+                continue
+
+    def send(self, keys: str) -> None:
+        self.child.send(keys)
+
+
+def laptop(tmp_path: Path, *args: str) -> Terminal:
+    return Terminal(spawn(tmp_path, *args, rows=24, columns=80), 24, 80)
+
+
+@pytest.mark.timeout(60)
+def test_at_80x24_every_question_stays_in_view_with_its_options(tmp_path: Path) -> None:
+    term = laptop(tmp_path, "when-to-share", "--case-ref", "REQ-9")
+    term.wait("Question 1 of at most", "Has someone asked you", "I noticed something I think should be passed on")
+    term.send(ENTER)
+    term.wait("Question 2 of at most", "Whose safety or welfare is this about?", "An adult (18 or over)")
+    term.send(ENTER)
+    urgent = "Is someone at risk of serious harm right now"
+    term.wait("Question 3 of at most", urgent, "Not sure", "Back to the previous question")
+    term.send(DOWN + ENTER)  # not an emergency
+    term.wait("Question 4 of at most", "What has the person asking told you", "Back to the previous question")
+    term.send(ENTER)  # to protect the child
+    term.wait("Question 5 of at most", "safeguarding or support role", "Back to the previous question")
+    term.send(DOWN + ENTER)  # confirmed
+    where = "reveal where someone at risk lives"
+    term.wait("Question 6 of at most", where, "Back to the previous question", "? for the full help")
+    term.send("?")  # the help was shortened to fit; ? shows the rest, then the question again
+    term.wait("Help for question 6", "a solicitor")
+    term.wait(where, "Back to the previous question")
+    term.send(DOWN + ENTER)  # no
+    term.wait("Question 7 of at most", "identify a living person", "Back to the previous question")
+    term.send(ENTER)  # confidential
+    term.wait("Question 8 of at most", "Did you ask the person", "Back to the previous question")
+    # The longest option label wraps instead of being cut at the edge.
+    assert term.shows("Not asked, because consent is not the right basis (I would share even if they refused)")
+    term.send(ENTER)
+    term.wait("Question 9 of at most", "Which lawful basis will you rely on to share?", "Recognised legitimate")
+    assert term.shows("None of these applies", "Not sure", "Back to the previous question")
+    term.child.close(force=True)
+
+
+@pytest.mark.timeout(60)
+def test_at_80x24_an_emergency_shows_what_to_do_now_before_the_record_questions(tmp_path: Path) -> None:
+    term = laptop(tmp_path, "when-to-share", "--case-ref", "REQ-9")
+    term.wait("Has someone asked you", "I received a request")
+    term.send(DOWN + ENTER)  # something I noticed
+    term.wait("Whose safety or welfare", "A child or young person")
+    term.send(ENTER)
+    term.wait("Is someone at risk of serious harm", "Yes, someone may be in danger now")
+    term.send(ENTER)
+    term.wait("Who will you pass the information to?", "on numbers I found myself")
+    term.send(DOWN + ENTER)
+    term.wait("Could what you pass on", "Not sure")
+    term.send(DOWN + ENTER)
+    term.wait(
+        "Decision: Share",
+        "What to do now (1 of",
+        "call the police on 999 now",
+        "Contact children's social care straight away",
+        "Tell your designated safeguarding lead",
+        "Press Enter when you have",
+    )
+    assert not term.shows("For the record")
+    parts = int(re.search(r"What to do now \(1 of (\d+)\)", " ".join(term.rows)).group(1))  # type: ignore[union-attr]
+    for part in range(2, parts + 1):  # the rest, one part at a time
+        term.send(ENTER)
+        term.wait(f"What to do now ({part} of {parts})")
+    term.wait("Go on to the questions for the record")
+    term.send(ENTER)
+    term.wait("Question 6 of 13 · For the record", "What did you share", "Esc then Enter to finish")
+    term.child.close(force=True)

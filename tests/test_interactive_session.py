@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import stat
+import textwrap
 from collections.abc import Callable
 from datetime import datetime, timezone
 from importlib.resources import files
@@ -17,7 +18,7 @@ from rich.console import Console
 from sharewise.drafts import DraftStore
 from sharewise.errors import EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE
 from sharewise.interactive import run_interactive
-from sharewise.interactive.fake import CTRL_C, CTRL_D, ENTER, Asked, FakePrompter
+from sharewise.interactive.fake import CTRL_C, CTRL_D, ENTER, HELP, Asked, FakePrompter
 from sharewise.interactive.prompter import BACK
 from sharewise.library import Library
 
@@ -128,7 +129,10 @@ def session(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, write_tree: Callabl
     monkeypatch.setenv("SHAREWISE_TREES_PATH", str(tmp_path / "trees"))
     write_tree(ROUTES, id="t", name="trees/t.yaml")
 
-    def _run(script: list[Any], tree: str | None = "t", *, then: Any = None, **flags: Any) -> Run:
+    def _run(script: list[Any], tree: str | None = "t", *, then: Any = None, ref: Any = ENTER, **flags: Any) -> Run:
+        """``ref`` answers the case reference asked first in a new decision (left blank by default)."""
+        if not flags.get("resume") and "case_ref" not in flags:
+            script = [ref, *script]
         prompter = FakePrompter(script, then=then)
         out = io.StringIO()
         console = Console(file=out, width=100, color_system=None, force_terminal=False)
@@ -161,7 +165,7 @@ def test_a_straight_run_writes_the_same_record_a_scripted_run_would(
     assert record["outcome"]["actions"] == ["Record what you shared.", "Tell the requester."]
     assert record["details"] == {"reasons": "So the nurse can follow up."}
     assert record["sign_off"]["name"] == "Sam Patel"
-    assert "Question 1 · How this started" in run.text
+    assert "Question 1 of at most 4 · How this started" in run.text
     assert "Record written to" in run.text
     assert "[ ] Record what you shared." in run.text
     assert drafts().saved() == []
@@ -188,7 +192,7 @@ def test_record_questions_follow_the_outcome_panel(session: Callable[..., Run], 
     run = session(["noticed", "no", "no", "Nobody needs to know this.", "sign", *SIGN])
     assert "Decision: Do not share" in run.text
     assert "1 more question for the record" in run.text
-    assert "Question 4 · For the record" in run.text
+    assert "Question 4 of 4 · For the record" in run.text
     record = records(tmp_path)[0]
     assert record["outcome"]["decision"] == "do-not-share"
     assert record["details"]["reasons"] == "Nobody needs to know this."
@@ -199,7 +203,7 @@ def test_record_questions_follow_the_outcome_panel(session: Callable[..., Run], 
 
 def test_back_offers_the_earlier_answer_as_the_default(session: Callable[..., Run]) -> None:
     run = session(["request", "no", BACK, ENTER, "yes", LONG, "sign", *SIGN])
-    _start, urgent, _purpose, urgent_again, *_ = run.asked
+    _ref, _start, urgent, _purpose, urgent_again, *_ = run.asked
     assert urgent.default is None
     assert urgent_again.choices == urgent.choices
     assert urgent_again.default == "no"
@@ -357,7 +361,7 @@ def test_resume_continues_to_a_record_and_deletes_the_draft(session: Callable[..
     run = session([draft.id, "yes", LONG, "sign", *SIGN], tree=None, resume=True)
     menu = run.asked[0]
     assert menu.message == "Which draft do you want to carry on with?"
-    assert menu.choices[0].title == "Test tree t: 2 answers, saved 2026-11-22 14:30, case REQ-12"
+    assert menu.choices[0].title == "Test tree t · case REQ-12 · 2 answers, saved 2026-11-22 14:30 · Request; No"
     assert "2 answers restored" in run.text
     assert run.asked[1].default is None and run.asked[1].back == "Back to the previous question"
     assert run.code == EXIT_OK
@@ -438,7 +442,7 @@ def test_plain_mode_has_no_box_drawing(session: Callable[..., Run]) -> None:
     plain = session(["request", CTRL_C], plain=True)
     assert "╭" in fancy.output
     assert not any(ch in plain.output for ch in "╭╮╰╯│─┃━")
-    assert "Question 1: How this started (Test tree t)" in plain.output
+    assert "Question 1 of at most 4: How this started (Test tree t)" in plain.output
 
 
 def test_no_color_means_plain(session: Callable[..., Run], monkeypatch: pytest.MonkeyPatch) -> None:
@@ -547,7 +551,7 @@ def test_several_choices_dates_and_optional_text(
     script = [[], ["police", "school"], "tomorrow", "2026-11-23", BACK, BACK, ENTER, ENTER, ENTER]
     run = session([*script, "sign", *SIGN], tree="kinds")
     assert run.prompter.rejected == [
-        "choose at least one; allowed: police, school",
+        "tick at least one option with Space, then press Enter",
         "'tomorrow' is not a date; write it as YYYY-MM-DD",
     ]
     who_again = [a for a in run.asked if a.kind == "checkbox"][-1]
@@ -612,7 +616,7 @@ def test_the_config_file_supplies_trees_and_the_records_folder(
     config.parent.mkdir(parents=True)
     config.write_text(f"trees_path: [{tmp_path / 'team-trees'}]\nrecords_dir: team-records\n", encoding="utf-8")
     monkeypatch.delenv("SHAREWISE_RECORDS_DIR")
-    prompter = FakePrompter(["request", "no", "yes", LONG, "sign", *SIGN])
+    prompter = FakePrompter([ENTER, "request", "no", "yes", LONG, "sign", *SIGN])
     console = Console(file=io.StringIO(), width=100)
     assert run_interactive(tree="team", prompter=prompter, console=console, now=lambda: NOW) == EXIT_OK
     assert len(list((config.parent / "team-records").glob("2*.json"))) == 1
@@ -632,7 +636,7 @@ def continued(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, write_tree: Calla
     write_tree(RECEIVING, id="how-much", name="trees/how-much.yaml")
 
     def _run(script: list[Any], tree: str = "giving") -> Run:
-        prompter = FakePrompter(script)
+        prompter = FakePrompter([ENTER, *script])  # no case reference
         out = io.StringIO()
         console = Console(file=out, width=100, color_system=None, force_terminal=False)
         code = run_interactive(tree=tree, prompter=prompter, console=console, now=lambda: NOW)
@@ -646,7 +650,7 @@ def test_a_continued_tree_never_asks_a_carried_question_and_says_what_it_reuses(
 ) -> None:
     run = continued(["request", "given", "all", "sign", *SIGN])
     assert run.code == EXIT_OK
-    questions = [a for a in run.asked if a.message == "Your answer"]
+    questions = [a for a in run.asked if a.message == "Your answer" and a.kind == "select"]
     assert [a.values for a in questions] == [
         ["request", "proactive"],
         ["given", "refused", "not-sure"],
@@ -689,3 +693,157 @@ def test_started_on_its_own_the_continued_tree_asks_everything(continued: Callab
     [record] = records(tmp_path)
     assert [p["id"] for p in record["path"]] == ["hm-where", "hm-how", "hm-consent", "hm-much"]
     assert "conclusions" not in record
+
+
+# -- a window of 80 by 24: the question stays in view, the decision says what to do now --------
+
+LONG_HELP = "\n\n".join(f"Paragraph {n}: " + "this help goes on at some length. " * 6 for n in range(1, 6))
+
+
+def _on_a_terminal(
+    script: list[Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, write_tree: Callable[..., Path], body: str
+) -> Run:
+    (tmp_path / "trees").mkdir(exist_ok=True)
+    monkeypatch.setenv("SHAREWISE_TREES_PATH", str(tmp_path / "trees"))
+    write_tree(body, id="t", name="trees/t.yaml")
+    prompter = FakePrompter([ENTER, *script])  # no case reference
+    out = io.StringIO()
+    console = Console(file=out, width=80, height=24, color_system=None, force_terminal=True)
+    code = run_interactive(tree="t", prompter=prompter, console=console, now=lambda: NOW)
+    return Run(code, prompter, out.getvalue())
+
+
+def test_help_too_long_for_the_window_is_shortened_and_shown_whole_on_request(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, write_tree: Callable[..., Path]
+) -> None:
+    body = ROUTES.replace("    help: Urgency matters.\n", "    help: |\n" + textwrap.indent(LONG_HELP, " " * 6) + "\n")
+    run = _on_a_terminal(
+        ["request", HELP, "no", "yes", LONG, "go", "sign", *SIGN], tmp_path, monkeypatch, write_tree, body
+    )
+    assert run.code == EXIT_OK
+    urgent = [a for a in run.asked if a.message == "Your answer"][1:3]  # after the first question
+    assert [a.more_help for a in urgent] == [True, True]  # asked again after the help, still folded
+    first_box = run.text.split("Question 2 of at most 4")[1].split("Help for question 2")[0]
+    assert "Paragraph 1" in first_box
+    assert "Paragraph 5" not in first_box
+    assert "Press ? for the full help" in first_box
+    full = run.text.split("Help for question 2")[1].split("Question 2 of at most 4")[0]
+    assert "Paragraph 5" in full and "Source: Test source, section 2" in full
+
+
+def test_short_help_is_shown_whole_and_offers_no_help_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, write_tree: Callable[..., Path]
+) -> None:
+    run = _on_a_terminal(["request", "no", "yes", LONG, "go", "sign", *SIGN], tmp_path, monkeypatch, write_tree, ROUTES)
+    assert not any(a.more_help for a in run.asked)
+    assert "Press ? for the full help" not in run.text
+
+
+WITH_ACTIONS = ROUTES.replace(
+    "    summary: No purpose.\n", "    summary: No purpose.\n    actions: [Tell the requester why not.]\n"
+)
+NOT_SHARING = ["noticed", "no", "no"]
+
+
+def test_the_decision_says_what_to_do_now_before_the_record_questions(
+    session: Callable[..., Run], write_tree: Callable[..., Path]
+) -> None:
+    write_tree(WITH_ACTIONS, id="t", name="trees/t.yaml")
+    run = session([*NOT_SHARING, LONG, "sign", *SIGN])
+    assert run.code == EXIT_OK
+    decided = run.text.index("Decision: Do not share")
+    assert (
+        decided < run.text.index("What to do now: [ ] Tell the requester why not.") < run.text.index("Question 4 of 4")
+    )
+    end = run.text.split("Sign-off")[-1]
+    assert "What to do next: [ ] Tell the requester why not." in end  # and again at the end
+
+
+def test_on_a_terminal_the_decision_waits_to_be_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, write_tree: Callable[..., Path]
+) -> None:
+    run = _on_a_terminal([*NOT_SHARING, "go", LONG, "sign", *SIGN], tmp_path, monkeypatch, write_tree, WITH_ACTIONS)
+    assert run.code == EXIT_OK
+    pause = run.asked[4]
+    assert pause.message == "Press Enter when you have read this"
+    assert pause.values == ["go"] and pause.choices[0].title == "Go on to the questions for the record"
+
+
+# -- drafts you can tell apart, and delete -------------------------------------------------------
+
+
+def test_the_case_reference_asked_first_goes_into_the_draft_and_the_record(
+    session: Callable[..., Run], tmp_path: Path
+) -> None:
+    session(["request", CTRL_C], ref="REF-3")
+    assert drafts().saved()[0].case_ref == "REF-3"
+    run = session(["request", "no", "yes", LONG, "sign", *SIGN], ref="  REF-4 ")
+    assert run.asked[0].message == "Case or request reference (optional)"
+    sign_ref = [a for a in run.asked if a.message == "Case or request reference (optional)"][-1]
+    assert sign_ref.default == "REF-4"  # offered again at sign-off
+    assert records(tmp_path)[0]["case_ref"] == "REF-4"
+
+
+def test_a_draft_can_be_deleted_from_the_resume_list(session: Callable[..., Run]) -> None:
+    session(["request", CTRL_C], ref="KEEP")
+    session(["noticed", "no", CTRL_C], ref="GONE")
+    gone = next(d for d in drafts().saved() if d.case_ref == "GONE")
+    run = session(["\x00delete", gone.id, True, ""], tree=None, resume=True)
+    assert run.code == EXIT_INCOMPLETE
+    assert [d.case_ref for d in drafts().saved()] == ["KEEP"]
+    assert "Draft deleted." in run.text
+    second_menu = [a for a in run.asked if a.message == "Which draft do you want to carry on with?"][1]
+    assert [c.title.split(" · ")[1] for c in second_menu.choices[:-2]] == ["case KEEP"]
+
+
+def test_declining_to_delete_keeps_the_draft(session: Callable[..., Run]) -> None:
+    session(["request", CTRL_C], ref="KEEP")
+    [draft] = drafts().saved()
+    run = session(["\x00delete", draft.id, False, ""], tree=None, resume=True)
+    assert "Nothing deleted." in run.text
+    assert len(drafts().saved()) == 1
+
+
+def test_drafts_commands_list_and_delete(session: Callable[..., Run]) -> None:
+    from typer.testing import CliRunner
+
+    from sharewise.cli import app
+
+    session(["noticed", "yes", CTRL_C], ref="REF-9")
+    [draft] = drafts().saved()
+    listed = CliRunner().invoke(app, ["drafts", "list"])
+    assert listed.exit_code == 0
+    assert f"{draft.id}  Test tree t · case REF-9 · 2 answers, saved 2026-11-22 14:30 · Noticed; Yes" in listed.output
+    as_json = json.loads(CliRunner().invoke(app, ["drafts", "list", "--json"]).output)
+    assert as_json[0]["case_ref"] == "REF-9" and as_json[0]["answers"] == 2
+    missing = CliRunner().invoke(app, ["drafts", "delete", "20260101-000000-abcdef"])
+    assert missing.exit_code == EXIT_USAGE
+    assert "no draft called '20260101-000000-abcdef'" in missing.output
+    deleted = CliRunner().invoke(app, ["drafts", "delete", draft.id])
+    assert deleted.exit_code == 0
+    assert drafts().saved() == []
+
+
+def test_a_dropped_question_is_named_in_full_however_long(
+    session: Callable[..., Run], write_tree: Callable[..., Path]
+) -> None:
+    long_ask = "Is there a clear purpose for sharing, one that a colleague reading the record later would accept?"
+    write_tree(ROUTES.replace("Is there a clear purpose?", long_ask), id="t", name="trees/t.yaml")
+    run = session(["request", "no", "yes", BACK, BACK, "yes", "Told the police at 9am.", "sign", *SIGN])
+    assert f"- {long_ask}" in run.text
+    assert "…" not in run.text.split("Answer changed")[1].split("Question")[0]
+
+
+def test_progress_counts_the_longest_route_left_across_trees_and_record_questions() -> None:
+    from sharewise.interactive.progress import Progress
+
+    library = Library.default()
+    start = library.get("when-to-share")
+    progress = Progress(library.get)
+    total = progress.total(1, start, start.questions["trigger"])
+    # trigger, urgent, then the longest way on through how-much-to-share, never fewer than the urgent path
+    urgent_path = 2 + len(start.outcomes["share-urgently"].record)
+    assert total > urgent_path
+    assert progress.total(2, start, start.questions["about"]) == total  # one answered, one fewer left
+    consent = start.questions["consent"]
+    assert progress.total(6, start, consent) <= total

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import shutil
 import stat
 import subprocess
 import sys
@@ -42,6 +44,12 @@ def files(folder: Path) -> list[Path]:
 # -- verify ----------------------------------------------------------------------------------------
 
 
+def test_verify_a_path_that_does_not_exist_is_a_usage_error(folder: Path, tmp_path: Path) -> None:
+    result = run("verify", str(folder), str(tmp_path / "nowhere"))
+    assert result.exit_code == 2
+    assert f"no such file or folder: {tmp_path / 'nowhere'}" in result.stderr
+
+
 def test_verify_a_clean_folder_exits_0_and_prints_the_head(folder: Path) -> None:
     result = run("verify", str(folder))
     assert result.exit_code == 0, result.output
@@ -51,18 +59,17 @@ def test_verify_a_clean_folder_exits_0_and_prints_the_head(folder: Path) -> None
     assert f"chain head 3 sha256 {head['digest']}" in result.stderr
 
 
-def test_verify_prints_one_line_per_problem_naming_the_file_and_exits_6(folder: Path, tmp_path: Path) -> None:
+def test_verify_prints_one_line_per_problem_naming_the_file_and_exits_6(folder: Path) -> None:
     first, second, third = files(folder)
     second.write_text(second.read_text(encoding="utf-8").replace("housing office", "housing offices"), encoding="utf-8")
     third.unlink()
-    result = run("verify", str(folder), str(tmp_path / "missing.json"))
+    result = run("verify", str(folder))
     assert result.exit_code == 6
     assert result.stdout.splitlines() == [
         f"{second}: digest does not match: the record has been changed since it was written",
         f"{folder / HEAD_FILE}: says the newest record is {third.name} (position 3), which is missing",
-        f"{tmp_path / 'missing.json'}: no such file or folder",
     ]
-    assert "2 record(s) checked: 3 problems found." in result.stderr
+    assert "2 record(s) checked: 2 problems found." in result.stderr
     assert first.name not in result.stdout
 
 
@@ -319,3 +326,82 @@ def test_the_cli_does_not_import_the_records_machinery_until_used() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+# -- the printed record: every page says whose record it is and where it stands --------------------
+
+
+def test_printed_pages_carry_the_case_record_id_and_page_numbers() -> None:
+    from sharewise.recordview import RecordView, css_string, render_html
+
+    record = make_record(case_ref='REQ-"9" </style> x')
+    page = render_html(RecordView.of(record))
+    running = page.split("@top-left {", 1)[1].split("}", 1)[0]
+    assert css_string(f'Case REQ-"9" </style> x · record {record["id"]}') in running
+    assert "</style>" not in running and '"9"' not in running  # escaped: it cannot end the rule or the element
+    assert '@bottom-right { content: "Page " counter(page) " of " counter(pages);' in page
+    assert css_string('a"b\\c') == '"a\\22 b\\5c c"'
+    # Sign-off, integrity and the trees used print together: the integrity block is never alone.
+    closing = page.split('<div class="closing">', 1)[1]
+    assert closing.index("<h2>Sign-off</h2>") < closing.index("<h2>Integrity</h2>") < closing.index("</div>")
+    assert (
+        ".closing { break-inside: avoid-page; }" in page or ".warning, .closing { break-inside: avoid-page; }" in page
+    )
+
+
+_CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(_CHROMIUM is None or shutil.which("pdftotext") is None, reason="needs Chromium and pdftotext")
+@pytest.mark.timeout(120)
+def test_the_record_prints_to_pdf_with_a_running_head_and_page_numbers(tmp_path: Path) -> None:
+    from sharewise.recordview import RecordView, render_html
+
+    from .recordkit import EMERGENCY_SHARE
+
+    answers = dict(EMERGENCY_SHARE, **{"what-shared": EMERGENCY_SHARE["what-shared"] + "\nmore detail" * 17})
+    record = make_record(answers, case_ref="CASE-PDF")
+    html_file = tmp_path / "record.html"
+    html_file.write_text(render_html(RecordView.of(record)), encoding="utf-8")
+    pdf = tmp_path / "record.pdf"
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             f"--user-data-dir={tmp_path / 'profile'}", "--no-pdf-header-footer"]  # fmt: skip
+    subprocess.run([str(_CHROMIUM), *flags, f"--print-to-pdf={pdf}", html_file.as_uri()], capture_output=True,
+                   timeout=90, check=True)  # fmt: skip
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    pages = [p for p in text.split("\f") if p.strip()]
+    assert len(pages) >= 2
+    for number, content in enumerate(pages, start=1):
+        assert f"Case CASE-PDF · record {record['id']}" in content
+        assert f"Page {number} of {len(pages)}" in content
+    [integrity_page] = [p for p in pages if "Integrity" in p]
+    assert "Sign-off" in integrity_page
+
+
+def test_list_piped_is_one_tab_separated_line_per_record(folder: Path) -> None:
+    result = run("list", str(folder))  # the test runner's output is not a terminal
+    lines = result.stdout.splitlines()
+    assert lines[0] == "date\tcase ref\ttrees\tdecision\tsigned by\tfile"
+    assert len(lines) == 4 and all(line.count("\t") == 5 for line in lines)
+    assert [line.split("\t")[-1] for line in lines[1:]] == [p.name for p in files(folder)]  # whole names
+
+
+def test_show_piped_keeps_wrapped_answers_indented(folder: Path) -> None:
+    out = run("show", "--plain", str(files(folder)[0])).stdout
+    qa = out.split("Questions and answers", 1)[1].split("Sign-off", 1)[0]
+    body = [line for line in qa.splitlines() if line.strip()]
+    assert body[0].startswith("1. ")
+    assert all(line.startswith(("   ", f"{n}. ")) for line in body for n in [line.split(".")[0]])
+    assert any(line.startswith("   ") and not line.startswith("    ") for line in body[1:])
+
+
+@pytest.mark.parametrize("columns", [80, 160])
+def test_list_on_a_terminal_never_cuts_a_file_name(folder: Path, columns: int) -> None:
+    env = {"COLUMNS": str(columns), "FORCE_COLOR": "1", "NO_COLOR": ""}  # rich then draws as on a terminal
+    out = runner.invoke(app, ["records", "list", "--plain", str(folder)], env=env).stdout
+    shown = re.sub(r"\x1b\[[0-9;]*m", "", out)
+    for path in files(folder):
+        assert path.name in shown  # whole, on one line
+    assert ("date" in shown) == (columns == 160)  # a table when wide, two lines a record when not
+    assert all(len(line) <= columns for line in shown.splitlines())

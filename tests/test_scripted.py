@@ -67,6 +67,7 @@ def test_decided_writes_a_record_that_matches_the_schema(write_tree: WriteTree, 
     code, record = decide(tree, "-a", "purpose=yes", "-a", "reasons=to keep the child safe", *SIGN, "--out", str(out_file),
                           "--organisation", "Hilltop School", "--case-ref", "REQ-42")  # fmt: skip
     assert code == 0
+    assert record.pop("record_file") == str(out_file)  # beside the record, not in it
     jsonschema.validate(record, SCHEMA)
     assert json.loads(out_file.read_text(encoding="utf-8")) == record
     assert stat.S_IMODE(out_file.stat().st_mode) == 0o600
@@ -85,6 +86,7 @@ def test_a_decision_not_to_share_is_recorded_too(write_tree: WriteTree, tmp_path
     assert record["outcome"]["actions"] == ["Tell the requester why."]
     written = list((tmp_path / "records").glob("*.json"))  # beside the lock and chain-head files
     assert len(written) == 1 and json.loads(written[0].read_text(encoding="utf-8"))["id"] == record["id"]
+    assert record["record_file"] == str(written[0])  # --records-dir (here from the environment) is reported
 
 
 def test_missing_sign_off_is_incomplete(write_tree: WriteTree, tmp_path: Path) -> None:

@@ -126,3 +126,12 @@ def test_diff_of_a_tree_that_is_no_overlay_asks_for_two() -> None:
     result = CliRunner().invoke(app, ["trees", "diff", "when-to-share"])
     assert result.exit_code == 2
     assert "is not an overlay; name the two trees to compare" in result.output
+
+
+def test_exit_code_says_whether_the_trees_differ(tmp_path: Path) -> None:
+    old, new = _pair(tmp_path)
+    assert CliRunner().invoke(app, ["trees", "diff", str(old), str(new), "--exit-code"]).exit_code == 1
+    assert CliRunner().invoke(app, ["trees", "diff", str(old), str(new), "--json", "--exit-code"]).exit_code == 1
+    same = CliRunner().invoke(app, ["trees", "diff", str(old), str(old), "--exit-code"])
+    assert same.exit_code == 0 and "No differences." in same.output
+    assert CliRunner().invoke(app, ["trees", "diff", str(old), str(new)]).exit_code == 0

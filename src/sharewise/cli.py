@@ -19,18 +19,27 @@ import typer
 
 from sharewise import __version__
 from sharewise._fastparams import install as _install_fast_params
-from sharewise.errors import EXIT_INVALID_TREE, SharewiseError, TreeInvalid, UsageError
+from sharewise._plainhelp import install as _install_plain_help
+from sharewise.drafts_cli import drafts_app
+from sharewise.errors import EXIT_INCOMPLETE, EXIT_INVALID_TREE, SharewiseError, TreeInvalid, UsageError
 from sharewise.records_cli import records_app
 
-__all__ = ["app", "main"]
+__all__ = ["RECORD_FILE_KEY", "app", "main"]
+
+_PLAIN_HELP = "No colour or box drawing (this output has none; taken by every command that prints)."
+
+RECORD_FILE_KEY = "record_file"
+EXIT_DIFFERENT = 1  # 'trees diff --exit-code': the trees differ
+"""In ``decide --json`` output for a decided case: the path of the record file written."""
 
 _install_fast_params()  # text and path options coerced without importing pydantic (start-up time)
+_install_plain_help()  # --help names values in words (ID=VALUE, FILE), not Python types
 
 app = typer.Typer(
     name="sharewise",
     help="Guided, recorded decisions about sharing information to safeguard children and adults at risk.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion and --show-completion; trees and files complete
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -39,6 +48,7 @@ trees_app = typer.Typer(
 )
 app.add_typer(trees_app, name="trees")
 app.add_typer(records_app, name="records")
+app.add_typer(drafts_app, name="drafts")
 
 
 def _version(value: bool) -> None:
@@ -50,10 +60,20 @@ def _version(value: bool) -> None:
 @app.callback()
 def _root(
     version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+        bool, typer.Option("--version", "-V", callback=_version, is_eager=True, help="Show the version and exit.")
     ] = False,
 ) -> None:
     """Guided, recorded decisions about sharing information to safeguard people."""
+
+
+def _complete_tree(incomplete: str) -> list[str]:
+    """Tree ids for shell completion (a path typed instead is completed by the shell as a file)."""
+    try:
+        from sharewise.library import Library
+
+        return sorted(tree_id for tree_id in Library.default(_today()).ids() if tree_id.startswith(incomplete))
+    except Exception:  # completion must never print a traceback into the user's shell
+        return []
 
 
 def _emit_json(payload: Any) -> None:
@@ -89,7 +109,12 @@ def _now() -> datetime:
 
 @app.command()
 def decide(
-    tree: Annotated[Optional[str], typer.Argument(help="Tree id (see 'sharewise trees list') or a tree file.")] = None,
+    tree: Annotated[
+        Optional[str],
+        typer.Argument(
+            metavar="TREE", help="Tree id (see 'sharewise trees list') or a tree file.", autocompletion=_complete_tree
+        ),
+    ] = None,
     no_input: Annotated[
         bool, typer.Option("--no-input", help="Never prompt; take answers from flags and files.")
     ] = False,
@@ -98,17 +123,31 @@ def decide(
     ] = None,
     answer: Annotated[
         Optional[list[str]],
-        typer.Option("--answer", "-a", help="ID=VALUE; repeat for each answer. Overrides the file."),
+        typer.Option("--answer", "-a", metavar="ID=VALUE", help="One answer; repeat for each. Overrides the file."),
     ] = None,
-    signed_by: Annotated[Optional[str], typer.Option("--signed-by", help="Name of the person signing off.")] = None,
-    role: Annotated[Optional[str], typer.Option("--role", help="Role of the person signing off.")] = None,
-    organisation: Annotated[Optional[str], typer.Option("--organisation", help="Organisation of the signer.")] = None,
-    case_ref: Annotated[Optional[str], typer.Option("--case-ref", help="Your case or request reference.")] = None,
+    signed_by: Annotated[
+        Optional[str], typer.Option("--signed-by", metavar="NAME", help="Name of the person signing off.")
+    ] = None,
+    role: Annotated[
+        Optional[str], typer.Option("--role", metavar="ROLE", help="Role of the person signing off.")
+    ] = None,
+    organisation: Annotated[
+        Optional[str], typer.Option("--organisation", metavar="ORG", help="Organisation of the signer.")
+    ] = None,
+    case_ref: Annotated[
+        Optional[str], typer.Option("--case-ref", metavar="REF", help="Your case or request reference.")
+    ] = None,
     out: Annotated[
         Optional[Path], typer.Option("--out", help="Write the record to this new file.", dir_okay=False)
     ] = None,
     records_dir: Annotated[
-        Optional[Path], typer.Option("--records-dir", help="Folder for records (default: see README).", file_okay=False)
+        Optional[Path],
+        typer.Option(
+            "--records-dir",
+            help="Folder for records (default: $SHAREWISE_RECORDS_DIR, else records_dir in the settings file, "
+            "else ~/.local/share/sharewise/records).",
+            file_okay=False,
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print exactly one JSON object on standard output.")] = False,
     resume: Annotated[bool, typer.Option("--resume", help="Continue a saved draft (interactive).")] = False,
@@ -126,7 +165,7 @@ def decide(
     with _reported(as_json):
         if scripted:
             if resume:
-                raise UsageError("--resume continues an interactive session; it cannot be combined with --no-input")
+                raise UsageError(_resume_refused(no_input, answers is not None or bool(answer)))
             if tree is None:
                 if not no_input and not sys.stdin.isatty():
                     raise UsageError(
@@ -152,6 +191,17 @@ def decide(
             plain=plain,
         )
         raise typer.Exit(code)
+
+
+def _resume_refused(no_input: bool, given_answers: bool) -> str:
+    """Why --resume cannot run here, naming only what the user actually did."""
+    if no_input:
+        reason = "it cannot be combined with --no-input"
+    elif given_answers:
+        reason = "it cannot be combined with --answers or --answer"
+    else:
+        reason = "standard input is not a terminal"
+    return f"--resume continues an interactive session; {reason}"
 
 
 def _decide_scripted(
@@ -195,7 +245,9 @@ def _decide_scripted(
     folder = None if out else resolve_records_dir(records_dir, config.records_dir)
     result = run_case(engine, case, now=_now, out=out, folder=folder)
     if as_json:
-        _emit_json(result.payload)
+        # The record itself, and beside it where it was written (not part of the record: the file
+        # holds exactly the record, and its digest covers only that).
+        _emit_json({**result.payload, RECORD_FILE_KEY: str(result.path)} if result.path else result.payload)
     else:
         _print_result(result)
     raise typer.Exit(result.exit_code)
@@ -232,17 +284,30 @@ def _print_result(result: Any) -> None:
 @app.command("check")
 def check(
     cases: Annotated[Path, typer.Argument(help="Cases file: .jsonl, .csv or .yaml; '-' reads standard input.")],
-    tree: Annotated[Optional[str], typer.Option("--tree", help="Tree for cases that do not name one.")] = None,
-    output: Annotated[str, typer.Option("--format", help="text (a summary) or jsonl (a JSON line per case).")] = "text",
+    tree: Annotated[
+        Optional[str], typer.Option("--tree", metavar="TREE", help="Tree for cases that do not name one.")
+    ] = None,
+    output: Annotated[
+        str, typer.Option("--format", metavar="[text|jsonl]", help="text (a summary) or jsonl (a JSON line per case).")
+    ] = "text",
     input_format: Annotated[
-        Optional[str], typer.Option("--input-format", help="jsonl, csv or yaml (default: from the file name).")
+        Optional[str],
+        typer.Option("--input-format", metavar="[jsonl|csv|yaml]", help="Default: from the file name."),
     ] = None,
     records_dir: Annotated[
-        Optional[Path], typer.Option("--records-dir", help="Write a record for each decided, signed-off case here.")
+        Optional[Path],
+        typer.Option("--records-dir", metavar="DIR", help="Write a record for each decided, signed-off case here."),
     ] = None,
-    signed_by: Annotated[Optional[str], typer.Option("--signed-by", help="Sign-off name for cases with none.")] = None,
-    role: Annotated[Optional[str], typer.Option("--role", help="Sign-off role for cases with none.")] = None,
-    organisation: Annotated[Optional[str], typer.Option("--organisation", help="Sign-off organisation.")] = None,
+    signed_by: Annotated[
+        Optional[str], typer.Option("--signed-by", metavar="NAME", help="Sign-off name for cases with none.")
+    ] = None,
+    role: Annotated[
+        Optional[str], typer.Option("--role", metavar="ROLE", help="Sign-off role for cases with none.")
+    ] = None,
+    organisation: Annotated[
+        Optional[str], typer.Option("--organisation", metavar="ORG", help="Sign-off organisation.")
+    ] = None,
+    plain: Annotated[bool, typer.Option("--plain", help=_PLAIN_HELP)] = False,
 ) -> None:
     """Check many cases at once from a JSONL, CSV or YAML file (see docs/batch.md).
 
@@ -250,6 +315,7 @@ def check(
     line or row that cannot be read); 5 a tree is invalid; 2 usage error; 1 a record could not be
     written. When several apply the highest wins: 5, then 4, then 3.
     """
+    del plain  # this output has no colour or boxes; the flag is taken for consistency
     with _reported():
         from sharewise.batch import BatchOptions, run_check
         from sharewise.record import SignOff
@@ -287,14 +353,19 @@ def trees_validate(
         Optional[list[Path]], typer.Argument(help="Tree files or folders; default: every tree found.")
     ] = None,
     config_file: Annotated[Optional[Path], typer.Option("--config", help=_CONFIG_HELP, dir_okay=False)] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object: counts and every problem (for editors and CI).")
+    ] = False,
+    plain: Annotated[bool, typer.Option("--plain", help=_PLAIN_HELP)] = False,
 ) -> None:
     """Check tree files (and tree tests files) and report every problem with its file, line and place.
 
-    Exit 0 when every tree is valid (warnings allowed), 5 when any has an error.
+    Exit 0 when every tree is valid (warnings allowed), 5 when any has an error, 2 usage error.
     """
+    del plain  # this output has no colour or boxes; the flag is taken for consistency
     from sharewise.library import tree_files_in
 
-    with _reported():
+    with _reported(as_json):
         library = _trees_library(paths or [], config_file)
         files: list[Path] = []
         for path in paths or []:
@@ -307,6 +378,7 @@ def trees_validate(
         if not paths:
             files = [p for _, p in library.files()]
         errors = warnings = 0
+        found: list[Any] = []
         for path in files:
             if path.name.endswith((".tests.yaml", ".tests.yml")):
                 from sharewise.treetests import load_tests
@@ -315,14 +387,31 @@ def trees_validate(
             else:
                 problems = library.check(path)
             for problem in problems:
-                print(problem)
+                if not as_json:
+                    print(problem)
+            found.extend(problems)
             n_err = sum(1 for p in problems if p.severity == "error")
             errors += n_err
             warnings += len(problems) - n_err
         verdict = "valid" if errors == 0 else "not valid"
-        print(
-            f"{len(files)} tree file(s) checked: {errors} error(s), {warnings} warning(s); {verdict}.", file=sys.stderr
-        )
+        if as_json:
+            _emit_json(
+                {
+                    "valid": errors == 0,
+                    "files": [str(p) for p in files],
+                    "errors": errors,
+                    "warnings": warnings,
+                    "problems": [
+                        {"file": d.file, "line": d.line, "place": d.place, "severity": d.severity, "message": d.message}
+                        for d in found
+                    ],
+                }
+            )
+        else:
+            print(
+                f"{len(files)} tree file(s) checked: {errors} error(s), {warnings} warning(s); {verdict}.",
+                file=sys.stderr,
+            )
         if errors:
             raise typer.Exit(EXIT_INVALID_TREE)
 
@@ -360,7 +449,7 @@ def trees_list(
 
 @trees_app.command("show")
 def trees_show(
-    tree: Annotated[str, typer.Argument(help="Tree id or file.")],
+    tree: Annotated[str, typer.Argument(help="Tree id or file.", autocompletion=_complete_tree)],
     plain: Annotated[bool, typer.Option("--plain", help="No colour or box drawing.")] = False,
 ) -> None:
     """Print a tree readably: its questions, options, routes and outcomes."""
@@ -391,6 +480,10 @@ def trees_test(
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="List only failing cases.")] = False,
     config_file: Annotated[Optional[Path], typer.Option("--config", help=_CONFIG_HELP, dir_okay=False)] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object: each file's cases and coverage (for CI).")
+    ] = False,
+    plain: Annotated[bool, typer.Option("--plain", help=_PLAIN_HELP)] = False,
 ) -> None:
     """Run the test cases kept beside each tree (TREE.tests.yaml) and report coverage.
 
@@ -398,46 +491,94 @@ def trees_test(
     reached); 1 when a case fails (with --strict: or something is not reached); 5 when a tree or a
     tests file is not valid.
     """
+    del plain  # this output has no colour or boxes; the flag is taken for consistency
     from sharewise.treetests import collect, report, run_pair
 
-    with _reported():
+    with _reported(as_json):
         library = _trees_library(paths or [], config_file)
         results = [run_pair(tree, tests, library) for tree, tests in collect(paths or [], library)]
         lines, code = report(results, strict=strict, quiet=quiet)
-        print("\n".join(lines))
+        if as_json:
+            _emit_json({"exit_code": code, "files": [_test_result_json(r) for r in results]})
+        else:
+            print("\n".join(lines))
     raise typer.Exit(code)
+
+
+def _test_result_json(result: Any) -> dict[str, Any]:
+    tree = result.tree
+    coverage = result.coverage
+    return {
+        "tests": str(result.tests) if result.tests else None,
+        "tree_file": str(result.tree_file) if result.tree_file else None,
+        "tree": {"id": tree.id, "version": tree.version} if tree else None,
+        "cases": [
+            {"name": c.case.name, "line": c.case.line, "passed": c.passed, "diff": c.diff, "path": c.path}
+            for c in result.cases
+        ],
+        "coverage": None
+        if coverage is None
+        else {
+            "questions": list(coverage.questions),
+            "options": list(coverage.options),
+            "outcomes": list(coverage.outcomes),
+            "not_reached": [{"what": what, "at": at} for what, at in coverage.missed],
+        },
+        "problems": [str(d) for d in result.diagnostics],
+    }
 
 
 @trees_app.command("graph")
 def trees_graph(
-    tree: Annotated[str, typer.Argument(help="Tree id or file.")],
+    tree: Annotated[str, typer.Argument(help="Tree id or file.", autocompletion=_complete_tree)],
     fmt: Annotated[
-        str, typer.Option("--format", "-f", help="mermaid (for Markdown, wikis and code hosts) or dot (Graphviz).")
+        str,
+        typer.Option(
+            "--format",
+            "-f",
+            metavar="[mermaid|dot]",
+            help="mermaid (for Markdown, wikis and code hosts) or dot (Graphviz).",
+        ),
     ] = "mermaid",
     config_file: Annotated[Optional[Path], typer.Option("--config", help=_CONFIG_HELP, dir_okay=False)] = None,
 ) -> None:
-    """Print a tree as a diagram; outcomes are coloured by decision."""
+    """Print a tree as a diagram for people: conditions in words, a key to the colours, an overlay's changes marked."""
     with _reported():
         from sharewise.graph import FORMATS, to_dot, to_mermaid
 
         if fmt not in FORMATS:
             raise UsageError(f"--format must be one of: {', '.join(FORMATS)} (not '{fmt}')")
-        loaded = _trees_library([Path(tree)] if Path(tree).is_file() else [], config_file).get(tree)
-        sys.stdout.write(to_mermaid(loaded) if fmt == "mermaid" else to_dot(loaded))
+        library = _trees_library([Path(tree)] if Path(tree).is_file() else [], config_file)
+        loaded = library.get(tree)
+        base = library.base_tree(loaded)  # an overlay: its changes are marked on the diagram
+        sys.stdout.write(to_mermaid(loaded, base) if fmt == "mermaid" else to_dot(loaded, base))
 
 
 @trees_app.command("diff")
 def trees_diff(
-    old: Annotated[str, typer.Argument(help="The earlier tree, id or file (an overlay alone: against its base).")],
-    new: Annotated[Optional[str], typer.Argument(help="The later tree: id or file.")] = None,
+    old: Annotated[
+        str,
+        typer.Argument(
+            help="The earlier tree, id or file (an overlay alone: against its base).", autocompletion=_complete_tree
+        ),
+    ],
+    new: Annotated[
+        Optional[str], typer.Argument(help="The later tree: id or file.", autocompletion=_complete_tree)
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the changes as JSON.")] = False,
+    exit_code: Annotated[
+        bool, typer.Option("--exit-code", help="Exit 1 when the trees differ, 0 when they do not (as git diff).")
+    ] = False,
+    plain: Annotated[bool, typer.Option("--plain", help=_PLAIN_HELP)] = False,
     config_file: Annotated[Optional[Path], typer.Option("--config", help=_CONFIG_HELP, dir_okay=False)] = None,
 ) -> None:
     """Show what changed between two versions of a tree, for policy sign-off.
 
     Lists questions added, removed and reworded, options and routes changed, outcomes added,
-    removed or changed (changed decisions first), and sources and dates. Exit 0.
+    removed or changed (changed decisions first), and sources and dates. Exit 0; with
+    --exit-code, 1 when there are changes. 2 usage error; 5 a tree is invalid.
     """
+    del plain  # this output has no colour or boxes; the flag is taken for consistency
     with _reported():
         from sharewise.treediff import diff_trees, render_changes
 
@@ -458,14 +599,30 @@ def trees_diff(
                     "changes": [c.as_dict() for c in changes],
                 }
             )
-            return
-        print("\n".join(render_changes(before, after, changes)))
+        else:
+            print("\n".join(render_changes(before, after, changes)))
+    if exit_code and changes:
+        raise typer.Exit(EXIT_DIFFERENT)
 
 
 def main() -> None:
     """Entry point for the ``sharewise`` command."""
     try:
-        app()
+        code = app(standalone_mode=False)
+    except typer.TyperException as exc:  # a bad flag or value: the parser's usage errors
+        if "--json" in sys.argv[1:]:  # the README promises an error object for usage errors too
+            _emit_json({"status": "error", "exit_code": exc.exit_code, "message": exc.format_message(), "errors": []})
+        else:
+            show = getattr(exc, "show", None)
+            if callable(show):
+                show()
+            else:  # pragma: no cover - every parser error can show itself
+                print(f"sharewise: {exc.format_message()}", file=sys.stderr)
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        print("sharewise: stopped", file=sys.stderr)
+        sys.exit(EXIT_INCOMPLETE)
     except TreeInvalid as exc:  # pragma: no cover - commands report their own errors
         print(f"sharewise: {exc}", file=sys.stderr)
         sys.exit(EXIT_INVALID_TREE)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -159,9 +159,13 @@ class DraftStore:
         except ValueError as exc:
             raise UsageError(str(exc)) from None
 
-    def delete(self, draft_id: str) -> None:
-        with contextlib.suppress(FileNotFoundError):
+    def delete(self, draft_id: str) -> bool:
+        """Remove the draft ``draft_id``; False when there was none."""
+        try:
             self._file(draft_id).unlink()
+        except FileNotFoundError:
+            return False
+        return True
 
     def _read(self, path: Path) -> Draft:
         try:

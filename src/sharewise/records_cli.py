@@ -44,6 +44,12 @@ def _reported() -> Any:
     return reported()
 
 
+def _one_of(flag: str, value: str, allowed: list[str]) -> None:
+    """A usage error naming the allowed values (the value is a flag's, never personal)."""
+    if value not in allowed:
+        raise UsageError(f"{flag} must be one of: {', '.join(allowed)} (not '{value}')")
+
+
 def _emit_json(payload: Any) -> None:
     sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
 
@@ -65,12 +71,16 @@ def verify(
 ) -> None:
     """Check digests, signatures and each folder's chain; one line per problem, naming the file.
 
-    Exit codes: 0 every record holds; 6 any problem was found; 2 usage error (such as a bad key file).
+    Exit codes: 0 every record holds; 6 any problem was found; 2 usage error (such as a bad key file
+    or a path that does not exist).
     """
     from sharewise.signing import TrustedKeys
     from sharewise.verify import verify_paths
 
     with _reported():
+        missing = [str(p) for p in paths if not p.exists()]
+        if missing:  # a mistyped path is a usage error, not a record that failed to verify
+            raise UsageError(f"no such file or folder: {', '.join(missing)}")
         trusted = TrustedKeys.load(trust or [])
         report = verify_paths(paths, trusted=trusted, require_signatures=require_signatures)
     if as_json:
@@ -141,7 +151,10 @@ def list_records(  # noqa: PLR0917 - typer maps each parameter to a flag
     folder: Annotated[
         Optional[Path], typer.Argument(help="Records folder (default: the records folder).", file_okay=False)
     ] = None,
-    decision: Annotated[Optional[Decision], typer.Option("--decision", help="Only records with this decision.")] = None,
+    decision: Annotated[
+        Optional[str],
+        typer.Option("--decision", metavar="[share|do-not-share|seek-advice]", help="Only records with this decision."),
+    ] = None,
     tree: Annotated[Optional[str], typer.Option("--tree", help="Only records that used this tree id.")] = None,
     case_ref: Annotated[
         Optional[str], typer.Option("--case-ref", help="Only records with this case reference.")
@@ -156,6 +169,8 @@ def list_records(  # noqa: PLR0917 - typer maps each parameter to a flag
     from sharewise.verify import RecordUnreadable, load_record
 
     with _reported():
+        if decision is not None:
+            _one_of("--decision", decision, [d.value for d in Decision])
         folder = records_dir(folder)
         if not folder.is_dir():
             raise UsageError(f"no records folder at {folder}")
@@ -172,7 +187,7 @@ def list_records(  # noqa: PLR0917 - typer maps each parameter to a flag
                 day = datetime.fromisoformat(row["created_at"]).date()
             except ValueError:
                 day = None
-            if decision is not None and row["decision"] != decision.value:
+            if decision is not None and row["decision"] != decision:
                 continue
             if tree is not None and tree not in row["trees"]:
                 continue
@@ -191,6 +206,10 @@ def list_records(  # noqa: PLR0917 - typer maps each parameter to a flag
     print(f"{len(rows)} record(s).", file=sys.stderr)
 
 
+_WIDE_LIST = 110
+"""Columns from which ``records list`` is a table with whole file names; below, two lines a record."""
+
+
 def _print_rows(rows: list[dict[str, Any]], plain: bool) -> None:
     from rich import box
     from rich.table import Table
@@ -200,17 +219,42 @@ def _print_rows(rows: list[dict[str, Any]], plain: bool) -> None:
     from sharewise.render import DECISION_STYLE, make_console
 
     console = make_console(plain)
+
+    def signers(row: dict[str, Any]) -> str:
+        signed_by = row["signed_by"] or ""
+        if row["countersigned_by"]:
+            signed_by += " + " + ", ".join(row["countersigned_by"])
+        return signed_by
+
+    if not console.is_terminal:
+        # Piped: one record a line, tab-separated, never wrapped (for grep, cut and sort).
+        print("date\tcase ref\ttrees\tdecision\tsigned by\tfile")
+        for row in rows:
+            cells = [row["created_at"][:16].replace("T", " "), row["case_ref"] or "", ", ".join(row["trees"]),
+                     DECISION_LABELS.get(row["decision"], str(row["decision"])), signers(row), row["file"]]  # fmt: skip
+            print("\t".join(" ".join(str(c).split()) for c in cells))
+        return
+    if console.width < _WIDE_LIST:
+        # Too narrow for six columns and a whole file name: two lines a record, the file on the second.
+        for row in rows:
+            line = Text(row["created_at"][:16].replace("T", " ") + "  ")
+            line.append(
+                DECISION_LABELS.get(row["decision"], str(row["decision"])),
+                style=DECISION_STYLE.get(row["decision"], ""),
+            )
+            details = [row["case_ref"] and f"case {row['case_ref']}", ", ".join(row["trees"]), signers(row)]
+            line.append("  " + " · ".join(d for d in details if d))
+            console.print(line)
+            console.print(Text("  " + row["file"], style="dim"), no_wrap=True, overflow="ignore")
+        return
     table = Table(box=None if plain else box.SIMPLE_HEAD, show_edge=False)
     table.add_column("date", no_wrap=True)
     table.add_column("case ref")
     table.add_column("trees")
     table.add_column("decision", no_wrap=True)
     table.add_column("signed by")
-    table.add_column("file", overflow="fold")
+    table.add_column("file", no_wrap=True)  # a name broken mid-word cannot be copied; other columns wrap
     for row in rows:
-        signed_by = row["signed_by"] or ""
-        if row["countersigned_by"]:
-            signed_by += " + " + ", ".join(row["countersigned_by"])
         table.add_row(
             row["created_at"][:16].replace("T", " "),
             row["case_ref"] or "",
@@ -219,7 +263,7 @@ def _print_rows(rows: list[dict[str, Any]], plain: bool) -> None:
                 DECISION_LABELS.get(row["decision"], str(row["decision"])),
                 style=DECISION_STYLE.get(row["decision"], ""),
             ),
-            signed_by,
+            signers(row),
             row["file"],
         )
     console.print(table)
@@ -260,8 +304,9 @@ def show(
 def render(
     file: Annotated[Path, typer.Argument(help="A record file.", dir_okay=False)],
     fmt: Annotated[
-        Format, typer.Option("--format", "-f", help="md (Markdown) or html (one self-contained page).")
-    ] = Format.md,
+        str,
+        typer.Option("--format", "-f", metavar="[md|html]", help="md (Markdown) or html (one self-contained page)."),
+    ] = Format.md.value,
     out: Annotated[
         Optional[Path],
         typer.Option("--out", "-o", help="Write to this new file (owner-only) instead of printing.", dir_okay=False),
@@ -272,8 +317,9 @@ def render(
     from sharewise.store import write_new_file
 
     with _reported():
+        _one_of("--format", fmt, [f.value for f in Format])
         view = _load_view(file)
-        text = render_html(view) if fmt is Format.html else render_markdown(view)
+        text = render_html(view) if fmt == Format.html.value else render_markdown(view)
         if out is None:
             sys.stdout.write(text)
             return

@@ -317,7 +317,7 @@ footer { margin-top: 2rem; color: var(--muted); font-size: .85rem;
   body { font-size: 11pt; }
   main { max-width: none; padding: 0; }
   h2 { break-after: avoid-page; }
-  .decision, .field, ol.qa li, .signer, .integrity, .warning { break-inside: avoid-page; }
+  .decision, .field, ol.qa li, .signer, .integrity, .warning, .closing { break-inside: avoid-page; }
   .decision, .warning { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 }
 """
@@ -325,6 +325,26 @@ footer { margin-top: 2rem; color: var(--muted); font-size: .85rem;
 
 def _h(text: str) -> str:
     return html.escape(text, quote=True)
+
+
+def css_string(text: str) -> str:
+    """``text`` as a double-quoted CSS string: anything but letters, digits and spaces is a hex
+    escape, so no text in a record can end the string, the rule or the style element."""
+    escaped = "".join(c if (c.isascii() and c.isalnum()) or c == " " else f"\\{ord(c):x} " for c in text)
+    return f'"{escaped}"'
+
+
+def _page_css(view: RecordView) -> str:
+    """Printed pages: the case reference and record id at the top of each, "Page N of M" at the foot."""
+    running = f"Case {view.case_ref} · record {view.record_id}"
+    return (
+        "@media print { @page { "
+        f"@top-left {{ content: {css_string(running)}; font: 8pt Arial, sans-serif; color: #505a5f; }} "
+        '@bottom-right { content: "Page " counter(page) " of " counter(pages); font: 8pt Arial, sans-serif; '
+        "color: #505a5f; } "
+        f"@bottom-left {{ content: {css_string('Decision record: ' + view.decision_label)}; "
+        "font: 8pt Arial, sans-serif; color: #505a5f; } } }"
+    )
 
 
 def render_html(view: RecordView) -> str:
@@ -339,6 +359,7 @@ def render_html(view: RecordView) -> str:
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">",
         f"<title>{_h(title)}</title>",
         f"<style>{_CSS}</style>",
+        f"<style>{_page_css(view)}</style>",
         "</head>",
         "<body>",
         "<main>",
@@ -382,6 +403,9 @@ def render_html(view: RecordView) -> str:
         for question, answer in view.answers:
             parts.append(f'<li><p class="q">{_h(question)}</p><p class="text">{_h(answer)}</p></li>')
         parts.append("</ol></section>")
+    # Sign-off, integrity and the trees used are kept together when printed, so the integrity block
+    # never sits alone on a last page.
+    parts.append('<div class="closing">')
     parts.append("<section><h2>Sign-off</h2>")
     signer = view.sign_off
     parts.append(f'<p class="signer">Signed off by <strong>{_h(_who(signer))}</strong> on {_h(signer.signed_at)}.</p>')
@@ -407,6 +431,7 @@ def render_html(view: RecordView) -> str:
         parts.append("<footer><p>Decision trees used:</p><ul>")
         parts += [f"<li>{_h(tree)}</li>" for tree in view.trees]
         parts.append("</ul></footer>")
+    parts.append("</div>")
     parts += ["</main>", "</body>", "</html>", ""]
     return "\n".join(p for p in parts if p)
 
@@ -455,8 +480,13 @@ def print_record(view: RecordView, *, plain: bool = False) -> None:
         console.print()
         console.print(Text("Questions and answers", style="bold underline"))
         for number, (question, answer) in enumerate(view.answers, start=1):
-            console.print(Text(f"{number}. {question}", style="bold"))
-            console.print(Text(f"   {answer}"))
+            # Wrapped lines keep their indent under the number, on a terminal or piped.
+            grid = Table.grid(padding=(0, 1))
+            grid.add_column(no_wrap=True)
+            grid.add_column()
+            grid.add_row(Text(f"{number}.", style="bold"), Text(question, style="bold"))
+            grid.add_row("", Text(answer))
+            console.print(grid)
     console.print()
     console.print(Text("Sign-off", style="bold underline"))
     console.print(Text(f"Signed off by {_who(view.sign_off)} on {view.sign_off.signed_at}."))

@@ -2,7 +2,8 @@
 
 Give it the answers in order. Each is what the practitioner would enter: a value (an option's
 value, a list of values, text, or a bool for ``confirm``), :data:`BACK`, :data:`ENTER` (accept the
-default), or :data:`CTRL_C` / :data:`CTRL_D` to stop the session. A text or checkbox answer that
+default), :data:`HELP` (the key for the full help, where the prompt offers it), or
+:data:`CTRL_C` / :data:`CTRL_D` to stop the session. A text or checkbox answer that
 fails validation is rejected as the terminal would, and the next scripted answer is tried; the
 messages are kept in :attr:`FakePrompter.rejected`. Once the script runs out, ``then`` (if given)
 is asked for each further answer, which lets a test walk any tree with a simple strategy. Every prompt is kept in
@@ -16,20 +17,22 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sharewise.interactive.prompter import BACK, Back, Choice, InputClosed, Interrupted, Validator
+from sharewise.interactive.prompter import BACK, Back, Choice, InputClosed, Interrupted, MoreHelpWanted, Validator
 
-__all__ = ["CTRL_C", "CTRL_D", "ENTER", "Asked", "FakePrompter", "ScriptExhausted"]
+__all__ = ["CTRL_C", "CTRL_D", "ENTER", "HELP", "Asked", "FakePrompter", "ScriptExhausted"]
 
 
 class _Key(enum.Enum):
     ENTER = "enter"
     CTRL_C = "ctrl-c"
     CTRL_D = "ctrl-d"
+    HELP = "help"
 
 
 ENTER = _Key.ENTER
 CTRL_C = _Key.CTRL_C
 CTRL_D = _Key.CTRL_D
+HELP = _Key.HELP
 
 
 class ScriptExhausted(AssertionError):
@@ -46,6 +49,7 @@ class Asked:
     default: Any = None
     back: str | None = None
     multiline: bool = False
+    more_help: bool = False
 
     @property
     def values(self) -> list[str]:
@@ -78,12 +82,22 @@ class FakePrompter:
             raise InputClosed
         if answer is BACK and asked.back is None:
             raise AssertionError(f"the script went back where there is no way back: {asked.message!r}")
+        if answer is HELP:
+            if not asked.more_help:
+                raise AssertionError(f"the script asked for more help where none is offered: {asked.message!r}")
+            raise MoreHelpWanted
         return answer
 
     def select(
-        self, message: str, choices: Sequence[Choice], *, default: str | None = None, back: str | None = None
+        self,
+        message: str,
+        choices: Sequence[Choice],
+        *,
+        default: str | None = None,
+        back: str | None = None,
+        more_help: bool = False,
     ) -> str | Back:
-        answer = self._next(Asked("select", message, tuple(choices), default, back))
+        answer = self._next(Asked("select", message, tuple(choices), default, back, more_help=more_help))
         if answer is ENTER:
             return default if default is not None else choices[0].value
         if answer is BACK:
@@ -100,9 +114,10 @@ class FakePrompter:
         defaults: Sequence[str] = (),
         back: str | None = None,
         validate: Validator[list[str]] | None = None,
+        more_help: bool = False,
     ) -> list[str] | Back:
         while True:
-            answer = self._next(Asked("checkbox", message, tuple(choices), list(defaults), back))
+            answer = self._next(Asked("checkbox", message, tuple(choices), list(defaults), back, more_help=more_help))
             if answer is BACK:
                 return BACK
             if answer is ENTER:
@@ -124,9 +139,10 @@ class FakePrompter:
         multiline: bool = False,
         back: str | None = None,
         validate: Validator[str] | None = None,
+        more_help: bool = False,
     ) -> str | Back:
         while True:
-            answer = self._next(Asked("text", message, (), default, back, multiline))
+            answer = self._next(Asked("text", message, (), default, back, multiline, more_help))
             if answer is BACK:
                 return BACK
             value = default if answer is ENTER else str(answer)

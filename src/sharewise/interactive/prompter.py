@@ -17,10 +17,12 @@ __all__ = [
     "BACK",
     "BACK_KEY",
     "BACK_KEY_NAME",
+    "HELP_KEY",
     "Back",
     "Choice",
     "InputClosed",
     "Interrupted",
+    "MoreHelpWanted",
     "Prompter",
     "SessionStopped",
     "Validator",
@@ -32,7 +34,13 @@ BACK_KEY = "c-b"
 """The prompt_toolkit name of the key that goes back to the previous question, on every question."""
 
 BACK_KEY_NAME = "Ctrl-B"
-"""How :data:`BACK_KEY` is named on screen and in the docs."""
+"""How :data:`BACK_KEY` is named on screen and in the docs. tmux and screen take Ctrl-B for
+themselves, so every prompt also goes back with a key they leave alone: Left on a list of options,
+PgUp on a written answer."""
+
+HELP_KEY = "?"
+"""Asks for a question's full help where the screen had to shorten it (on a written answer: a ?
+typed as the whole answer)."""
 
 
 class _Back(enum.Enum):
@@ -60,6 +68,10 @@ class Choice:
     help: str | None = None
 
 
+class MoreHelpWanted(Exception):
+    """Raised by a prompter asked with ``more_help`` when the practitioner pressed :data:`HELP_KEY`."""
+
+
 class SessionStopped(Exception):
     """Raised by a prompter when the practitioner can no longer be asked anything."""
 
@@ -77,11 +89,18 @@ class Prompter(Protocol):
 
     ``back`` is the label of the way back (a "Back" choice, and :data:`BACK_KEY` everywhere), or
     None where there is nowhere to go back to. ``validate`` is checked before an answer is accepted,
-    so the practitioner can correct it in place.
+    so the practitioner can correct it in place. With ``more_help`` the prompt offers
+    :data:`HELP_KEY` and raises :class:`MoreHelpWanted` when it is pressed.
     """
 
     def select(
-        self, message: str, choices: Sequence[Choice], *, default: str | None = None, back: str | None = None
+        self,
+        message: str,
+        choices: Sequence[Choice],
+        *,
+        default: str | None = None,
+        back: str | None = None,
+        more_help: bool = False,
     ) -> str | Back: ...
 
     def checkbox(
@@ -92,6 +111,7 @@ class Prompter(Protocol):
         defaults: Sequence[str] = (),
         back: str | None = None,
         validate: Validator[list[str]] | None = None,
+        more_help: bool = False,
     ) -> list[str] | Back: ...
 
     def text(
@@ -102,6 +122,7 @@ class Prompter(Protocol):
         multiline: bool = False,
         back: str | None = None,
         validate: Validator[str] | None = None,
+        more_help: bool = False,
     ) -> str | Back: ...
 
     def confirm(self, message: str, *, default: bool = False) -> bool: ...

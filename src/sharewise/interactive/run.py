@@ -18,9 +18,9 @@ from rich.console import Console
 from sharewise.config import load_config, sign_off_defaults
 from sharewise.drafts import Draft, DraftStore
 from sharewise.engine import Engine
-from sharewise.errors import EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE, EXIT_WRITE_FAILED, UsageError
-from sharewise.interactive.prompter import BACK_KEY_NAME, Choice, Prompter, SessionStopped
-from sharewise.interactive.screen import Screen
+from sharewise.errors import EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE, EXIT_WRITE_FAILED, SharewiseError, UsageError
+from sharewise.interactive.prompter import BACK, BACK_KEY_NAME, Choice, Prompter, SessionStopped
+from sharewise.interactive.screen import Screen, shorten
 from sharewise.interactive.session import Session
 from sharewise.library import Library
 from sharewise.model import Tree
@@ -28,7 +28,7 @@ from sharewise.record import SignOff
 from sharewise.store import records_dir as resolve_records_dir
 from sharewise.store import write_record
 
-__all__ = ["DEFAULT_TREE", "run_interactive"]
+__all__ = ["DEFAULT_TREE", "draft_title", "first_answers", "run_interactive"]
 
 DEFAULT_TREE = "when-to-share"
 _EXIT = {"written": EXIT_OK, "stopped": EXIT_INCOMPLETE, "failed": EXIT_WRITE_FAILED}
@@ -74,7 +74,7 @@ def run_interactive(
     draft: Draft | None = None
     try:
         if resume:
-            draft = _choose_draft(store, prompter, screen, tree)
+            draft = _choose_draft(store, prompter, screen, tree, library)
             if draft is None:
                 return EXIT_USAGE if not store.saved() else EXIT_INCOMPLETE
             start = library.get(draft.tree)
@@ -123,23 +123,59 @@ def _choose_tree(library: Library, prompter: Prompter) -> Tree:
     return library.get(str(picked))
 
 
-def _choose_draft(store: DraftStore, prompter: Prompter, screen: Screen, tree: str | None) -> Draft | None:
-    drafts = [d for d in store.saved() if tree is None or d.tree == tree]
-    if not drafts:
-        which = f" for '{tree}'" if tree else ""
-        screen.say(f"There are no saved drafts{which} to resume. Start a new decision with: sharewise decide")
-        return None
-    choices = [Choice(_draft_title(d), d.id) for d in drafts]
-    choices.append(Choice("Cancel", ""))
-    picked = prompter.select("Which draft do you want to carry on with?", choices, default=drafts[0].id)
-    if not picked:
-        screen.say("Nothing resumed; your drafts are unchanged.")
-        return None
-    return next(d for d in drafts if d.id == picked)
+def _choose_draft(
+    store: DraftStore, prompter: Prompter, screen: Screen, tree: str | None, library: Library
+) -> Draft | None:
+    while True:
+        drafts = [d for d in store.saved() if tree is None or d.tree == tree]
+        if not drafts:
+            which = f" for '{tree}'" if tree else ""
+            screen.say(f"There are no saved drafts{which} to resume. Start a new decision with: sharewise decide")
+            return None
+        choices = [Choice(draft_title(d, library), d.id) for d in drafts]
+        choices += [Choice("Delete a draft", _DELETE), Choice("Cancel", "")]
+        picked = prompter.select("Which draft do you want to carry on with?", choices, default=drafts[0].id)
+        if picked == _DELETE:
+            _delete_draft(store, prompter, screen, drafts, library)
+            continue
+        if not picked:
+            screen.say("Nothing resumed; your drafts are unchanged.")
+            return None
+        return next(d for d in drafts if d.id == picked)
 
 
-def _draft_title(draft: Draft) -> str:
+_DELETE = "\x00delete"
+
+
+def _delete_draft(store: DraftStore, prompter: Prompter, screen: Screen, drafts: list[Draft], library: Library) -> None:
+    choices = [Choice(draft_title(d, library), d.id) for d in drafts]
+    picked = prompter.select("Which draft do you want to delete?", choices, back="Back to the list of drafts")
+    if picked is BACK:
+        return
+    chosen = next(d for d in drafts if d.id == picked)
+    if prompter.confirm("Delete this draft? Its answers cannot be brought back", default=False):
+        store.delete(chosen.id)
+        screen.say("Draft deleted.")
+    else:
+        screen.say("Nothing deleted.")
+
+
+def draft_title(draft: Draft, library: Library | None = None) -> str:
+    """One line that tells drafts apart: the questions, the case reference, when, and the first answers."""
     count = len(draft.answers)
     saved = draft.updated_at.replace("T", " ")[:16]
-    ref = f", case {draft.case_ref}" if draft.case_ref else ""
-    return f"{draft.tree_title}: {count} answer{'s' if count != 1 else ''}, saved {saved}{ref}"
+    ref = f" · case {draft.case_ref}" if draft.case_ref else ""
+    first = first_answers(draft, library) if library is not None else ""
+    return f"{draft.tree_title}{ref} · {count} answer{'s' if count != 1 else ''}, saved {saved}" + (
+        f" · {first}" if first else ""
+    )
+
+
+def first_answers(draft: Draft, library: Library, count: int = 2) -> str:
+    """The labels of the draft's first ``count`` answers in the order they were asked, shortened."""
+    try:
+        engine = Engine(library.get(draft.tree), library.get)
+        walk = engine.walk(draft.answers)
+    except SharewiseError:
+        return ""
+    return "; ".join(shorten(step.label, 32) for step in walk.path[:count] if step.label)

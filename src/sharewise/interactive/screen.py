@@ -7,7 +7,7 @@ answers are shown back only to the practitioner at the desk, never in error mess
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,9 +19,11 @@ from rich.table import Table
 from rich.text import Text
 
 from sharewise.engine import Step, Walk
-from sharewise.model import Outcome, Question, Tree
+from sharewise.interactive.layout import hint, prompt_rows
+from sharewise.interactive.prompter import HELP_KEY, Choice
+from sharewise.model import Action, Outcome, Question, Tree
 
-__all__ = ["DECISION_WORDS", "ChangedAnswer", "Screen", "number_ranges", "shorten"]
+__all__ = ["DECISION_WORDS", "ChangedAnswer", "Position", "Screen", "number_ranges", "shorten"]
 
 DECISION_WORDS = {"share": "Share", "do-not-share": "Do not share", "seek-advice": "Seek advice"}
 _DECISION_STYLE = {"share": "green", "do-not-share": "red", "seek-advice": "yellow"}
@@ -48,6 +50,20 @@ def number_ranges(numbers: Sequence[int]) -> str:
         if number is not None:
             run.append(number)
     return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where a question stands: its number, and how many the decision takes (``exact``) or at most."""
+
+    number: int
+    total: int | None = None
+    exact: bool = False
+
+    def __str__(self) -> str:
+        if self.total is None:
+            return f"Question {self.number}"
+        return f"Question {self.number} of {'' if self.exact else 'at most '}{self.total}"
 
 
 @dataclass(frozen=True)
@@ -94,6 +110,15 @@ class Screen:
 
     def _width(self) -> int:
         return min(self.console.width, MAX_WIDTH)
+
+    def _rows(self, title: str, body: Sequence[RenderableType], subtitle: str = "") -> int:
+        """The rows :meth:`_block` would take for this block, counting the blank line before it."""
+        options = self.console.options.update_width(self._width())
+        if self.plain:
+            parts: list[RenderableType] = [Text(title), Text("-"), *body]
+            return 2 + len(self.console.render_lines(Group(*parts), options, pad=False))
+        panel = Panel(Group(*body), title=title, subtitle=subtitle or None, width=self._width(), padding=(0, 1))
+        return 1 + len(self.console.render_lines(panel, options, pad=False))
 
     def _block(self, title: str, body: Sequence[RenderableType], *, style: str = "", subtitle: str = "") -> None:
         if self.plain:
@@ -179,12 +204,22 @@ class Screen:
                 Text(tree.description),
                 Text(""),
                 Text(
-                    "Answer each question in turn. Use the arrow keys and Enter to choose. "
-                    f"To go back, choose Back or press {back_key}. Press Ctrl-C at any time to stop: "
-                    "your answers are kept as a draft, and 'sharewise decide --resume' carries on."
+                    "Answer each question in turn. Use the arrow keys and Enter to choose. To go back, "
+                    f"choose Back, or press Left on a list or PgUp on a written answer ({back_key} works too, "
+                    f"except inside tmux or screen, which keep {back_key} for themselves). Where a question's "
+                    f"help is shortened to fit the window, press {HELP_KEY} to read all of it. Press Ctrl-C at "
+                    "any time to stop: your answers are kept as a draft, and 'sharewise decide --resume' "
+                    "carries on."
                 ),
             ],
             subtitle=f"version {tree.version}",
+        )
+
+    def case_ref_intro(self) -> None:
+        self.say(
+            "First, a reference of your own for this case or request, if you have one (a case number, not "
+            "a name). It tells this decision's draft and record apart from others; press Enter to leave it "
+            "blank, and add it at sign-off if you like."
         )
 
     def overdue(self, tree: Tree) -> None:
@@ -195,23 +230,86 @@ class Screen:
             title="Review overdue",
         )
 
-    def question(self, number: int, tree: Tree, question: Question, *, previous: bool, for_record: bool) -> None:
+    def question(
+        self,
+        number: int | Position,
+        tree: Tree,
+        question: Question,
+        *,
+        previous: bool,
+        for_record: bool,
+        back: bool = False,
+    ) -> bool:
+        """Show ``question`` in its box; True when its help was shortened to keep the prompt in view.
+
+        On a terminal, the box and the prompt under it (the options, wrapped to the width) must fit
+        the window together, so the question is never scrolled away by its own help. When they do
+        not, the help is cut to whole paragraphs that fit, and the box says which key shows it all.
+        """
+        position = number if isinstance(number, Position) else Position(number)
         section = question.section or ("For the record" if for_record else "")
-        title = f"Question {number}" + (f" · {section}" if section and not self.plain else "")
+        title = str(position) + (f" · {section}" if section and not self.plain else "")
         if self.plain and section:
-            title = f"Question {number}: {section}"
-        body: list[RenderableType] = [Text(question.ask, style="bold")]
-        for paragraph in question.help.strip().splitlines():
-            if paragraph.strip():
-                body += [Text(""), Text(paragraph.strip())]
-        body += [Text(""), Text(f"Source: {question.source}", style="dim")]
+            title = f"{position}: {section}"
+        paragraphs = [Text(p.strip()) for p in question.help.strip().splitlines() if p.strip()]
+        source = Text(f"Source: {question.source}", style="dim")
+        notes: list[RenderableType] = []
         if question.kind == "text" and question.min_length and not question.optional:
-            body.append(Text(f"Write at least {question.min_length} characters.", style="dim"))
+            notes.append(Text(f"Write at least {question.min_length} characters.", style="dim"))
         if question.optional:
-            body.append(Text("You may leave this blank.", style="dim"))
+            notes.append(Text("You may leave this blank.", style="dim"))
         if previous:
-            body.append(Text("Your earlier answer is filled in; press Enter to keep it.", style="italic"))
+            notes.append(Text("Your earlier answer is filled in; press Enter to keep it.", style="italic"))
+        ask = Text(question.ask, style="bold")
+        body: list[RenderableType] = [ask, *_spaced(paragraphs), Text(""), source, *notes]
+        room = self._room(question, back)
+        folded = room is not None and self._rows(title, body, tree.title) > room
+        if folded:
+            assert room is not None
+            more = Text(f"Press {HELP_KEY} for the full help (shortened to fit the window).", style="italic")
+            kept: list[Text] = []
+            for paragraph in paragraphs:
+                trial = [ask, *_spaced([*kept, paragraph]), Text(""), more, *notes]
+                if self._rows(title, trial, tree.title) > room:
+                    break
+                kept.append(paragraph)
+            body = [ask, *_spaced(kept), Text(""), more, *notes]
         self._block(title, body, subtitle=tree.title)
+        return folded
+
+    def _room(self, question: Question, back: bool) -> int | None:
+        """Rows left for the question's box under a window's height, or None when there is no window."""
+        if not self.console.is_terminal:
+            return None  # a pipe or a log: nothing scrolls out of view
+        kind = question.kind if question.kind in ("choice", "multi") else "text"
+        choices = [Choice(o.label, o.value, o.help) for o in question.options]
+        keys = hint(
+            {"choice": "select", "multi": "checkbox"}.get(kind, "text"),
+            back=back,
+            more_help=True,
+            multiline=question.multiline,
+        )
+        needed = prompt_rows(
+            kind,
+            self.console.width,
+            choices=choices,
+            hint=keys,
+            message="Your answer",
+            back=back,
+            multiline=question.multiline,
+            plain=self.plain,
+        )
+        return self.console.height - needed
+
+    def full_help(self, number: int, question: Question) -> None:
+        """The help a folded question box left out, with its source."""
+        paragraphs = [Text(p.strip()) for p in question.help.strip().splitlines() if p.strip()]
+        body: list[RenderableType] = [
+            *_spaced(paragraphs)[1:],
+            Text(""),
+            Text(f"Source: {question.source}", style="dim"),
+        ]
+        self._block(f"Help for question {number}", body, style="cyan")
 
     def answer_changed(self, change: ChangedAnswer) -> None:
         lines: list[RenderableType] = [Text(f"You changed your answer to question {change.number}.")]
@@ -232,7 +330,7 @@ class Screen:
                     f"{'questions' if count != 1 else 'a question'} no longer on your path:"
                 )
             )
-            lines.extend(Text(f"  - {shorten(q.ask)}") for q in change.dropped)
+            lines.extend(_bullet(q.ask) for q in change.dropped)
             lines.append(
                 Text(
                     "If your new answers lead back to one of these, your earlier answer is filled in again.",
@@ -243,17 +341,56 @@ class Screen:
             lines.append(Text("No other answers were affected."))
         self._block("Answer changed", lines, style="yellow")
 
-    def outcome_reached(self, tree: Tree, outcome: Outcome, record_questions: int) -> None:
-        more = (
-            f"{record_questions} more question{'s' if record_questions != 1 else ''} "
-            "for the record, then a review before you sign off."
-        )
-        self._block(
-            f"Decision: {DECISION_WORDS[outcome.decision]}",
-            [Text(outcome.title, style="bold"), Text(outcome.summary), Text(""), Text(more)],
-            style=_DECISION_STYLE[outcome.decision],
-            subtitle=tree.title,
-        )
+    def outcome_reached(
+        self,
+        tree: Tree,
+        outcome: Outcome,
+        record_questions: int,
+        actions: Sequence[Action] = (),
+        *,
+        pause: Callable[[str], None] | None = None,
+    ) -> None:
+        """The decision as soon as the answers reach it, with what to do now, before any record question.
+
+        On a terminal with actions to show, ``pause`` is called after the box so the practitioner
+        reads it before the next question pushes it away; a box taller than the window is shown in
+        parts that each fit, with a pause after each.
+        """
+        if record_questions:
+            more = (
+                f"{record_questions} more question{'s' if record_questions != 1 else ''} "
+                "for the record, then a review before you sign off."
+            )
+        else:
+            more = "Next, a review of your answers before you sign off."
+        title = f"Decision: {DECISION_WORDS[outcome.decision]}"
+        style = _DECISION_STYLE[outcome.decision]
+        head: list[RenderableType] = [Text(outcome.title, style="bold"), Text(outcome.summary)]
+        tail: list[RenderableType] = [Text(""), Text(more)]
+        items = [a.text for a in actions]
+        room = self.console.height - 3 if self.console.is_terminal and pause is not None else None
+
+        def page(chunk: Sequence[str], first: bool, last: bool, label: str) -> list[RenderableType]:
+            body = list(head) if first else []
+            if chunk:
+                body += ([Text("")] if first else []) + [Text(label, style="bold"), _checklist(chunk)]
+            return body + (tail if last else [])
+
+        pages: list[list[str]] = [items]
+        if room is not None and items and self._rows(title, page(items, True, True, "x"), tree.title) > room:
+            pages = [[]]
+            for item in items:
+                trial = [*pages[-1], item]
+                if pages[-1] and self._rows(title, page(trial, len(pages) == 1, False, "x"), tree.title) > room:
+                    pages.append([item])
+                else:
+                    pages[-1] = trial
+        for number, chunk in enumerate(pages, start=1):
+            label = "What to do now:" if len(pages) == 1 else f"What to do now ({number} of {len(pages)}):"
+            first, last = number == 1, number == len(pages)
+            self._block(title, page(chunk, first, last, label), style=style, subtitle=tree.title)
+            if pause is not None and room is not None and items:
+                pause("Show the rest of what to do now" if not last else _go_on(record_questions))
 
     def review(self, walk: Walk) -> None:
         table = Table(box=box.SIMPLE_HEAD, show_edge=False, expand=True, pad_edge=False)
@@ -300,12 +437,7 @@ class Screen:
         outcome = record["outcome"]
         body: list[RenderableType] = [Text(outcome["title"], style="bold"), Text(outcome["summary"])]
         if outcome["actions"]:
-            checklist = Table.grid(padding=(0, 1))
-            checklist.add_column(no_wrap=True)
-            checklist.add_column()
-            for action in outcome["actions"]:
-                checklist.add_row("[ ]", Text(action))
-            body += [Text(""), Text("What to do next:", style="bold"), checklist]
+            body += [Text(""), Text("What to do next:", style="bold"), _checklist(outcome["actions"])]
         sign = record["sign_off"]
         signer = ", ".join(v for v in (sign["name"], sign["role"], sign.get("organisation")) if v)
         body += [Text(""), Text(f"Signed off by {signer}."), Text(f"Record written to {path}")]
@@ -326,3 +458,33 @@ class Screen:
             text = "Stopped. No record was written, and there were no answers to keep."
         self.console.print()
         self.say(text, style="bold")
+
+
+def _spaced(paragraphs: Sequence[Text]) -> list[RenderableType]:
+    """Paragraphs each after a blank line, as a question's help is laid out."""
+    out: list[RenderableType] = []
+    for paragraph in paragraphs:
+        out += [Text(""), paragraph]
+    return out
+
+
+def _bullet(text: str) -> Table:
+    """``- text``, wrapped with later lines under the text rather than under the dash."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column()
+    grid.add_row("  -", Text(" ".join(text.split())))
+    return grid
+
+
+def _checklist(items: Sequence[str]) -> Table:
+    checklist = Table.grid(padding=(0, 1))
+    checklist.add_column(no_wrap=True)
+    checklist.add_column()
+    for item in items:
+        checklist.add_row("[ ]", Text(item))
+    return checklist
+
+
+def _go_on(record_questions: int) -> str:
+    return "Go on to the questions for the record" if record_questions else "Go on to the review"

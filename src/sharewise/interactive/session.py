@@ -32,14 +32,17 @@ from typing import Any, Literal
 from sharewise.drafts import Draft, DraftStore, new_draft_id
 from sharewise.engine import AnswerValue, Engine, Step, Walk, check_answer
 from sharewise.errors import WriteFailed
-from sharewise.interactive.prompter import BACK, Back, Choice, Prompter, SessionStopped
-from sharewise.interactive.screen import ChangedAnswer, Screen, shorten
-from sharewise.model import Question, Tree
+from sharewise.interactive.progress import Progress
+from sharewise.interactive.prompter import BACK, Back, Choice, MoreHelpWanted, Prompter, SessionStopped
+from sharewise.interactive.screen import ChangedAnswer, Position, Screen, shorten
+from sharewise.model import Option, Question, Tree
 from sharewise.record import SignOff, build_record
 
 __all__ = ["ANSWER_PROMPT", "Session", "SessionResult"]
 
 ANSWER_PROMPT = "Your answer"
+READ_PROMPT = "Press Enter when you have read this"
+CASE_REF_PROMPT = "Case or request reference (optional)"
 BACK_TO_PREVIOUS = "Back to the previous question"
 BACK_TO_REVIEW = "Back to the review"
 
@@ -70,7 +73,7 @@ _SIGN_FIELDS = (
     _SignField("name", "Your name", True),
     _SignField("role", "Your role", True),
     _SignField("organisation", "Your organisation (optional)", False),
-    _SignField("case_ref", "Case or request reference (optional)", False),
+    _SignField("case_ref", CASE_REF_PROMPT, False),
 )
 
 
@@ -106,6 +109,7 @@ class Session:
         self.cursor: int | None = None
         self._announced: str | None = None
         self._draft_warning_shown = False
+        self._progress = Progress(engine.tree)
 
     # -- the whole session -------------------------------------------------------------------
 
@@ -114,6 +118,8 @@ class Session:
         try:
             if self.draft is not None:
                 self._restore(self.draft)
+            elif self.case_ref is None:
+                self._ask_case_ref()
             while True:
                 walk = self._ask_until_decided()
                 action = self._review(walk)
@@ -129,6 +135,12 @@ class Session:
                 self.screen.stopped(len(self.held), saved)
             return SessionResult("stopped", draft=self.draft if saved else None)
 
+    def _ask_case_ref(self) -> None:
+        """An optional reference first, so this decision's draft can be told apart from others."""
+        self.screen.case_ref_intro()
+        answer = self.prompter.text(CASE_REF_PROMPT)
+        self.case_ref = " ".join(str(answer).split()) or None
+
     # -- questions ---------------------------------------------------------------------------
 
     def _ask_until_decided(self) -> Walk:
@@ -138,9 +150,9 @@ class Session:
             if self.cursor is not None and self.cursor >= len(asked):
                 self.cursor = None
             if self.cursor is None:
+                self._announce_outcome(walk)
                 if walk.pending is None:
                     return walk
-                self._announce_outcome(walk)
                 tree, question = walk.pending
                 if asked and asked[-1].tree != tree:
                     self._announce_tree(walk, tree)
@@ -173,32 +185,25 @@ class Session:
         walk: Walk,
     ) -> AnswerValue | Back:
         for_record = walk.outcome is not None and question.id in walk.record_questions()
-        self.screen.question(number, tree, question, previous=default not in (None, "", []), for_record=for_record)
-        offered = walk.offered(tree, question)
+        position = self._position(number, tree, question, walk)
+        show = True
         while True:
-            raw: str | list[str] | Back
-            if question.kind == "choice":
-                choices = [Choice(o.label, o.value, o.help) for o in offered]
-                raw = self.prompter.select(
-                    ANSWER_PROMPT, choices, default=default if isinstance(default, str) else None, back=back
+            if show:
+                folded = self.screen.question(
+                    position,
+                    tree,
+                    question,
+                    previous=default not in (None, "", []),
+                    for_record=for_record,
+                    back=back is not None,
                 )
-            elif question.kind == "multi":
-                choices = [Choice(o.label, o.value, o.help) for o in offered]
-                raw = self.prompter.checkbox(
-                    ANSWER_PROMPT,
-                    choices,
-                    defaults=default if isinstance(default, list) else [],
-                    back=back,
-                    validate=lambda values: _problem(question, values),
-                )
-            else:
-                raw = self.prompter.text(
-                    ANSWER_PROMPT,
-                    default=default if isinstance(default, str) else "",
-                    multiline=question.multiline,
-                    back=back,
-                    validate=lambda text: _problem(question, text),
-                )
+            show = False
+            try:
+                raw = self._prompt(question, default, back, more_help=folded, offered=walk.offered(tree, question))
+            except MoreHelpWanted:
+                self.screen.full_help(number, question)
+                show = True  # then the question again, with its options, in view
+                continue
             if raw is BACK:
                 return BACK
             checked = check_answer(question, raw)
@@ -207,6 +212,53 @@ class Session:
                 default = raw
                 continue
             return checked[0]
+
+    def _prompt(
+        self,
+        question: Question,
+        default: AnswerValue | None,
+        back: str | None,
+        *,
+        more_help: bool,
+        offered: tuple[Option, ...] = (),
+    ) -> str | list[str] | Back:
+        """Ask ``question``, offering only the options whose ``if`` holds on this path (``offered``)."""
+        if question.kind == "choice":
+            choices = [Choice(o.label, o.value, o.help) for o in offered]
+            return self.prompter.select(
+                ANSWER_PROMPT,
+                choices,
+                default=default if isinstance(default, str) else None,
+                back=back,
+                more_help=more_help,
+            )
+        if question.kind == "multi":
+            choices = [Choice(o.label, o.value, o.help) for o in offered]
+            return self.prompter.checkbox(
+                ANSWER_PROMPT,
+                choices,
+                defaults=default if isinstance(default, list) else [],
+                back=back,
+                validate=lambda values: _problem(question, values),
+                more_help=more_help,
+            )
+        return self.prompter.text(
+            ANSWER_PROMPT,
+            default=default if isinstance(default, str) else "",
+            multiline=question.multiline,
+            back=back,
+            validate=lambda text: _problem(question, text),
+            more_help=more_help,
+        )
+
+    def _position(self, number: int, tree: Tree, question: Question, walk: Walk) -> Position:
+        """Question ``number`` of how many: exact once the outcome is known, else the longest route."""
+        if walk.outcome is not None and question.is_record_question:
+            answered = walk.answers
+            left = [qid for qid in walk.record_questions() if qid not in answered]
+            return Position(number, len(walk.asked) + len(left), exact=True)
+        continued = tree is not self.engine.start and any(t is tree for t in walk.trees[1:])
+        return Position(number, self._progress.total(number, tree, question, continued=continued))
 
     def _accept(
         self, question: Question, value: AnswerValue, index: int, *, revisiting: bool = True
@@ -242,14 +294,19 @@ class Session:
         self.screen.entering(tree, conclusion=conclusion, carried=carried)
 
     def _announce_outcome(self, walk: Walk) -> None:
-        if walk.outcome is None or walk.pending is None:
+        """As soon as the answers reach an outcome: the decision and what to do now, once per outcome."""
+        if walk.outcome is None:
             return
         tree, outcome = walk.outcome
         if self._announced == outcome.id:
             return
         self._announced = outcome.id
         remaining = [qid for qid in walk.record_questions() if qid not in self.held]
-        self.screen.outcome_reached(tree, outcome, len(remaining))
+        self.screen.outcome_reached(tree, outcome, len(remaining), walk.actions(), pause=self._pause)
+
+    def _pause(self, label: str) -> None:
+        """Wait for the practitioner to read what is on screen before anything pushes it away."""
+        self.prompter.select(READ_PROMPT, [Choice(label, "go")], default="go")
 
     # -- review and amendments --------------------------------------------------------------
 
@@ -269,8 +326,10 @@ class Session:
         return str(action)
 
     def _change_answer(self, walk: Walk) -> None:
+        # One line each where the window allows: the question cut to what is left beside the answer.
+        room = max(min(self.screen.console.width, 100) - 44, 24)
         choices = [
-            Choice(f"{n}. {shorten(step.question.ask, 60)}  [{shorten(step.label or '(blank)', 30)}]", str(n - 1))
+            Choice(f"{n}. {shorten(step.question.ask, room)}  [{shorten(step.label or '(blank)', 30)}]", str(n - 1))
             for n, step in enumerate(walk.asked, start=1)
         ]
         picked = self.prompter.select("Which answer do you want to change?", choices, back=BACK_TO_REVIEW)
@@ -407,6 +466,9 @@ def _root(step: Step) -> Step:
 
 
 def _problem(question: Question, raw: object) -> str | None:
+    if question.kind == "multi" and not raw and not question.optional:
+        # The engine's message names the values a script would pass; at the desk, say what to do.
+        return "tick at least one option with Space, then press Enter"
     checked = check_answer(question, raw)
     return checked if isinstance(checked, str) else None
 
