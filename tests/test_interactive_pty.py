@@ -7,8 +7,8 @@ timeout, so a missing keystroke fails the test instead of hanging it.
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
 import shutil
 import sys
 import time
