@@ -546,7 +546,7 @@ def test_several_choices_dates_and_optional_text(
     run = session([*script, "sign", *SIGN], tree="kinds")
     assert run.prompter.rejected == [
         "choose at least one; allowed: police, school",
-        "'tomorrow' is not a date; write it as YYYY-MM-DD",
+        "the answer given is not a date; write it as YYYY-MM-DD, for example 2026-11-30",
     ]
     who_again = [a for a in run.asked if a.kind == "checkbox"][-1]
     assert who_again.default == ["police", "school"]

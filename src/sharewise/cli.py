@@ -21,6 +21,7 @@ from sharewise import __version__
 from sharewise._fastparams import install as _install_fast_params
 from sharewise.errors import EXIT_INVALID_TREE, SharewiseError, TreeInvalid, UsageError
 from sharewise.records_cli import records_app
+from sharewise.safetext import clean, json_text
 
 __all__ = ["app", "main"]
 
@@ -57,7 +58,7 @@ def _root(
 
 
 def _emit_json(payload: Any) -> None:
-    sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.write(json_text(json.dumps(payload, ensure_ascii=False, indent=2)) + "\n")
 
 
 @contextmanager
@@ -70,9 +71,9 @@ def _reported(as_json: bool = False) -> Iterator[None]:
         if as_json:
             _emit_json({"status": "error", "exit_code": exc.exit_code, "message": str(exc), "errors": details})
         else:
-            print(f"sharewise: {exc}", file=sys.stderr)
+            print(clean(f"sharewise: {exc}"), file=sys.stderr)
             for line in details:
-                print(f"  {line}", file=sys.stderr)
+                print(clean(f"  {line}"), file=sys.stderr)
         raise typer.Exit(exc.exit_code) from None
 
 
@@ -166,7 +167,7 @@ def _decide_scripted(
     records_dir: Path | None,
     as_json: bool,
 ) -> None:
-    from sharewise.answers import Case, load_answers_file, parse_answer_flags
+    from sharewise.answers import Case, check_case_text, load_answers_file, parse_answer_flags
     from sharewise.config import load_config, sign_off_defaults
     from sharewise.engine import Engine
     from sharewise.library import Library
@@ -181,6 +182,7 @@ def _decide_scripted(
     configured = SignOff(organisation=sign_off_defaults(config).organisation)
     case.sign_off = configured.merged(case.sign_off).merged(SignOff(signed_by, role, organisation))
     case.case_ref = case_ref or case.case_ref
+    check_case_text(case, str(answers_file) if answers_file else "the command line")
     today = _today()
     library = Library.default(today, config=config)
     start = library.get(tree_ref)
@@ -201,29 +203,34 @@ def _decide_scripted(
     raise typer.Exit(result.exit_code)
 
 
+def _say(text: str, file: Any = None) -> None:
+    """Print a line that holds text from a tree or a case: control characters shown as escapes."""
+    print(clean(text), file=file)
+
+
 def _print_result(result: Any) -> None:
     payload = result.payload
     if result.status == "decided":
         outcome = payload["outcome"]
-        print(f"Decision: {outcome['decision']} - {outcome['title']}")
+        _say(f"Decision: {outcome['decision']} - {outcome['title']}")
         for action in outcome["actions"]:
-            print(f"  [ ] {action}")
-        print(f"Record written to {result.path}")
+            _say(f"  [ ] {action}")
+        _say(f"Record written to {result.path}")
     elif result.status == "invalid":
-        print("Some answers cannot be accepted:", file=sys.stderr)
+        _say("Some answers cannot be accepted:", file=sys.stderr)
         for error in payload["errors"]:
             asked = f" ({error['question']})" if error.get("question") else ""
-            print(f"  {error['id']}{asked}: {error['message']}", file=sys.stderr)
+            _say(f"  {error['id']}{asked}: {error['message']}", file=sys.stderr)
     else:
         nxt = payload["next"]
-        print(f"Incomplete: the next question is '{nxt['id']}': {nxt['text']}", file=sys.stderr)
+        _say(f"Incomplete: the next question is '{nxt['id']}': {nxt['text']}", file=sys.stderr)
         if nxt.get("options"):
             values = ", ".join(o["value"] for o in nxt["options"])
-            print(f"  answer with --answer {nxt['id']}=VALUE, one of: {values}", file=sys.stderr)
+            _say(f"  answer with --answer {nxt['id']}=VALUE, one of: {values}", file=sys.stderr)
         elif nxt["id"].startswith("sign_off."):
-            print("  give --signed-by NAME and --role ROLE", file=sys.stderr)
+            _say("  give --signed-by NAME and --role ROLE", file=sys.stderr)
         else:
-            print(f"  answer with --answer {nxt['id']}=TEXT ({nxt['kind']})", file=sys.stderr)
+            _say(f"  answer with --answer {nxt['id']}=TEXT ({nxt['kind']})", file=sys.stderr)
 
 
 # -- check --------------------------------------------------------------------------------------
@@ -315,7 +322,7 @@ def trees_validate(
             else:
                 problems = library.check(path)
             for problem in problems:
-                print(problem)
+                print(clean(str(problem)))
             n_err = sum(1 for p in problems if p.severity == "error")
             errors += n_err
             warnings += len(problems) - n_err
@@ -404,7 +411,7 @@ def trees_test(
         library = _trees_library(paths or [], config_file)
         results = [run_pair(tree, tests, library) for tree, tests in collect(paths or [], library)]
         lines, code = report(results, strict=strict, quiet=quiet)
-        print("\n".join(lines))
+        print(clean("\n".join(lines)))
     raise typer.Exit(code)
 
 
@@ -423,7 +430,7 @@ def trees_graph(
         if fmt not in FORMATS:
             raise UsageError(f"--format must be one of: {', '.join(FORMATS)} (not '{fmt}')")
         loaded = _trees_library([Path(tree)] if Path(tree).is_file() else [], config_file).get(tree)
-        sys.stdout.write(to_mermaid(loaded) if fmt == "mermaid" else to_dot(loaded))
+        sys.stdout.write(clean(to_mermaid(loaded) if fmt == "mermaid" else to_dot(loaded)))
 
 
 @trees_app.command("diff")
@@ -459,7 +466,7 @@ def trees_diff(
                 }
             )
             return
-        print("\n".join(render_changes(before, after, changes)))
+        print(clean("\n".join(render_changes(before, after, changes))))
 
 
 def main() -> None:
@@ -467,5 +474,5 @@ def main() -> None:
     try:
         app()
     except TreeInvalid as exc:  # pragma: no cover - commands report their own errors
-        print(f"sharewise: {exc}", file=sys.stderr)
+        print(clean(f"sharewise: {exc}"), file=sys.stderr)
         sys.exit(EXIT_INVALID_TREE)

@@ -19,7 +19,31 @@ from typing import Any, ClassVar
 
 import yaml
 
-__all__ = ["LineMap", "Loaded", "YamlProblem", "fast_load", "load_yaml_text"]
+__all__ = [
+    "MAX_ALIAS_VALUES",
+    "MAX_DEPTH",
+    "MAX_INT_DIGITS",
+    "TOO_DEEP",
+    "LineMap",
+    "Loaded",
+    "NodeBounds",
+    "YamlProblem",
+    "data_problem",
+    "fast_load",
+    "load_yaml_text",
+    "node_problem",
+]
+
+#: The deepest nesting of mappings and lists any document sharewise reads may have (a tree needs
+#: about ten levels, an answers file four). Deeper input is refused with its line, not a crash.
+MAX_DEPTH = 100
+#: Anchors and aliases (``&name``, ``*name``) may repeat at most this many values in all. A few
+#: hundred bytes of nested aliases can otherwise stand for billions of values (an "alias bomb").
+MAX_ALIAS_VALUES = 100_000
+#: Integers are read as numbers up to this many digits; longer runs of digits stay text, so no
+#: input reaches Python's limit on converting very long integers.
+MAX_INT_DIGITS = 18
+TOO_DEEP = f"nested too deeply (more than {MAX_DEPTH} levels of lists and mappings)"
 
 try:  # libyaml's parser is several times faster; fall back where it is not built.
     _BaseLoader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
@@ -27,9 +51,11 @@ except AttributeError:  # pragma: no cover - depends on the PyYAML build
     _BaseLoader = yaml.SafeLoader
 
 _BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
-_INT = re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$")
+_INT = re.compile(rf"^[-+]?(?:0|[1-9][0-9]{{0,{MAX_INT_DIGITS - 1}}})$")
 _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
 _STR = "tag:yaml.org,2002:str"
+_INT_LIMIT = 10**MAX_INT_DIGITS
+_ANCHOR = re.compile(r"(?:^|[\s\[{,])&[^\s\[\]{},]")
 
 
 @dataclass(frozen=True)
@@ -193,7 +219,16 @@ def load_yaml_text(text: str | bytes, source: Path | str = "<text>") -> Loaded:
     loader_cls = _build_loader(lines, problems)
     loader = loader_cls(text)
     try:
-        data = loader.get_single_data()
+        node = loader.get_single_node()
+        bounded = node_problem(node) if node is not None else None
+        if bounded is not None:
+            problems.append(YamlProblem(*bounded))
+            data = None
+        else:
+            data = loader.construct_document(node) if node is not None else None
+    except RecursionError:  # pragma: no cover - node_problem refuses such depth first
+        problems.append(YamlProblem(1, f"the document is {TOO_DEEP}"))
+        data = None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1
@@ -210,25 +245,127 @@ def load_yaml_text(text: str | bytes, source: Path | str = "<text>") -> Loaded:
     return Loaded(data, lines, problems)
 
 
+def node_problem(root: yaml.Node) -> tuple[int, str] | None:
+    """``(line, message)`` when a composed document is nested too deeply or its aliases repeat too much."""
+    return NodeBounds().check(root)
+
+
+class NodeBounds:
+    """Checks composed YAML nodes against :data:`MAX_DEPTH` and :data:`MAX_ALIAS_VALUES`.
+
+    One pass over the distinct lists and mappings, remembering the expanded size and depth of each,
+    so the check costs the same however far the aliases would expand. An alias inside the list or
+    mapping it names (a loop) is refused too: nothing that reads the data could finish. Several
+    documents checked by one instance (the cases of a cases file, which may alias earlier cases)
+    share one allowance.
+    """
+
+    def __init__(self) -> None:
+        self.size: dict[int, int] = {}  # expanded number of values, by list or mapping
+        self.depth: dict[int, int] = {}
+        self.written = 0  # values as written: every scalar, and each list and mapping once
+        self.expanded = 0  # values as the data read will hold them
+
+    def check(self, root: yaml.Node) -> tuple[int, str] | None:
+        """``(line, message)`` for the first problem in ``root``, or None."""
+        scalar = yaml.ScalarNode
+        if type(root) is scalar:
+            self.written += 1
+            self.expanded += 1
+            return None
+        problem = self._walk(root)
+        if problem is not None:
+            return problem
+        if self.expanded + self.size[id(root)] - self.written > MAX_ALIAS_VALUES:
+            return root.start_mark.line + 1, self._too_many()  # refused: it adds nothing to the total
+        self.expanded += self.size[id(root)]
+        return None
+
+    @staticmethod
+    def _too_many() -> str:
+        return (
+            f"aliases (*name) repeat more than {MAX_ALIAS_VALUES:,} values; write the values out, or use fewer aliases"
+        )
+
+    def _walk(self, root: yaml.Node) -> tuple[int, str] | None:
+        scalar = yaml.ScalarNode
+        mapping = yaml.MappingNode
+        size, depth = self.size, self.depth
+        open_: set[int] = set()  # the lists and mappings being walked: the current one's ancestors
+        stack: list[tuple[yaml.Node, list[yaml.Node] | None]] = [(root, None)]
+        while stack:
+            node, children = stack.pop()
+            key = id(node)
+            if children is not None:  # its children are done
+                open_.discard(key)
+                total, deepest = 1, 0
+                for child in children:
+                    if type(child) is scalar:
+                        total += 1
+                    else:
+                        total += size[id(child)]
+                        deepest = max(deepest, depth[id(child)])
+                size[key], depth[key] = total, deepest + 1
+                if total - self.written > MAX_ALIAS_VALUES:
+                    return node.start_mark.line + 1, self._too_many()
+                if deepest + 1 > MAX_DEPTH:
+                    return node.start_mark.line + 1, f"the document is {TOO_DEEP}"
+                continue
+            if key in size:
+                continue
+            if key in open_:
+                return node.start_mark.line + 1, "an alias (*name) refers to a list or mapping that holds it"
+            if len(open_) >= MAX_DEPTH:
+                return node.start_mark.line + 1, f"the document is {TOO_DEEP}"
+            open_.add(key)
+            kids = [part for pair in node.value for part in pair] if type(node) is mapping else list(node.value)
+            self.written += 1
+            stack.append((node, kids))
+            for child in kids:
+                if type(child) is scalar:
+                    self.written += 1
+                elif id(child) not in size:
+                    stack.append((child, None))
+        return None
+
+
+def data_problem(data: Any) -> str | None:
+    """A message when parsed JSON ``data`` is nested deeper than :data:`MAX_DEPTH`, else None."""
+    level: list[tuple[Any, int]] = [(data, 1)]
+    while level:
+        value, at = level.pop()
+        if at > MAX_DEPTH:
+            return TOO_DEEP
+        if isinstance(value, dict):
+            level.extend((v, at + 1) for v in value.values())
+        elif isinstance(value, list):
+            level.extend((v, at + 1) for v in value)
+    return None
+
+
 _NEEDS_FULL_LOADER = object()
 
 
-def _plain(value: Any) -> Any:
+def _plain(value: Any, depth: int = 1) -> Any:
     """``value`` in the full loader's shape, or ``_NEEDS_FULL_LOADER`` where the two could differ."""
-    if isinstance(value, str) or value is None or type(value) is int or isinstance(value, bool):
+    if isinstance(value, str) or value is None or isinstance(value, bool):
         return value
+    if type(value) is int:
+        return value if -_INT_LIMIT < value < _INT_LIMIT else _NEEDS_FULL_LOADER
+    if depth > MAX_DEPTH:
+        return _NEEDS_FULL_LOADER  # the full loader refuses it, naming the line
     if isinstance(value, dict):
         out: dict[str, Any] = {}
         for key, item in value.items():
             if isinstance(key, bool) or not isinstance(key, (str, int)) or key == "<<":
                 return _NEEDS_FULL_LOADER
-            plain = _plain(item)
+            plain = _plain(item, depth + 1)
             if plain is _NEEDS_FULL_LOADER:
                 return plain
             out[str(key)] = plain
         return out
     if isinstance(value, list):
-        items = [_plain(item) for item in value]
+        items = [_plain(item, depth + 1) for item in value]
         return _NEEDS_FULL_LOADER if any(i is _NEEDS_FULL_LOADER for i in items) else items
     if type(value) is date:  # written YYYY-MM-DD; the full loader keeps that text
         return value.isoformat()
@@ -248,6 +385,8 @@ def fast_load(text: str) -> Any | None:
         import yaml_rs
     except ImportError:  # pragma: no cover - depends on the platform's wheels
         return None
+    if _ANCHOR.search(text):
+        return None  # aliases are bounded by the full loader (yaml_rs would expand them first)
     try:
         data = yaml_rs.loads(text)
     except Exception:  # any problem is reported by the full loader, with its line
