@@ -510,3 +510,59 @@ def test_the_interactive_console_neutralises_what_it_prints() -> None:
     console.print(f"plain {HOSTILE} \ud800")
     assert_neutralised(console.file.getvalue())
     assert "\\ud800" in console.file.getvalue()
+
+
+# -- validation cost ------------------------------------------------------------------------------
+
+
+def bad_routes_body(count: int) -> str:
+    nodes = "".join(
+        f"  q{i}:\n    ask: Q{i}?\n    help: h\n    source: src a\n    options:\n      yes: gone-{i}\n"
+        for i in range(count)
+    )
+    return "nodes:\n" + nodes + "outcomes:\n  o0:\n    decision: share\n    title: T\n    summary: S\n"
+
+
+def test_many_bad_routes_give_capped_diagnostics_and_few_suggestions(write_tree: WriteTree) -> None:
+    from sharewise.treefile import MAX_DIAGNOSTICS, load_tree_file
+
+    loaded = load_tree_file(write_tree(bad_routes_body(1500)))
+    assert loaded.tree is None
+    assert len(loaded.diagnostics) == MAX_DIAGNOSTICS + 1
+    last = loaded.diagnostics[-1]
+    assert last.severity == "error"
+    assert last.message == "2,800 more problem(s) not listed (at most 200 are); fix these first"
+    assert sum("did you mean" in d.message for d in loaded.diagnostics) <= 20
+
+
+def test_many_unknown_keys_are_capped_too(write_tree: WriteTree) -> None:
+    from sharewise.treefile import load_tree_file
+
+    extra = "".join(f"stray-{i}: 1\n" for i in range(5000))
+    loaded = load_tree_file(write_tree(SIMPLE_BODY + extra))
+    assert len(loaded.diagnostics) == 201
+    assert loaded.diagnostics[0].message.startswith("unknown key 'stray-0'")
+
+
+def test_only_warnings_before_the_cap_still_leave_a_tree_with_dropped_errors_invalid() -> None:
+    from sharewise import treefile
+
+    builder = treefile._Builder("f", treefile.LineMap(), [], None)
+    for _ in range(treefile.MAX_DIAGNOSTICS):
+        builder.warning("x", "a warning")
+    builder.error("y", "an error")
+    assert builder.has_errors()
+    builder.count_dropped()
+    assert builder.diags[-1].severity == "error"
+
+
+def test_a_tree_file_over_the_size_limit_is_refused_unread(
+    write_tree: WriteTree, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sharewise import treefile
+
+    tree = write_tree()
+    monkeypatch.setattr(treefile, "MAX_TREE_BYTES", tree.stat().st_size - 1)
+    loaded = treefile.load_tree_file(tree)
+    assert loaded.tree is None
+    assert [d.message for d in loaded.diagnostics] == ["the file is larger than 0 MiB, the most a tree file may be"]

@@ -8,6 +8,7 @@ value) and optionally ``sign_off`` (``name``, ``role``, ``organisation``), ``cas
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Any
 from sharewise.errors import AnswersFileError, UsageError
 from sharewise.record import SignOff
 from sharewise.safetext import cut
-from sharewise.yamlio import MAX_INT_DIGITS, TOO_DEEP, data_problem, load_yaml_text
+from sharewise.yamlio import MAX_DEPTH, MAX_INT_DIGITS, TOO_DEEP, data_problem, load_yaml_text
 
 __all__ = [
     "MAX_ANSWERS_BYTES",
@@ -70,14 +71,24 @@ def loads_json(text: str | bytes) -> Any:
         raise
     except RecursionError:
         raise ValueError(TOO_DEEP) from None
-    problem = data_problem(data)
-    if problem is not None:
-        raise ValueError(problem)
+    raw = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+    # Each check walks the data only when the text could hold what it looks for, which is rare.
+    if raw.count(b"[") + raw.count(b"{") > MAX_DEPTH:
+        problem = data_problem(data)
+        if problem is not None:
+            raise ValueError(problem)
+    if _SURROGATE_ESCAPE.search(raw) is not None:
+        problem = _unicode_problem(data)
+        if problem is not None:
+            raise ValueError(problem)
     return data
 
 
-def _unicode_problem(data: object, where: str) -> str | None:
-    """The place in ``data`` holding text that cannot be written as UTF-8 (a lone surrogate), if any."""
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _unicode_problem(data: object) -> str | None:
+    """What in ``data`` holds text that cannot be written as UTF-8 (a lone surrogate), if anything."""
     stack: list[tuple[object, str]] = [(data, "")]
     while stack:
         value, place = stack.pop()
@@ -85,7 +96,7 @@ def _unicode_problem(data: object, where: str) -> str | None:
             try:
                 value.encode("utf-8")
             except UnicodeEncodeError:
-                return f"{where}: {place or 'the case'} holds text that is not valid Unicode (a lone surrogate code)"
+                return f"{place or 'the case'} holds text that is not valid Unicode (a lone surrogate code)"
         elif isinstance(value, Mapping):
             for key, item in value.items():
                 name = f"{place}.{key}" if place else str(key)
@@ -114,17 +125,13 @@ def check_case_text(case: Case, where: str) -> None:
                 "organisation": case.sign_off.organisation,
             },
         },
-        where,
     )
     if problem is not None:
-        raise AnswersFileError(problem)
+        raise AnswersFileError(f"{where}: {problem}")
 
 
 def case_from_mapping(data: object, where: str) -> Case:
     """Read the documented case shape from parsed data; ``where`` names it in errors."""
-    problem = _unicode_problem(data, where)
-    if problem is not None:
-        raise AnswersFileError(problem)
     if not isinstance(data, Mapping):
         raise AnswersFileError(f"{where}: expected a mapping of question ids to answers")
     if "answers" not in data:
