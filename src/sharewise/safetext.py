@@ -17,7 +17,7 @@ __all__ = ["clean", "cut", "json_text"]
 
 # C0 controls except tab and line feed, DEL, C1 controls, and lone surrogates.
 _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
-_JSON_UNSAFE = re.compile("[\x7f-\x9f\ud800-\udfff]")
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -40,11 +40,12 @@ def cut(text: str, limit: int) -> str:
 
 
 def json_text(encoded: str) -> str:
-    """JSON text whose DEL, C1 controls and lone surrogates are written as ``\\u`` escapes.
+    """JSON text whose DEL, C1 controls, line and paragraph separators and lone surrogates are ``\\u`` escapes.
 
     The standard library already escapes the other controls. These characters can only stand
     inside JSON strings, where the escape means the same, so the data read back is unchanged;
-    and the output can always be written as UTF-8.
+    the output can always be written as UTF-8, and tools that split lines on U+2028 still see
+    one JSON object a line.
     """
     if _JSON_UNSAFE.search(encoded) is None:
         return encoded
