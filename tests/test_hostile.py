@@ -566,3 +566,23 @@ def test_a_tree_file_over_the_size_limit_is_refused_unread(
     loaded = treefile.load_tree_file(tree)
     assert loaded.tree is None
     assert [d.message for d in loaded.diagnostics] == ["the file is larger than 0 MiB, the most a tree file may be"]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ('{"format": ' + "[" * 5000 + "]" * 5000 + "}", "is nested too deeply to be a record"),
+        ('{"format": "sharewise-record/1", "n": ' + "9" * 5000 + "}", "holds a number too long to be part of a record"),
+    ],
+)
+def test_a_hostile_record_file_is_reported_not_a_crash(tmp_path: Path, content: str, message: str) -> None:
+    record = tmp_path / "r.json"
+    record.write_text(content, encoding="utf-8")
+    shown = invoke("records", "show", str(record))
+    no_traceback(shown)
+    assert shown.exit_code == 2
+    assert f"{record}: {message}" in shown.stderr
+    verified = invoke("records", "verify", str(record))
+    no_traceback(verified)
+    assert verified.exit_code == 6
+    assert message in verified.stdout
