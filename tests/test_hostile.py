@@ -11,6 +11,7 @@ import io
 import json
 import time
 from collections.abc import Callable
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from .conftest import HEADER, SIMPLE_BODY
 WriteTree = Callable[..., Path]
 runner = CliRunner()
 SIGN = ["--signed-by", "Sam Carter", "--role", "Designated safeguarding lead"]
+NOW = datetime(2026, 11, 30, 10, 0, tzinfo=timezone.utc)
 
 KINDS_BODY = """\
 nodes:
@@ -586,3 +588,21 @@ def test_a_hostile_record_file_is_reported_not_a_crash(tmp_path: Path, content: 
     no_traceback(verified)
     assert verified.exit_code == 6
     assert message in verified.stdout
+
+
+def test_an_interactive_session_on_a_hostile_tree_shows_no_raw_escapes(write_tree: WriteTree, tmp_path: Path) -> None:
+    from sharewise.errors import EXIT_OK
+    from sharewise.interactive import run_interactive
+    from sharewise.interactive.fake import ENTER, FakePrompter
+    from sharewise.render import make_console
+
+    hostile_tree(write_tree)
+    console = make_console()  # the console run_interactive makes for itself
+    console.file = io.StringIO()
+    prompter = FakePrompter(["not-sure", "sign", f"Sam {HOSTILE}", "DSL", ENTER, ENTER, "confirm"])
+    code = run_interactive(
+        tree="t", prompter=prompter, console=console, records_dir=tmp_path / "records", now=lambda: NOW
+    )
+    assert code == EXIT_OK
+    assert_neutralised(console.file.getvalue())
+    assert "Seek advice \\x1b]0;owned" in console.file.getvalue()
