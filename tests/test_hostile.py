@@ -533,7 +533,7 @@ def test_many_bad_routes_give_capped_diagnostics_and_few_suggestions(write_tree:
     assert len(loaded.diagnostics) == MAX_DIAGNOSTICS + 1
     last = loaded.diagnostics[-1]
     assert last.severity == "error"
-    assert last.message == "2,800 more problem(s) not listed (at most 200 are); fix these first"
+    assert last.message == "1,300 more problem(s) not listed (at most 200 are); fix these first"
     assert sum("did you mean" in d.message for d in loaded.diagnostics) <= 20
 
 

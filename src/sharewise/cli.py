@@ -288,6 +288,21 @@ def _trees_library(paths: list[Path], config_file: Path | None, *, add_paths: bo
     return Library.default(_today(), extra=extra if add_paths else [], config=load_config(config_file))
 
 
+def _is_settings_file(path: Path) -> bool:
+    """True for a sharewise settings file: its top-level keys are all settings (read line by line)."""
+    from sharewise.config import _PARSERS
+
+    keys = set()
+    try:
+        with path.open(encoding="utf-8") as handle:
+            for line in handle:
+                if line[:1].isalpha():
+                    keys.add(line.split(":", 1)[0].strip())
+    except (OSError, UnicodeDecodeError):
+        return False
+    return bool(keys) and keys <= set(_PARSERS)
+
+
 @trees_app.command("validate")
 def trees_validate(
     paths: Annotated[
@@ -306,7 +321,11 @@ def trees_validate(
         files: list[Path] = []
         for path in paths or []:
             if path.is_dir():
-                files.extend(tree_files_in(path))
+                for found in tree_files_in(path):
+                    if _is_settings_file(found):  # a folder may keep its settings beside its trees
+                        print(f"sharewise: skipped {clean(str(found))}: a settings file, not a tree", file=sys.stderr)
+                    else:
+                        files.append(found)
             elif path.exists():
                 files.append(path)
             else:

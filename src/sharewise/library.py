@@ -88,6 +88,7 @@ class Library:
     _files: dict[Path, TreeFile] = field(default_factory=dict)
     _index: dict[str, list[Path]] | None = None
     _loading: list[Path] = field(default_factory=list)
+    _broken_links: dict[Path, list[Path]] = field(default_factory=dict)  # tree file -> invalid trees it continues into
 
     @classmethod
     def default(cls, today: date | None = None, extra: Iterable[Path] = (), config: Config | None = None) -> Library:
@@ -193,8 +194,30 @@ class Library:
         errors = [d for d in problems if d.severity == "error"]
         tree = self.read(path).tree
         if errors or tree is None:
-            raise TreeInvalid(f"the tree in {path} is not valid", errors)
+            raise self._invalid(path, errors)
         return tree
+
+    def _invalid(self, path: Path, errors: list[Diagnostic]) -> TreeInvalid:
+        """The error for an unusable tree: which file is broken (an overlay, perhaps), where, and what still works."""
+        broken = [p for p in dict.fromkeys(self._broken_links.get(_key(path), [])) if _key(p) != _key(path)]
+        shown = list(errors)
+        for other in broken:  # the broken tree's own problems, on its own lines
+            shown.extend(d for d in self.read(other).errors if d not in shown)
+        culprit = broken[0] if broken else path
+        base = _extends(culprit)
+        what = f"the overlay {culprit} (on '{base}')" if base else f"the tree in {culprit}"
+        if broken:
+            message = f"the tree in {path} continues into a tree that cannot be used: {what} is not valid"
+        else:
+            message = f"{what} is not valid"
+        usable = [tid for tid, p in self.files() if _key(p) not in {_key(path), *map(_key, broken)} and self._usable(p)]
+        message += f"; still usable: {', '.join(usable)}" if usable else "; no other tree can be used either"
+        if base:
+            message += f" (to use sharewise's own '{base}' meanwhile, take the overlay off the trees path)"
+        return TreeInvalid(message, shown)
+
+    def _usable(self, path: Path) -> bool:
+        return self.read(path).tree is not None and not any(d.severity == "error" for d in self.check(path))
 
     def check(self, path: Path) -> list[Diagnostic]:
         """Every diagnostic for the file at ``path``, including routes into other trees."""
@@ -212,6 +235,8 @@ class Library:
         tree = loaded.tree
         assert tree is not None
         problems: list[Diagnostic] = []
+        broken: list[Path] = []
+        self._broken_links[_key(loaded.path)] = broken
         for route in tree.routes():
             target = route.tree
             if target is None:
@@ -227,7 +252,13 @@ class Library:
                 continue
             other = self.read(path)
             if other.tree is None:
-                problems.append(loaded.diagnostic(route.place, route.line, f"tree '{target}' ({path}) is not valid"))
+                if path in broken:
+                    continue  # said once for each tree it continues into
+                broken.append(path)
+                base = _extends(path)
+                what = f"the overlay {path} replaces it" if base else f"its file is {path}"
+                message = f"continues into tree '{target}', which is not valid ({what}; see its own problems)"
+                problems.append(loaded.diagnostic(route.place, route.line, message))
                 continue
         problems.extend(self._chain_problems(loaded))
         return problems
@@ -286,6 +317,20 @@ def _key(path: Path) -> Path:
 
 def _is_shipped(path: Path) -> bool:
     return path.parent == _key(shipped_trees_dir())
+
+
+def _extends(path: Path) -> str | None:
+    """The tree an overlay file extends (its top-level ``extends:``), or None for any other file."""
+    try:
+        with path.open(encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("extends:"):
+                    return line.partition(":")[2].split("#", 1)[0].strip().strip("'\"") or None
+                if line.startswith(("nodes:", "outcomes:")):
+                    break
+    except (OSError, UnicodeDecodeError):
+        return None
+    return None
 
 
 def _declared_id(path: Path) -> str | None:

@@ -323,6 +323,7 @@ class _Builder:
         self.dropped_errors = False
         self.hints = 0
         self._targets: list[str] | None = None
+        self.meant: dict[int, str | None] = {}  # a bad route's likely target, by the route's identity
 
     # -- reporting -------------------------------------------------------------------------
     def _push(self, diagnostic: Diagnostic) -> None:
@@ -894,6 +895,9 @@ class _Builder:
                         self._targets = [*raw_nodes, *raw_outcomes]
                     known = self.hint(target, self._targets)
                     tip = f" (did you mean '{known}'?)" if known else ""
+                    # The reachability check then follows the route as it was surely meant, so one
+                    # typo gives one error; with no likely target it says nothing of what it cuts off.
+                    self.meant[id(route)] = known
                     self._route_error(route, f"no question or outcome called '{cut(target, 80)}'{tip}")
                 elif target in questions and questions[target].is_record_question:
                     self._route_error(route, f"'{target}' has no 'next'; a route cannot lead to a record question")
@@ -933,8 +937,10 @@ class _Builder:
         raw_nodes: Mapping[str, Any],
         raw_outcomes: Mapping[str, Any],
     ) -> None:
+        meant = self.meant
         edges: dict[str, list[str]] = {
-            qid: [r.target for r in _question_routes(q) if r.tree is None] for qid, q in questions.items()
+            qid: [meant.get(id(r)) or r.target for r in _question_routes(q) if r.tree is None]
+            for qid, q in questions.items()
         }
         # Reachability: outcomes pull in their record questions.
         reached: set[str] = set()
@@ -948,12 +954,14 @@ class _Builder:
                 stack.extend(edges[current])
             elif current in outcomes:
                 stack.extend(outcomes[current].record)
-        for node_id in raw_nodes:
+        # After a route to nowhere, what it cuts off is found once it is mended: no follow-on errors.
+        lost = any(target is None for target in meant.values())
+        for node_id in raw_nodes if not lost else ():
             if node_id not in reached and node_id in questions:
                 self.error(
                     f"nodes.{node_id}", f"no path from the start ('{start}') reaches this question", raw_nodes, node_id
                 )
-        for outcome_id in raw_outcomes:
+        for outcome_id in raw_outcomes if not lost else ():
             if outcome_id not in reached and outcome_id in outcomes:
                 self.error(
                     f"outcomes.{outcome_id}",

@@ -230,12 +230,7 @@ def load_yaml_text(text: str | bytes, source: Path | str = "<text>") -> Loaded:
         problems.append(YamlProblem(1, f"the document is {TOO_DEEP}"))
         data = None
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else 1
-        what = exc.problem or str(exc)
-        if exc.context:
-            what = f"{exc.context}, {what}"
-        problems.append(YamlProblem(line, f"YAML syntax error: {what}"))
+        problems.append(_syntax_problem(exc))
         data = None
     except yaml.YAMLError as exc:
         problems.append(YamlProblem(1, f"YAML error: {exc}"))
@@ -341,6 +336,28 @@ def data_problem(data: Any) -> str | None:
         elif isinstance(value, list):
             level.extend((v, at + 1) for v in value)
     return None
+
+
+def _syntax_problem(exc: yaml.MarkedYAMLError) -> YamlProblem:
+    """A YAML syntax error in words a tree author can act on, on the line that needs the change."""
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 1 if mark is not None else 1
+    problem = exc.problem or str(exc)
+    if "tab" in problem:
+        return YamlProblem(line, "YAML syntax error: a tab cannot indent YAML; use spaces")
+    if "could not find expected ':'" in problem and exc.context_mark is not None:
+        # The parser notices on the next line; the key without its colon is where it started.
+        return YamlProblem(
+            exc.context_mark.line + 1, "YAML syntax error: this line has no ':' after its key; write 'key: value'"
+        )
+    if problem.startswith("mapping values are not allowed"):
+        return YamlProblem(
+            line,
+            "YAML syntax error: a ': ' inside text would start a new key; put the whole text in double quotes "
+            '("Note: ..."), or write it as a block: the key, then > and the text on the lines below',
+        )
+    what = f"{exc.context}, {problem}" if exc.context else problem
+    return YamlProblem(line, f"YAML syntax error: {what}")
 
 
 _NEEDS_FULL_LOADER = object()
