@@ -152,3 +152,15 @@ def test_the_menu_says_which_trees_are_not_available(broken_overlay: Path) -> No
     shown = " ".join(out.getvalue().split())
     assert f"Not available until fixed: how-much-to-share ({broken_overlay})" in shown
     assert "when-to-share" in shown
+
+
+def test_a_problem_in_the_shipped_tree_an_overlay_extends_names_it_without_its_install_path(tmp_path: Path) -> None:
+    from sharewise.library import shipped_trees_dir
+
+    overlay = tmp_path / "local.yaml"
+    overlay.write_text(
+        BROKEN_OVERLAY.split("nodes:", maxsplit=1)[0] + "nodes:\n  hm-necessary: {retire: true}\n", encoding="utf-8"
+    )
+    out = validate(overlay)
+    assert "(in 'how-much-to-share' at sharewise's own how-much-to-share.yaml:" in out
+    assert str(shipped_trees_dir()) not in out

@@ -29,7 +29,7 @@ from sharewise.treefile import LoadOptions, TreeFile, load_tree_file
 if TYPE_CHECKING:
     from sharewise.config import Config
 
-__all__ = ["Library", "display_path", "shipped_trees_dir", "tree_files_in"]
+__all__ = ["Library", "display_path", "shipped_trees_dir", "shown_path", "tree_files_in"]
 
 TREE_SUFFIXES = (".yaml", ".yml")
 
@@ -205,9 +205,9 @@ class Library:
             shown.extend(d for d in self.read(other).errors if d not in shown)
         culprit = broken[0] if broken else path
         base = _extends(culprit)
-        what = f"the overlay {culprit} (on '{base}')" if base else f"the tree in {culprit}"
+        what = f"the overlay {shown_path(culprit)} (on '{base}')" if base else f"the tree in {shown_path(culprit)}"
         if broken:
-            message = f"the tree in {path} continues into a tree that cannot be used: {what} is not valid"
+            message = f"the tree in {shown_path(path)} continues into a tree that cannot be used: {what} is not valid"
         else:
             message = f"{what} is not valid"
         usable = [tid for tid, p in self.files() if _key(p) not in {_key(path), *map(_key, broken)} and self._usable(p)]
@@ -256,7 +256,7 @@ class Library:
                     continue  # said once for each tree it continues into
                 broken.append(path)
                 base = _extends(path)
-                what = f"the overlay {path} replaces it" if base else f"its file is {path}"
+                what = f"the overlay {shown_path(path)} replaces it" if base else f"its file is {shown_path(path)}"
                 message = f"continues into tree '{target}', which is not valid ({what}; see its own problems)"
                 problems.append(loaded.diagnostic(route.place, route.line, message))
                 continue
@@ -317,6 +317,14 @@ def _key(path: Path) -> Path:
 
 def _is_shipped(path: Path) -> bool:
     return path.parent == _key(shipped_trees_dir())
+
+
+def shown_path(path: Path | str) -> str:
+    """A tree file for a message: a shipped one by name (not its long install path), others as found."""
+    path = Path(path)
+    if _is_shipped(_key(path)):
+        return f"sharewise's own {path.name}"
+    return str(display_path(path))
 
 
 def _extends(path: Path) -> str | None:

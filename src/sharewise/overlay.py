@@ -314,7 +314,10 @@ def _relocator(
             if places.get(parent):
                 line = places[parent]
                 break
-        where = f"{diag.file}:{diag.line}" if diag.line else diag.file
+        from sharewise.library import shown_path  # not at the top: the library reads overlays
+
+        shown = shown_path(diag.file)
+        where = f"{shown}:{diag.line}" if diag.line else shown
         message = f"{diag.message} (in '{base_id}' at {where}, which this overlay extends)"
         return replace(diag, file=file, line=line, message=message)
 
