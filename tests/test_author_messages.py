@@ -164,3 +164,11 @@ def test_a_problem_in_the_shipped_tree_an_overlay_extends_names_it_without_its_i
     out = validate(overlay)
     assert "(in 'how-much-to-share' at sharewise's own how-much-to-share.yaml:" in out
     assert str(shipped_trees_dir()) not in out
+
+
+def test_a_pasted_control_character_is_named_on_its_line(write_tree: WriteTree) -> None:
+    path = write_tree(SIMPLE_BODY.replace("    help: Purpose matters.", "    help: Purpose\x1b matters."))
+    assert validate(path) == (
+        f"{path}:{line_of(path, 'Purpose')}: YAML error: this line holds a control character (code 0x1b), which "
+        "YAML does not allow in a file; remove it (pasted text often brings one)\n"
+    )

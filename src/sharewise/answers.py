@@ -63,12 +63,12 @@ def loads_json(text: str | bytes) -> Any:
     """JSON text as data, bounded as YAML documents are; raises ``ValueError`` with a short reason.
 
     Integers longer than 18 digits stay text (so no number reaches Python's limit on converting
-    long integers), and nesting deeper than :data:`sharewise.yamlio.MAX_DEPTH` is refused.
+    long integers); nesting deeper than :data:`sharewise.yamlio.MAX_DEPTH`, and text holding a lone
+    surrogate (``"\\ud800"``, which cannot be written as UTF-8, so no record could hold it), are
+    refused. Invalid JSON raises :class:`json.JSONDecodeError`, itself a ``ValueError``.
     """
     try:
         data = json.loads(text, parse_int=_whole_number)
-    except json.JSONDecodeError:
-        raise
     except RecursionError:
         raise ValueError(TOO_DEEP) from None
     raw = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text

@@ -23,6 +23,7 @@ from typing import IO, Any, Literal
 
 from sharewise.answers import Case, case_from_mapping, loads_json
 from sharewise.errors import AnswersFileError, UsageError
+from sharewise.safetext import cut
 from sharewise.yamlio import NodeBounds
 
 __all__ = ["FORMATS", "CaseSource", "Entry", "InputFormat", "detect_format", "open_cases"]
@@ -160,7 +161,7 @@ def _read_jsonl(stream: IO[bytes]) -> Iterator[Entry]:
         except UnicodeDecodeError:
             yield Entry(number, error=f"line {number}: not UTF-8 text")
             continue
-        except ValueError as exc:  # nested too deeply
+        except ValueError as exc:  # nested too deeply, or text that is not valid Unicode
             yield Entry(number, error=f"line {number}: {exc}")
             continue
         try:
@@ -253,12 +254,12 @@ def _csv_header(reader: Any) -> tuple[int, list[str]] | None:
         seen: set[str] = set()
         for name in header:
             if name in seen:
-                raise UsageError(f"the CSV header (row {number}) names the column '{name}' twice")
+                raise UsageError(f"the CSV header (row {number}) names the column '{cut(name, 40)}' twice")
             seen.add(name)
         unknown_sign = [n for n in header if n.startswith("sign_off.") and n not in CSV_SIGN_OFF_COLUMNS]
         if unknown_sign:
             raise UsageError(
-                f"the CSV header (row {number}) has an unknown column '{unknown_sign[0]}'; "
+                f"the CSV header (row {number}) has an unknown column '{cut(unknown_sign[0], 40)}'; "
                 f"expected: {', '.join(CSV_SIGN_OFF_COLUMNS)}"
             )
         return number, header

@@ -7,6 +7,11 @@ Tree authors write ``yes:`` and ``no:`` as option values, dates and versions as 
 Every mapping the loader builds is remembered with the line of each of its keys, so validation can
 name the line of any place in the tree without a second parse. Duplicate keys, which plain PyYAML
 silently drops, are collected as problems.
+
+Documents come from elsewhere (other organisations' trees, exports from other systems), so each is
+bounded before any data is built from it: nesting at most :data:`MAX_DEPTH` deep, aliases repeating
+at most :data:`MAX_ALIAS_VALUES` values, no alias inside what it names, and integers of at most
+:data:`MAX_INT_DIGITS` digits (longer ones stay text). Going over a bound is a problem on its line.
 """
 
 from __future__ import annotations
@@ -231,6 +236,17 @@ def load_yaml_text(text: str | bytes, source: Path | str = "<text>") -> Loaded:
         data = None
     except yaml.MarkedYAMLError as exc:
         problems.append(_syntax_problem(exc))
+        data = None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow in a file, such as ESC
+        code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "?")
+        line = text[: exc.position].count("\n" if isinstance(text, str) else b"\n") + 1  # type: ignore[arg-type]
+        problems.append(
+            YamlProblem(
+                line,
+                f"YAML error: this line holds a control character (code 0x{code:02x}), which YAML does not allow "
+                "in a file; remove it (pasted text often brings one)",
+            )
+        )
         data = None
     except yaml.YAMLError as exc:
         problems.append(YamlProblem(1, f"YAML error: {exc}"))
