@@ -606,3 +606,13 @@ def test_an_interactive_session_on_a_hostile_tree_shows_no_raw_escapes(write_tre
     assert code == EXIT_OK
     assert_neutralised(console.file.getvalue())
     assert "Seek advice \\x1b]0;owned" in console.file.getvalue()
+
+
+def test_a_hostile_draft_file_is_skipped_not_a_crash(tmp_path: Path) -> None:
+    from sharewise.drafts import DraftStore
+
+    folder = tmp_path / "drafts"
+    folder.mkdir()
+    (folder / "deep.json").write_text("[" * 5000 + "]" * 5000, encoding="utf-8")
+    (folder / "huge.json").write_text('{"n": ' + "9" * 5000 + "}", encoding="utf-8")
+    assert DraftStore(folder).saved() == []
