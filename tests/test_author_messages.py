@@ -43,11 +43,18 @@ def test_a_tab_says_to_use_spaces(write_tree: WriteTree) -> None:
     )
 
 
-def test_a_missing_colon_names_its_own_line(write_tree: WriteTree) -> None:
-    path = write_tree(SIMPLE_BODY.replace("    help: Purpose matters.", "    help Purpose matters."))
+@pytest.mark.parametrize(
+    ("before", "after", "marker"),
+    [
+        ("    help: Purpose matters.", "    help Purpose matters.", "help Purpose"),
+        ("  purpose:\n", "  purpose\n", "  purpose"),  # a mapping's key: the parser stops on the line after
+    ],
+)
+def test_a_missing_colon_names_its_own_line(write_tree: WriteTree, before: str, after: str, marker: str) -> None:
+    path = write_tree(SIMPLE_BODY.replace(before, after, 1))
     assert validate(path) == (
-        f"{path}:{line_of(path, 'help Purpose')}: YAML syntax error: this line has no ':' after its key; "
-        "write 'key: value'\n"
+        f"{path}:{line_of(path, marker)}: YAML syntax error: this line has no ':' after its key; "
+        "write 'key: value', or 'key:' before a block\n"
     )
 
 

@@ -235,7 +235,7 @@ def load_yaml_text(text: str | bytes, source: Path | str = "<text>") -> Loaded:
         problems.append(YamlProblem(1, f"the document is {TOO_DEEP}"))
         data = None
     except yaml.MarkedYAMLError as exc:
-        problems.append(_syntax_problem(exc))
+        problems.append(_syntax_problem(exc, text))
         data = None
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow in a file, such as ESC
         code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "?")
@@ -354,7 +354,10 @@ def data_problem(data: Any) -> str | None:
     return None
 
 
-def _syntax_problem(exc: yaml.MarkedYAMLError) -> YamlProblem:
+_NO_COLON = "YAML syntax error: this line has no ':' after its key; write 'key: value', or 'key:' before a block"
+
+
+def _syntax_problem(exc: yaml.MarkedYAMLError, text: str | bytes) -> YamlProblem:
     """A YAML syntax error in words a tree author can act on, on the line that needs the change."""
     mark = exc.problem_mark or exc.context_mark
     line = mark.line + 1 if mark is not None else 1
@@ -364,9 +367,19 @@ def _syntax_problem(exc: yaml.MarkedYAMLError) -> YamlProblem:
     if "could not find expected ':'" in problem and exc.context_mark is not None:
         # The parser notices on the next line; the key without its colon is where it started.
         return YamlProblem(
-            exc.context_mark.line + 1, "YAML syntax error: this line has no ':' after its key; write 'key: value'"
+            exc.context_mark.line + 1, _NO_COLON
         )
-    if problem.startswith("mapping values are not allowed"):
+    if problem.startswith("mapping values are not allowed") and mark is not None:
+        lines = (text if isinstance(text, str) else text.decode("utf-8", "replace")).splitlines()
+        before = lines[mark.line][: mark.column] if mark.line < len(lines) else ""
+        if ": " not in before and mark.line > 0:
+            # The first key of its line: the parser read it as the value of a key above that has no ':'.
+            above = next(
+                (n for n in range(mark.line - 1, -1, -1) if lines[n].strip() and not lines[n].lstrip().startswith("#")),
+                None,
+            )
+            if above is not None and ":" not in lines[above]:
+                return YamlProblem(above + 1, _NO_COLON)
         return YamlProblem(
             line,
             "YAML syntax error: a ': ' inside text would start a new key; put the whole text in double quotes "
