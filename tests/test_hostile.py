@@ -616,3 +616,24 @@ def test_a_hostile_draft_file_is_skipped_not_a_crash(tmp_path: Path) -> None:
     (folder / "deep.json").write_text("[" * 5000 + "]" * 5000, encoding="utf-8")
     (folder / "huge.json").write_text('{"n": ' + "9" * 5000 + "}", encoding="utf-8")
     assert DraftStore(folder).saved() == []
+
+
+def test_jsonl_output_stays_one_line_per_case_for_any_splitter(write_tree: WriteTree, tmp_path: Path) -> None:
+    write_tree()
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text(
+        json.dumps({"tree": "t", "case_ref": "A\u2028B\u2029C\x85D", "answers": {"purpose": "not-sure"}}) + "\n",
+        encoding="utf-8",
+    )
+    result = invoke("check", str(cases), "--format", "jsonl")
+    assert len(result.stdout.splitlines()) == 1  # str.splitlines also breaks at U+2028, U+2029 and U+0085
+    assert json.loads(result.stdout)["case_ref"] == "A\u2028B\u2029C\x85D"
+
+
+def test_a_csv_header_naming_a_column_twice_is_cut_short(tmp_path: Path) -> None:
+    name = "Jane Doe, 14 Acacia Avenue, date of birth 2014-03-09, school Hilltop"
+    cases = tmp_path / "cases.csv"
+    cases.write_text(f'"{name}","{name}"\n1,2\n', encoding="utf-8")
+    result = invoke("check", str(cases))
+    assert result.exit_code == 2
+    assert "Hilltop" not in result.output and "Jane Doe, 14 Acacia" in result.output
