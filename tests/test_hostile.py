@@ -637,3 +637,12 @@ def test_a_csv_header_naming_a_column_twice_is_cut_short(tmp_path: Path) -> None
     result = invoke("check", str(cases))
     assert result.exit_code == 2
     assert "Hilltop" not in result.output and "Jane Doe, 14 Acacia" in result.output
+
+
+def test_an_option_that_is_not_a_word_is_named_by_kind_not_formatted_whole(write_tree: WriteTree) -> None:
+    big = "[" + ", ".join(["v"] * 5000) + "]"
+    body = SIMPLE_BODY.replace("    options:\n      yes: reasons\n      no: no-purpose\n      not-sure: advice\n", "")
+    body = body.replace("    source: src section 1\n", f"    source: src section 1\n    options: [yes, {big}]\n", 1)
+    out = invoke("trees", "validate", str(write_tree(body))).stdout
+    assert "nodes.purpose.options.(list 2): an option value '(list 2)' must be lower-case" in out
+    assert len(out) < 3000

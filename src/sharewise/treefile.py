@@ -700,7 +700,11 @@ class _Builder:
     ) -> tuple[Option, ...]:
         oplace = f"{place}.options"
         if isinstance(raw, list):
-            raw = {str(v) if isinstance(v, (str, int)) and not isinstance(v, bool) else repr(v): None for v in raw}
+            # Anything but a word is named by its kind and position, never formatted whole (it may be huge).
+            raw = {
+                str(v) if isinstance(v, (str, int)) and not isinstance(v, bool) else f"({type(v).__name__} {n})": None
+                for n, v in enumerate(raw, start=1)
+            }
             if len(raw) != len(body["options"]):
                 self.error(oplace, "an option value is given twice", body, "options")
         spec = self.mapping(raw, oplace, body, "options")
