@@ -179,3 +179,16 @@ def test_a_pasted_control_character_is_named_on_its_line(write_tree: WriteTree) 
         f"{path}:{line_of(path, 'Purpose')}: YAML error: this line holds a control character (code 0x1b), which "
         "YAML does not allow in a file; remove it (pasted text often brings one)\n"
     )
+
+
+def test_trees_list_marks_a_tree_that_continues_into_a_broken_overlay(broken_overlay: Path) -> None:
+    result = runner.invoke(app, ["trees", "list", "--json"])
+    assert result.exit_code == 0
+    rows = {row["id"]: row for row in json.loads(result.stdout)}
+    assert rows["how-much-to-share"]["file"] == str(broken_overlay)
+    assert (rows["how-much-to-share"]["valid"], rows["how-much-to-share"]["usable"]) == (False, False)
+    assert (rows["when-to-share"]["valid"], rows["when-to-share"]["usable"]) == (True, False)
+    assert rows["when-to-share"]["title"].endswith(
+        "(not usable: a tree it continues into is not valid; run 'sharewise trees validate')"
+    )
+    assert rows["ico-10-step"]["usable"] is True

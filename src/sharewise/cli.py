@@ -366,14 +366,20 @@ def trees_list(
     for tree_id, path in library.files():
         loaded = library.read(path)
         tree = loaded.tree
+        # Valid on its own, but unusable while a tree it continues into (a broken overlay) is not.
+        usable = tree is not None and not any(d.severity == "error" for d in library.check(path))
+        title = tree.title if tree else "(not valid: run 'sharewise trees validate')"
+        if tree is not None and not usable:
+            title += " (not usable: a tree it continues into is not valid; run 'sharewise trees validate')"
         rows.append(
             {
                 "id": tree_id,
-                "title": tree.title if tree else "(not valid: run 'sharewise trees validate')",
+                "title": title,
                 "version": tree.version if tree else "",
                 "description": tree.description if tree else "",
                 "file": str(path),
                 "valid": tree is not None,
+                "usable": usable,
             }
         )
     if as_json:
