@@ -211,7 +211,8 @@ class Library:
         else:
             message = f"{what} is not valid"
         usable = [tid for tid, p in self.files() if _key(p) not in {_key(path), *map(_key, broken)} and self._usable(p)]
-        message += f"; still usable: {', '.join(usable)}" if usable else "; no other tree can be used either"
+        listed = ", ".join(usable[:10]) + (f" and {len(usable) - 10} more" if len(usable) > 10 else "")
+        message += f"; still usable: {listed}" if usable else "; no other tree can be used either"
         if base:
             message += f" (to use sharewise's own '{base}' meanwhile, take the overlay off the trees path)"
         return TreeInvalid(message, shown)
