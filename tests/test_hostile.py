@@ -646,3 +646,33 @@ def test_an_option_that_is_not_a_word_is_named_by_kind_not_formatted_whole(write
     out = invoke("trees", "validate", str(write_tree(body))).stdout
     assert "nodes.purpose.options.(list 2): an option value '(list 2)' must be lower-case" in out
     assert len(out) < 3000
+
+
+def test_a_fault_while_checking_one_case_never_stops_the_batch(
+    write_tree: WriteTree, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sharewise.engine import Engine
+
+    write_tree()
+    walk = Engine.walk
+
+    def faulty(self: Engine, answers: Any, **kwargs: Any) -> Any:
+        if answers.get("purpose") == "boom":
+            raise RecursionError("a fault sharewise should fix")
+        return walk(self, answers, **kwargs)
+
+    monkeypatch.setattr(Engine, "walk", faulty)
+    cases = tmp_path / "cases.jsonl"
+    rows = [
+        {"tree": "t", "case_ref": f"C{n}", "answers": {"purpose": p}}
+        for n, p in enumerate(["not-sure", "boom", "not-sure"])
+    ]
+    cases.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    result = invoke("check", str(cases), "--format", "jsonl")
+    no_traceback(result)
+    assert result.exit_code == 4
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(r["case_ref"], r["status"]) for r in out] == [("C0", "decided"), ("C1", "invalid"), ("C2", "decided")]
+    assert out[1]["errors"][0]["message"] == (
+        "this case could not be checked (RecursionError); please report it to sharewise's maintainers"
+    )
