@@ -182,7 +182,8 @@ def _decide_scripted(
     configured = SignOff(organisation=sign_off_defaults(config).organisation)
     case.sign_off = configured.merged(case.sign_off).merged(SignOff(signed_by, role, organisation))
     case.case_ref = case_ref or case.case_ref
-    check_case_text(case, str(answers_file) if answers_file else "the command line")
+    # The file was checked as it was read; what is left to check came from the command line.
+    check_case_text(case, f"{answers_file} or the command line" if answers_file else "the command line")
     today = _today()
     library = Library.default(today, config=config)
     start = library.get(tree_ref)
