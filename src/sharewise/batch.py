@@ -281,7 +281,7 @@ class _Progress:
     def __init__(self, stream: TextIO, source: CaseSource) -> None:
         self.stream = stream
         self.source = source
-        self.name = source.path.name if str(source.path) != "-" else "standard input"
+        self.name = clean(source.path.name) if str(source.path) != "-" else "standard input"
         self.next_draw = time.monotonic() + PROGRESS_INTERVAL
         self.drawn = 0
 
