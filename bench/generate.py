@@ -200,3 +200,30 @@ def write_tree(path: Path, nodes: int, tree_id: str = "generated") -> Path:
         )
     path.write_text("".join(out), encoding="utf-8")
     return path
+
+
+def write_bad_routes_tree(path: Path, routes: int = 6000) -> Path:
+    """A tree of ``routes`` short questions, each with a route to a place that does not exist (~480 KB).
+
+    Before suggestions and diagnostics were capped, each bad route looked for a close match among
+    every node, so validating this took minutes.
+    """
+    out = [_HEADER.format(id="bad-routes", nodes=routes)]
+    for i in range(routes):
+        out.append(f"  q{i}:\n    ask: Q{i}?\n    help: h\n    source: gen a\n    options:\n      yes: gone-{i}\n")
+    out.append("outcomes:\n  o0:\n    decision: share\n    title: T\n    summary: S\n")
+    path.write_text("".join(out), encoding="utf-8")
+    return path
+
+
+def write_unknown_keys_tree(path: Path, megabytes: int = 58) -> Path:
+    """A tree file of ``megabytes`` MB, nearly all of it top-level keys no tree has."""
+    line = "unknown-key-{:08d}: a value that belongs to no part of any tree at all, repeated\n"
+    with path.open("w", encoding="utf-8") as handle:
+        handle.write(_HEADER.format(id="unknown-keys", nodes=1))
+        handle.write("  q0:\n    ask: Q?\n    help: h\n    source: gen a\n    options:\n      yes: o0\n")
+        handle.write("outcomes:\n  o0:\n    decision: share\n    title: T\n    summary: S\n")
+        count = megabytes * 1_000_000 // len(line.format(0))
+        for start in range(0, count, 10_000):
+            handle.write("".join(line.format(i) for i in range(start, min(start + 10_000, count))))
+    return path

@@ -41,7 +41,13 @@ HEAVY = ("questionary", "prompt_toolkit")
 Command = list[str | Path]
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from generate import answer_pool, write_cases, write_tree  # noqa: E402
+from generate import (  # noqa: E402
+    answer_pool,
+    write_bad_routes_tree,
+    write_cases,
+    write_tree,
+    write_unknown_keys_tree,
+)
 
 
 @dataclass
@@ -173,6 +179,15 @@ def prepare(quick: bool) -> dict[str, Path]:
         if not path.exists():
             write_tree(path, nodes, f"generated-{nodes // 1000}k")
         files[f"tree{nodes}"] = path
+    for name, make in (("bad-routes", write_bad_routes_tree), ("unknown-keys", write_unknown_keys_tree)):
+        path = OUT / f"tree-{name}.yaml"
+        if not path.exists():
+            make(path)
+        files[name] = path
+    near = OUT / "tree-unknown-keys-47mb.yaml"  # just under the size limit: the costliest file still read
+    if not near.exists():
+        write_unknown_keys_tree(near, 47)
+    files["unknown-keys-near"] = near
     return files
 
 
@@ -337,6 +352,28 @@ def trees(files: dict[str, Path], runs: int) -> list[Row]:
     return rows
 
 
+def hostile(files: dict[str, Path], runs: int) -> list[Row]:
+    """Tree files full of mistakes: validation stays linear, bounded in time and memory."""
+    rows = []
+    cases = (
+        ("bad-routes", "validate 480 KB, 6,000 routes to missing places", 2.0, "60 s before the caps"),
+        ("unknown-keys", "validate 58 MB of unknown keys (over the size limit)", 1.0, "45 s and 1.8 GB before"),
+        ("unknown-keys-near", "validate 47 MB of unknown keys (just under it)", 30.0, "the costliest file read"),
+    )
+    for key, name, budget, note in cases:
+        size = files[key].stat().st_size
+        samples = [run([SHAREWISE, "trees", "validate", files[key]], memory=True) for _ in range(max(1, runs // 4))]
+        if any(s.code != 5 for s in samples):
+            raise SystemExit(f"validating {files[key]} did not report it invalid: {samples[0].stderr.decode()}")
+        seconds = statistics.median(s.seconds for s in samples)
+        memory = max(s.maxrss_kib for s in samples) / 1024
+        rows.append(
+            Row(f"{name} ({size / 1e6:.1f} MB)", f"{seconds:.2f} s, {memory:.0f} MiB", f"< {budget:g} s",
+                seconds < budget, note)
+        )  # fmt: skip
+    return rows
+
+
 # -- report ---------------------------------------------------------------------------------------
 
 
@@ -380,7 +417,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="fewer runs; 10,000 cases for the memory figure")
     parser.add_argument("--runs", type=int, default=None, help="runs per figure (default 11, or 5 with --quick)")
-    parser.add_argument("--only", nargs="*", default=(), help="startup, scripted, imports, batch, trees")
+    parser.add_argument("--only", nargs="*", default=(), help="startup, scripted, imports, batch, trees, hostile")
     parser.add_argument("--update-doc", action="store_true", help=f"write the table into {DOC.relative_to(ROOT)}")
     args = parser.parse_args(argv)
     runs = args.runs or (5 if args.quick else 11)
@@ -389,7 +426,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     before = machine()
     files = prepare(args.quick)
-    wanted = set(args.only) or {"startup", "scripted", "imports", "batch", "trees"}
+    wanted = set(args.only) or {"startup", "scripted", "imports", "batch", "trees", "hostile"}
     rows: list[Row] = []
     if "batch" in wanted:  # first, before anything on this machine has deleted files for a while
         rows += batch(files, runs, args.quick)
@@ -401,6 +438,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         rows += heavy_imports(files)
     if "trees" in wanted:
         rows += trees(files, runs)
+    if "hostile" in wanted:
+        rows += hostile(files, runs)
     after = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     shutil.rmtree(_SCRATCH, ignore_errors=True)
     text = (

@@ -114,7 +114,7 @@ def test_jsonl_results_come_in_input_order_with_the_decide_json_vocabulary(tmp_p
         {
             "id": "purpose",
             "question": "Is there a clear purpose?",
-            "message": "'maybe' is not an option; allowed: yes, no, not-sure",
+            "message": "the answer given is not one of its options; allowed: yes, no, not-sure",
         }
     ]
     table = err.splitlines()
@@ -153,7 +153,7 @@ def test_csv_rows_split_multiple_choices_and_leave_empty_cells_unanswered(
         ("C4", 5, "invalid"),
     ]
     assert out[2]["next"]["id"] == "reasons"
-    assert out[3]["errors"][0]["message"].startswith("'vet' is not an option")
+    assert out[3]["errors"][0]["message"].startswith("value 2 of 2 given is not an option")
 
 
 def test_yaml_list_reads_words_as_words(tmp_path: Path) -> None:
@@ -180,11 +180,22 @@ def test_tree_option_is_the_default_and_a_case_tree_wins(write_tree: WriteTree, 
         tmp_path / "cases.jsonl",
         {"answers": {"purpose": "not-sure"}},  # a case without 'tree' takes --tree
         {"purpose": "not-sure"},  # so does a bare mapping of answers
-        {"case_ref": "M", "tree": str(other), "answers": {"who": ["gp"]}},
+        {"case_ref": "M", "tree": "m", "answers": {"who": ["gp"]}},
+        {"case_ref": "F", "tree": str(other), "answers": {"who": ["gp"]}},  # a file: by id only
     )
     code, out, _ = check(str(cases), "--tree", str(default))
-    assert code == 0
-    assert [(r["tree"], r["outcome"]["id"]) for r in out] == [("t", "advice"), ("t", "advice"), ("m", "share")]
+    assert code == 4
+    assert [(r.get("tree"), r["status"]) for r in out] == [
+        ("t", "decided"),
+        ("t", "decided"),
+        ("m", "decided"),
+        (None, "invalid"),
+    ]
+    assert out[3]["errors"][0]["message"] == (
+        "'tree' names a tree by its id (see 'sharewise trees list'); a tree file can be given only on the "
+        "command line, with --tree"
+    )
+    assert str(tmp_path) not in json.dumps(out[3])
 
 
 # -- bad input never stops the batch --------------------------------------------------------------
@@ -411,7 +422,7 @@ def test_text_output_lists_the_cases_not_decided_then_the_summary(tmp_path: Path
     assert lines[:3] == [
         "line 2 (case A4): incomplete: the next question is 'reasons' (text): Why are you sharing?",
         "line 3: invalid: not valid JSON (Expecting property name enclosed in double quotes, column 2)",
-        "line 4 (case A5): invalid: purpose: 'maybe' is not an option; allowed: yes, no, not-sure",
+        "line 4 (case A5): invalid: purpose: the answer given is not one of its options; allowed: yes, no, not-sure",
     ]
     assert lines[3] == ""
     assert lines[4].startswith("Checked 4 cases from ")

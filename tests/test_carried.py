@@ -493,3 +493,19 @@ def test_strict_coverage_leaves_out_what_the_settings_rule_out(tmp_path: Path) -
     unset = runner.invoke(app, ["trees", "test", "--strict", str(tmp_path)])
     assert unset.exit_code == 1
     assert "not reached: option 'basis: legitimate-interests'" in unset.output
+
+
+def test_an_overlay_on_a_tree_with_a_conditional_start_keeps_it(tmp_path: Path) -> None:
+    """Regression: merging an overlay read the extended tree's 'start' as one id and failed on a list."""
+    from .conftest import HEADER
+
+    shipped, local = tmp_path / "shipped", tmp_path / "local"
+    shipped.mkdir()
+    local.mkdir()
+    (shipped / "giving.yaml").write_text(HEADER.format(id="giving") + GIVING, encoding="utf-8")
+    (shipped / "how-much.yaml").write_text(HEADER.format(id="how-much") + RECEIVING, encoding="utf-8")
+    overlay = local / "how-much.yaml"
+    overlay.write_text(OVERLAY.split("start:")[0] + "nodes:\n  hm-much:\n    help: Local help.\n", encoding="utf-8")
+    library = Library([local, shipped])
+    assert [str(d) for d in library.check(overlay) if d.severity == "error"] == []
+    assert library.get("how-much").start_routes[0].target == "hm-how"

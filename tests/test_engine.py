@@ -63,7 +63,7 @@ def test_every_invalid_answer_is_listed(write_tree: WriteTree) -> None:
     walk = engine.walk({"purpose": "perhaps", "reasons": "", "why-not": 3, "typo": "x"})
     messages = {e.id: e.message for e in walk.errors}
     assert messages == {
-        "purpose": "'perhaps' is not an option; allowed: yes, no, not-sure",
+        "purpose": "the answer given is not one of its options; allowed: yes, no, not-sure",
         "reasons": "an answer is required",
         "why-not": "needs at least 10 characters (this answer has 1)",
         "typo": "no question with this id in t",
@@ -134,11 +134,13 @@ def test_multi_date_optional_and_conditional_routes_and_actions(write_tree: Writ
     assert walk.status == "decided" and walk.outcome is not None and walk.outcome[1].id == "other-share"
     bad = engine.walk({"who": ["police", "army"], "when": "01/11/2026"})
     assert {e.id: e.message for e in bad.errors} == {
-        "who": "'army' is not an option; allowed: police, school, health",
-        "when": "'01/11/2026' is not a date; write it as YYYY-MM-DD",
+        "who": "value 2 of 2 given is not an option; allowed: police, school, health",
+        "when": "the answer given is not a date; write it as YYYY-MM-DD, for example 2026-11-30",
     }
     bad = engine.walk({"who": ["police"], "when": "01/11/2026"})
-    assert {e.id: e.message for e in bad.errors} == {"when": "'01/11/2026' is not a date; write it as YYYY-MM-DD"}
+    assert {e.id: e.message for e in bad.errors} == {
+        "when": "the answer given is not a date; write it as YYYY-MM-DD, for example 2026-11-30"
+    }
 
 
 def test_continuing_into_another_tree_gives_one_path(write_tree: WriteTree) -> None:

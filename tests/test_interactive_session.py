@@ -552,7 +552,7 @@ def test_several_choices_dates_and_optional_text(
     run = session([*script, "sign", *SIGN], tree="kinds")
     assert run.prompter.rejected == [
         "tick at least one option with Space, then press Enter",
-        "'tomorrow' is not a date; write it as YYYY-MM-DD",
+        "the answer given is not a date; write it as YYYY-MM-DD, for example 2026-11-30",
     ]
     who_again = [a for a in run.asked if a.kind == "checkbox"][-1]
     assert who_again.default == ["police", "school"]

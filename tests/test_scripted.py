@@ -102,7 +102,7 @@ def test_invalid_lists_every_bad_answer(write_tree: WriteTree) -> None:
     assert code == 4
     assert out["status"] == "invalid"
     assert {e["id"]: e["message"] for e in out["errors"]} == {
-        "purpose": "'maybe' is not an option; allowed: yes, no, not-sure",
+        "purpose": "the answer given is not one of its options; allowed: yes, no, not-sure",
         "reasons": "needs at least 10 characters (this answer has 5)",
         "nope": "no question with this id in t",
     }

@@ -102,7 +102,7 @@ def test_an_invalid_answer_fails_the_case(write_tree: WriteTree) -> None:
     _tests(tree, "cases:\n  - purpose=perhaps -> advice\n")
     code, out = _run(str(tree))
     assert code == 1
-    assert "+ invalid answer: purpose (Is there a clear purpose?): 'perhaps' is not an option" in out
+    assert "+ invalid answer: purpose (Is there a clear purpose?): the answer given is not one of its options" in out
 
 
 def test_coverage_names_what_no_case_reaches_and_strict_fails_on_it(write_tree: WriteTree) -> None:

@@ -16,10 +16,12 @@ from yaml.composer import Composer
 from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.resolver import Resolver
 
+from sharewise.yamlio import MAX_INT_DIGITS
+
 __all__ = ["case_loader"]
 
 _BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
-_INT = re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$")
+_INT = re.compile(rf"^[-+]?(?:0|[1-9][0-9]{{0,{MAX_INT_DIGITS - 1}}})$")  # longer: text, as yamlio reads it
 _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
 
 

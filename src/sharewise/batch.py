@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -40,6 +41,7 @@ from sharewise.errors import (
 from sharewise.library import Library
 from sharewise.model import DECISIONS
 from sharewise.record import SignOff, build_record, missing_sign_off
+from sharewise.safetext import clean, json_text
 from sharewise.scripted import describe_walk
 from sharewise.store import RecordWriter
 
@@ -94,6 +96,10 @@ class Summary:
         if self.incomplete:
             return EXIT_INCOMPLETE
         return EXIT_OK
+
+
+#: What a case's ``tree`` may be: a tree id (the tree-file rules, and short).
+_TREE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
 
 def _error(message: str) -> list[dict[str, Any]]:
@@ -167,6 +173,15 @@ class Checker:
             out["status"] = "invalid"
             out["errors"] = _error("no tree: give 'tree' in the case, or --tree for the whole batch")
             return out, None
+        if ref != self.default_tree and not _TREE_ID.match(ref):
+            # A cases file comes from elsewhere: it may name trees on the search path, never read files.
+            summary.invalid += 1
+            out["status"] = "invalid"
+            out["errors"] = _error(
+                "'tree' names a tree by its id (see 'sharewise trees list'); a tree file can be given "
+                "only on the command line, with --tree"
+            )
+            return out, None
         engine = self._engines.get(ref)
         if not isinstance(engine, Engine):
             engine = self._engine(ref)
@@ -208,6 +223,13 @@ class Checker:
             return out, None
         record = build_record(walk, sign_off=sign_off, record_id=_uuid4(), now=self.now(), case_ref=case.case_ref)
         return out, record
+
+    def failed(self, entry: Entry, exc: Exception) -> dict[str, Any]:
+        """The result for a case that could not be checked at all: invalid, naming the fault only by kind."""
+        self.summary.invalid += 1
+        ref = entry.case.case_ref if entry.case is not None else None
+        message = f"this case could not be checked ({type(exc).__name__}); please report it to sharewise's maintainers"
+        return {"case_ref": ref, self.label: entry.number, "status": "invalid", "errors": _error(message)}
 
     def _tree_failed(self, out: dict[str, Any], ref: str, exc: SharewiseError) -> dict[str, Any]:
         self.summary.invalid += 1
@@ -259,7 +281,7 @@ class _Progress:
     def __init__(self, stream: TextIO, source: CaseSource) -> None:
         self.stream = stream
         self.source = source
-        self.name = source.path.name if str(source.path) != "-" else "standard input"
+        self.name = clean(source.path.name) if str(source.path) != "-" else "standard input"
         self.next_draw = time.monotonic() + PROGRESS_INTERVAL
         self.drawn = 0
 
@@ -354,16 +376,18 @@ def run_check(
     if options.output not in OUTPUT_FORMATS:
         raise UsageError(f"unknown output format '{options.output}'; use one of: {', '.join(OUTPUT_FORMATS)}")
     started = time.perf_counter()
-    library = Library.default(today)
+    given = Path(options.tree) if options.tree is not None else None
+    # A tree file given with --tree is the user's choice: cases may name the trees beside it by id.
+    library = Library.default(today, extra=[given.parent] if given is not None and given.is_file() else [])
     reported: set[str] = set()
 
     def tree_error(exc: TreeInvalid) -> None:
         if str(exc) in reported:
             return
         reported.add(str(exc))
-        print(f"sharewise: {exc}", file=err)
+        print(clean(f"sharewise: {exc}"), file=err)
         for diagnostic in exc.diagnostics:
-            print(f"  {diagnostic}", file=err)
+            print(clean(f"  {diagnostic}"), file=err)
 
     with open_cases(options.cases, options.input_format) as source:
         checker = Checker(
@@ -389,7 +413,7 @@ def run_check(
                 lines.flush()
                 if progress is not None:
                     progress.close()
-    shown = "standard input" if str(options.cases) == "-" else str(options.cases)
+    shown = "standard input" if str(options.cases) == "-" else clean(str(options.cases))
     table = format_summary(checker.summary, shown, time.perf_counter() - started, options.records_dir)
     if options.output == "jsonl":
         err.write(table)
@@ -410,7 +434,11 @@ def _loop(
     check = checker.check
     summary = checker.summary
     for entry in source:
-        result, record = check(entry)
+        try:
+            result, record = check(entry)
+        except (ValueError, TypeError, RecursionError, UnicodeError, AttributeError, KeyError) as exc:
+            # A fault in checking one case (a bug sharewise should fix) never stops the batch.
+            result, record = checker.failed(entry, exc), None
         sink(result, record)
         if progress is not None:
             progress.tick(summary)
@@ -440,14 +468,14 @@ def _emitter(lines: _Lines, label: str, *, jsonl: bool) -> Callable[[dict[str, A
         encode = json.JSONEncoder(ensure_ascii=False).encode
 
         def emit_json(result: dict[str, Any]) -> None:
-            add(encode(result) + "\n")
+            add(json_text(encode(result)) + "\n")
 
         return emit_json
 
     def emit_text(result: dict[str, Any]) -> None:
         if result["status"] != "decided":
             for line in _text_lines(result, label):
-                add(line)
+                add(clean(line))
 
     return emit_text
 

@@ -15,13 +15,16 @@ import io
 import json
 import os
 import stat
+import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Literal
 
-from sharewise.answers import Case, case_from_mapping
+from sharewise.answers import Case, case_from_mapping, loads_json
 from sharewise.errors import AnswersFileError, UsageError
+from sharewise.safetext import cut
+from sharewise.yamlio import NodeBounds
 
 __all__ = ["FORMATS", "CaseSource", "Entry", "InputFormat", "detect_format", "open_cases"]
 
@@ -39,6 +42,8 @@ SUFFIXES: dict[str, InputFormat] = {
 CSV_CASE_COLUMNS = ("case_ref", "tree")
 CSV_SIGN_OFF_COLUMNS = ("sign_off.name", "sign_off.role", "sign_off.organisation")
 _CASE_LEVEL_KEYS = ("case_ref", "tree", "sign_off")
+#: The longest JSONL line (one case) read; longer lines are reported, and reading goes on.
+MAX_LINE_BYTES = 1 << 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,8 +145,12 @@ def _case(data: object, where: str) -> Case:
 
 
 def _read_jsonl(stream: IO[bytes]) -> Iterator[Entry]:
-    loads = json.loads
-    for number, raw in enumerate(stream, start=1):
+    loads = loads_json
+    for number, line in _lines(stream):
+        if line is None:
+            yield Entry(number, error=f"line {number}: longer than {MAX_LINE_BYTES // 1024:,} KiB; a case is shorter")
+            continue
+        raw = line[3:] if number == 1 and line.startswith(b"\xef\xbb\xbf") else line  # a byte order mark
         if not raw.strip():
             continue
         try:
@@ -152,10 +161,30 @@ def _read_jsonl(stream: IO[bytes]) -> Iterator[Entry]:
         except UnicodeDecodeError:
             yield Entry(number, error=f"line {number}: not UTF-8 text")
             continue
+        except ValueError as exc:  # nested too deeply, or text that is not valid Unicode
+            yield Entry(number, error=f"line {number}: {exc}")
+            continue
         try:
             yield Entry(number, _case(data, f"line {number}"))
         except AnswersFileError as exc:
             yield Entry(number, error=str(exc))
+
+
+def _lines(stream: IO[bytes]) -> Iterator[tuple[int, bytes | None]]:
+    """Each line with its number; None for a line longer than :data:`MAX_LINE_BYTES` (then skipped)."""
+    number = 0
+    readline = stream.readline
+    while True:
+        raw = readline(MAX_LINE_BYTES + 1)
+        if not raw:
+            return
+        number += 1
+        if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+            while raw and not raw.endswith(b"\n"):  # skip the rest of the line, a block at a time
+                raw = readline(MAX_LINE_BYTES)
+            yield number, None
+            continue
+        yield number, raw
 
 
 # -- CSV ------------------------------------------------------------------------------------------
@@ -225,12 +254,12 @@ def _csv_header(reader: Any) -> tuple[int, list[str]] | None:
         seen: set[str] = set()
         for name in header:
             if name in seen:
-                raise UsageError(f"the CSV header (row {number}) names the column '{name}' twice")
+                raise UsageError(f"the CSV header (row {number}) names the column '{cut(name, 40)}' twice")
             seen.add(name)
         unknown_sign = [n for n in header if n.startswith("sign_off.") and n not in CSV_SIGN_OFF_COLUMNS]
         if unknown_sign:
             raise UsageError(
-                f"the CSV header (row {number}) has an unknown column '{unknown_sign[0]}'; "
+                f"the CSV header (row {number}) has an unknown column '{cut(unknown_sign[0], 40)}'; "
                 f"expected: {', '.join(CSV_SIGN_OFF_COLUMNS)}"
             )
         return number, header
@@ -259,9 +288,14 @@ def _read_yaml(stream: IO[bytes]) -> Iterator[Entry]:
             line = loader.peek_event().start_mark.line + 1
             raise UsageError(f"line {line}: a YAML cases file must be a list of cases, each starting with '- '")
         loader.get_event()
+        bounds = NodeBounds()
         while not loader.check_event(yaml.SequenceEndEvent):
-            node = loader.compose_node(None, None)
-            number = node.start_mark.line + 1
+            number = loader.peek_event().start_mark.line + 1  # the item's own line, even for an alias
+            node = _compose(loader)
+            bounded = bounds.check(node)
+            if bounded is not None:
+                yield Entry(number, error=f"line {max(bounded[0], number)}: {bounded[1]}")
+                continue
             try:
                 data = loader.construct_document(node)
             except yaml.YAMLError as exc:
@@ -281,6 +315,18 @@ def _read_yaml(stream: IO[bytes]) -> Iterator[Entry]:
         yield Entry(line, error=f"line {line}: {_yaml_message(exc)}; the rest of the file was not read")
     finally:
         loader.dispose()
+
+
+def _compose(loader: Any) -> Any:
+    """The next case's node. PyYAML's composer recurses, two calls a level, and libyaml allows
+    1,000 levels, so the limit is raised while it runs; the node is then checked against
+    :data:`sharewise.yamlio.MAX_DEPTH` before anything is built from it."""
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 4000))
+    try:
+        return loader.compose_node(None, None)
+    finally:
+        sys.setrecursionlimit(limit)
 
 
 def _mark_line(exc: Exception, default: int) -> int:

@@ -23,6 +23,7 @@ from sharewise._plainhelp import install as _install_plain_help
 from sharewise.drafts_cli import drafts_app
 from sharewise.errors import EXIT_INCOMPLETE, EXIT_INVALID_TREE, SharewiseError, TreeInvalid, UsageError
 from sharewise.records_cli import records_app
+from sharewise.safetext import clean, json_text
 
 __all__ = ["RECORD_FILE_KEY", "app", "main"]
 
@@ -77,7 +78,7 @@ def _complete_tree(incomplete: str) -> list[str]:
 
 
 def _emit_json(payload: Any) -> None:
-    sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.write(json_text(json.dumps(payload, ensure_ascii=False, indent=2)) + "\n")
 
 
 @contextmanager
@@ -90,9 +91,9 @@ def _reported(as_json: bool = False) -> Iterator[None]:
         if as_json:
             _emit_json({"status": "error", "exit_code": exc.exit_code, "message": str(exc), "errors": details})
         else:
-            print(f"sharewise: {exc}", file=sys.stderr)
+            print(clean(f"sharewise: {exc}"), file=sys.stderr)
             for line in details:
-                print(f"  {line}", file=sys.stderr)
+                print(clean(f"  {line}"), file=sys.stderr)
         raise typer.Exit(exc.exit_code) from None
 
 
@@ -216,7 +217,7 @@ def _decide_scripted(
     records_dir: Path | None,
     as_json: bool,
 ) -> None:
-    from sharewise.answers import Case, load_answers_file, parse_answer_flags
+    from sharewise.answers import Case, check_case_text, load_answers_file, parse_answer_flags
     from sharewise.config import load_config, sign_off_defaults
     from sharewise.engine import Engine
     from sharewise.library import Library
@@ -231,6 +232,8 @@ def _decide_scripted(
     configured = SignOff(organisation=sign_off_defaults(config).organisation)
     case.sign_off = configured.merged(case.sign_off).merged(SignOff(signed_by, role, organisation))
     case.case_ref = case_ref or case.case_ref
+    # The file was checked as it was read; what is left to check came from the command line.
+    check_case_text(case, f"{answers_file} or the command line" if answers_file else "the command line")
     today = _today()
     library = Library.default(today, config=config)
     start = library.get(tree_ref)
@@ -253,29 +256,34 @@ def _decide_scripted(
     raise typer.Exit(result.exit_code)
 
 
+def _say(text: str, file: Any = None) -> None:
+    """Print a line that holds text from a tree or a case: control characters shown as escapes."""
+    print(clean(text), file=file)
+
+
 def _print_result(result: Any) -> None:
     payload = result.payload
     if result.status == "decided":
         outcome = payload["outcome"]
-        print(f"Decision: {outcome['decision']} - {outcome['title']}")
+        _say(f"Decision: {outcome['decision']} - {outcome['title']}")
         for action in outcome["actions"]:
-            print(f"  [ ] {action}")
-        print(f"Record written to {result.path}")
+            _say(f"  [ ] {action}")
+        _say(f"Record written to {result.path}")
     elif result.status == "invalid":
-        print("Some answers cannot be accepted:", file=sys.stderr)
+        _say("Some answers cannot be accepted:", file=sys.stderr)
         for error in payload["errors"]:
             asked = f" ({error['question']})" if error.get("question") else ""
-            print(f"  {error['id']}{asked}: {error['message']}", file=sys.stderr)
+            _say(f"  {error['id']}{asked}: {error['message']}", file=sys.stderr)
     else:
         nxt = payload["next"]
-        print(f"Incomplete: the next question is '{nxt['id']}': {nxt['text']}", file=sys.stderr)
+        _say(f"Incomplete: the next question is '{nxt['id']}': {nxt['text']}", file=sys.stderr)
         if nxt.get("options"):
             values = ", ".join(o["value"] for o in nxt["options"])
-            print(f"  answer with --answer {nxt['id']}=VALUE, one of: {values}", file=sys.stderr)
+            _say(f"  answer with --answer {nxt['id']}=VALUE, one of: {values}", file=sys.stderr)
         elif nxt["id"].startswith("sign_off."):
-            print("  give --signed-by NAME and --role ROLE", file=sys.stderr)
+            _say("  give --signed-by NAME and --role ROLE", file=sys.stderr)
         else:
-            print(f"  answer with --answer {nxt['id']}=TEXT ({nxt['kind']})", file=sys.stderr)
+            _say(f"  answer with --answer {nxt['id']}=TEXT ({nxt['kind']})", file=sys.stderr)
 
 
 # -- check --------------------------------------------------------------------------------------
@@ -347,6 +355,21 @@ def _trees_library(paths: list[Path], config_file: Path | None, *, add_paths: bo
     return Library.default(_today(), extra=extra if add_paths else [], config=load_config(config_file))
 
 
+def _is_settings_file(path: Path) -> bool:
+    """True for a sharewise settings file: its top-level keys are all settings (read line by line)."""
+    from sharewise.config import _PARSERS
+
+    keys = set()
+    try:
+        with path.open(encoding="utf-8") as handle:
+            for line in handle:
+                if line[:1].isalpha():
+                    keys.add(line.split(":", 1)[0].strip())
+    except (OSError, UnicodeDecodeError):
+        return False
+    return bool(keys) and keys <= set(_PARSERS)
+
+
 @trees_app.command("validate")
 def trees_validate(
     paths: Annotated[
@@ -370,7 +393,13 @@ def trees_validate(
         files: list[Path] = []
         for path in paths or []:
             if path.is_dir():
-                files.extend(tree_files_in(path))
+                for candidate in tree_files_in(path):
+                    if _is_settings_file(candidate):  # a folder may keep its settings beside its trees
+                        print(
+                            f"sharewise: skipped {clean(str(candidate))}: a settings file, not a tree", file=sys.stderr
+                        )
+                    else:
+                        files.append(candidate)
             elif path.exists():
                 files.append(path)
             else:
@@ -388,7 +417,7 @@ def trees_validate(
                 problems = library.check(path)
             for problem in problems:
                 if not as_json:
-                    print(problem)
+                    print(clean(str(problem)))
             found.extend(problems)
             n_err = sum(1 for p in problems if p.severity == "error")
             errors += n_err
@@ -429,14 +458,20 @@ def trees_list(
     for tree_id, path in library.files():
         loaded = library.read(path)
         tree = loaded.tree
+        # Valid on its own, but unusable while a tree it continues into (a broken overlay) is not.
+        usable = tree is not None and not any(d.severity == "error" for d in library.check(path))
+        title = tree.title if tree else "(not valid: run 'sharewise trees validate')"
+        if tree is not None and not usable:
+            title += " (not usable: a tree it continues into is not valid; run 'sharewise trees validate')"
         rows.append(
             {
                 "id": tree_id,
-                "title": tree.title if tree else "(not valid: run 'sharewise trees validate')",
+                "title": title,
                 "version": tree.version if tree else "",
                 "description": tree.description if tree else "",
                 "file": str(path),
                 "valid": tree is not None,
+                "usable": usable,
             }
         )
     if as_json:
@@ -501,7 +536,7 @@ def trees_test(
         if as_json:
             _emit_json({"exit_code": code, "files": [_test_result_json(r) for r in results]})
         else:
-            print("\n".join(lines))
+            print(clean("\n".join(lines)))
     raise typer.Exit(code)
 
 
@@ -551,7 +586,7 @@ def trees_graph(
         library = _trees_library([Path(tree)] if Path(tree).is_file() else [], config_file)
         loaded = library.get(tree)
         base = library.base_tree(loaded)  # an overlay: its changes are marked on the diagram
-        sys.stdout.write(to_mermaid(loaded, base) if fmt == "mermaid" else to_dot(loaded, base))
+        sys.stdout.write(clean(to_mermaid(loaded, base) if fmt == "mermaid" else to_dot(loaded, base)))
 
 
 @trees_app.command("diff")
@@ -600,7 +635,7 @@ def trees_diff(
                 }
             )
         else:
-            print("\n".join(render_changes(before, after, changes)))
+            print(clean("\n".join(render_changes(before, after, changes))))
     if exit_code and changes:
         raise typer.Exit(EXIT_DIFFERENT)
 
@@ -623,6 +658,6 @@ def main() -> None:
         print("sharewise: stopped", file=sys.stderr)
         sys.exit(EXIT_INCOMPLETE)
     except TreeInvalid as exc:  # pragma: no cover - commands report their own errors
-        print(f"sharewise: {exc}", file=sys.stderr)
+        print(clean(f"sharewise: {exc}"), file=sys.stderr)
         sys.exit(EXIT_INVALID_TREE)
     sys.exit(code if isinstance(code, int) else 0)

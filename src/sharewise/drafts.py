@@ -174,6 +174,8 @@ class DraftStore:
             raise
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise ValueError(f"cannot read the draft {path}: {exc}") from None
+        except (ValueError, RecursionError):  # a number too long for Python, or nesting too deep
+            raise ValueError(f"cannot read the draft {path}: it is not a draft sharewise wrote") from None
         draft = Draft.from_json(data, str(path))
         if draft.id != path.stem:
             raise ValueError(f"{path} does not match the draft id inside it")

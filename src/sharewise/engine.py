@@ -150,23 +150,54 @@ def check_answer(question: Question, raw: object) -> tuple[AnswerValue, str] | s
     return _check_text(question, raw)
 
 
+#: At most this many allowed values are listed in a message; the rest are counted.
+MAX_LISTED = 20
+
+
 def _allowed(question: Question) -> str:
-    return ", ".join(o.value for o in question.options)
+    values = [o.value for o in question.options[:MAX_LISTED]]
+    more = len(question.options) - len(values)
+    return ", ".join(values) + (f" and {more} more" if more > 0 else "")
 
 
 def _shown(raw: object) -> str:
-    text = str(raw).lower() if isinstance(raw, bool) else str(raw)
-    return text if len(text) <= 40 else text[:37] + "..."
+    """What kind of answer ``raw`` is, for a message; never the answer itself, which may be personal."""
+    if isinstance(raw, bool):
+        return "true or false"
+    if isinstance(raw, (list, tuple)):
+        return "a list"
+    if isinstance(raw, dict):
+        return "a mapping"
+    if isinstance(raw, (int, float)):
+        return "a number"
+    if isinstance(raw, str):
+        return "empty text" if not raw.strip() else "text"
+    return "a value"
 
 
 def _check_choice(question: Question, raw: object) -> tuple[AnswerValue, str] | str:
     if isinstance(raw, (str, int)) and not isinstance(raw, bool):
-        option = question.option(str(raw).strip())
+        option = question.option(str(raw).strip()) if not isinstance(raw, str) or len(raw) <= _LONGEST else None
         if option is not None:
             return option.value, option.label
     if isinstance(raw, (list, tuple)):
         return f"takes one answer, not a list; allowed: {_allowed(question)}"
-    return f"'{_shown(raw)}' is not an option; allowed: {_allowed(question)}"
+    if isinstance(raw, (str, int)) and not isinstance(raw, bool):
+        return f"the answer given is not one of its options; allowed: {_allowed(question)}"
+    return f"expects one of its options, not {_shown(raw)}; allowed: {_allowed(question)}"
+
+
+#: Option values are short words; longer text is never looked up (and never shown).
+_LONGEST = 200
+
+
+def _positions(bad: list[int], total: int) -> str:
+    """``value 2 of 3`` or ``values 1, 3 and 4 of 5``: which answers were wrong, by position only."""
+    shown = [str(n) for n in bad[:5]]
+    if len(bad) > 5:
+        shown.append(f"{len(bad) - 5} more")
+    words = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
+    return f"value{'s' if len(bad) > 1 else ''} {words} of {total}"
 
 
 def _check_multi(question: Question, raw: object) -> tuple[AnswerValue, str] | str:
@@ -178,19 +209,21 @@ def _check_multi(question: Question, raw: object) -> tuple[AnswerValue, str] | s
         return f"expects a list of values; allowed: {_allowed(question)}"
     values: list[str] = []
     labels: list[str] = []
-    bad: list[str] = []
-    for item in items:
+    bad: list[int] = []
+    for number, item in enumerate(items, start=1):
         option = (
-            question.option(str(item).strip()) if isinstance(item, (str, int)) and not isinstance(item, bool) else None
+            question.option(str(item).strip())
+            if isinstance(item, (str, int)) and not isinstance(item, bool) and len(str(item)) <= _LONGEST
+            else None
         )
         if option is None:
-            bad.append(_shown(item))
+            bad.append(number)
         elif option.value not in values:
             values.append(option.value)
             labels.append(option.label)
     if bad:
         verb = "is not an option" if len(bad) == 1 else "are not options"
-        return f"{', '.join(repr(b) for b in bad)} {verb}; allowed: {_allowed(question)}"
+        return f"{_positions(bad, len(items))} given {verb}; allowed: {_allowed(question)}"
     if not values and not question.optional:
         return f"choose at least one; allowed: {_allowed(question)}"
     return values, "; ".join(labels)
@@ -212,18 +245,19 @@ def _check_text(question: Question, raw: object) -> tuple[AnswerValue, str] | st
 def _check_date(question: Question, raw: object) -> tuple[AnswerValue, str] | str:
     if isinstance(raw, date):
         return raw.isoformat(), raw.isoformat()
-    if isinstance(raw, str):
-        text = raw.strip()
-        if not text and question.optional:
-            return "", ""
+    if not isinstance(raw, str):
+        return f"expects a date written YYYY-MM-DD, not {_shown(raw)}"
+    text = raw.strip()
+    if not text and question.optional:
+        return "", ""
+    if len(text) == 10:
         try:
             day = date.fromisoformat(text)
         except ValueError:
             pass
         else:
-            if len(text) == 10:
-                return day.isoformat(), day.isoformat()
-    return f"'{_shown(raw)}' is not a date; write it as YYYY-MM-DD"
+            return day.isoformat(), day.isoformat()
+    return "the answer given is not a date; write it as YYYY-MM-DD, for example 2026-11-30"
 
 
 class Engine:

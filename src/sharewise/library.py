@@ -29,7 +29,7 @@ from sharewise.treefile import LoadOptions, TreeFile, load_tree_file
 if TYPE_CHECKING:
     from sharewise.config import Config
 
-__all__ = ["Library", "display_path", "shipped_trees_dir", "tree_files_in"]
+__all__ = ["Library", "display_path", "shipped_trees_dir", "shown_path", "tree_files_in"]
 
 TREE_SUFFIXES = (".yaml", ".yml")
 
@@ -90,6 +90,7 @@ class Library:
     _files: dict[Path, TreeFile] = field(default_factory=dict)
     _index: dict[str, list[Path]] | None = None
     _loading: list[Path] = field(default_factory=list)
+    _broken_links: dict[Path, list[Path]] = field(default_factory=dict)  # tree file -> invalid trees it continues into
 
     @classmethod
     def default(cls, today: date | None = None, extra: Iterable[Path] = (), config: Config | None = None) -> Library:
@@ -195,8 +196,31 @@ class Library:
         errors = [d for d in problems if d.severity == "error"]
         tree = self.read(path).tree
         if errors or tree is None:
-            raise TreeInvalid(f"the tree in {path} is not valid", errors)
+            raise self._invalid(path, errors)
         return tree
+
+    def _invalid(self, path: Path, errors: list[Diagnostic]) -> TreeInvalid:
+        """The error for an unusable tree: which file is broken (an overlay, perhaps), where, and what still works."""
+        broken = [p for p in dict.fromkeys(self._broken_links.get(_key(path), [])) if _key(p) != _key(path)]
+        shown = list(errors)
+        for other in broken:  # the broken tree's own problems, on its own lines
+            shown.extend(d for d in self.read(other).errors if d not in shown)
+        culprit = broken[0] if broken else path
+        base = _extends(culprit)
+        what = f"the overlay {shown_path(culprit)} (on '{base}')" if base else f"the tree in {shown_path(culprit)}"
+        if broken:
+            message = f"the tree in {shown_path(path)} continues into a tree that cannot be used: {what} is not valid"
+        else:
+            message = f"{what} is not valid"
+        usable = [tid for tid, p in self.files() if _key(p) not in {_key(path), *map(_key, broken)} and self._usable(p)]
+        listed = ", ".join(usable[:10]) + (f" and {len(usable) - 10} more" if len(usable) > 10 else "")
+        message += f"; still usable: {listed}" if usable else "; no other tree can be used either"
+        if base:
+            message += f" (to use sharewise's own '{base}' meanwhile, take the overlay off the trees path)"
+        return TreeInvalid(message, shown)
+
+    def _usable(self, path: Path) -> bool:
+        return self.read(path).tree is not None and not any(d.severity == "error" for d in self.check(path))
 
     def check(self, path: Path) -> list[Diagnostic]:
         """Every diagnostic for the file at ``path``, including routes into other trees."""
@@ -214,13 +238,27 @@ class Library:
         tree = loaded.tree
         assert tree is not None
         problems: list[Diagnostic] = []
+        broken: list[Path] = []
+        self._broken_links[_key(loaded.path)] = broken
         for target, place, line in tree.links():
             if target == tree.id:
                 problems.append(loaded.diagnostic(place, line, "a tree cannot continue into itself"))
                 continue
-            found = self._other(target)
-            if isinstance(found, str):
-                problems.append(loaded.diagnostic(place, line, found))
+            path = self.path_of(target)
+            if path is None:
+                known = ", ".join(sorted(self.ids())) or "none"
+                message = f"no tree called '{target}' (available: {known})"
+                problems.append(loaded.diagnostic(place, line, message))
+                continue
+            other = self.read(path)
+            if other.tree is None:
+                if path in broken:
+                    continue  # said once for each tree it continues into
+                broken.append(path)
+                base = _extends(path)
+                what = f"the overlay {shown_path(path)} replaces it" if base else f"its file is {shown_path(path)}"
+                message = f"continues into tree '{target}', which is not valid ({what}; see its own problems)"
+                problems.append(loaded.diagnostic(place, line, message))
         problems.extend(self._chain_problems(loaded))
         problems.extend(self._ref_problems(loaded))
         return problems
@@ -233,7 +271,7 @@ class Library:
             return f"no tree called '{tree_id}' (available: {known})"
         other = self.read(path).tree
         if other is None:
-            return f"tree '{tree_id}' ({path}) is not valid"
+            return f"tree '{tree_id}' ({shown_path(path)}) is not valid; see its own problems"
         return other
 
     def _leads_to(self, start: Tree, target: str) -> bool:
@@ -257,9 +295,11 @@ class Library:
         tree = loaded.tree
         assert tree is not None
         problems: list[Diagnostic] = []
+        said: set[str] = set()
         for ref in tree.refs:
             message = self._ref_problem(tree, ref)
-            if message:
+            if message and message not in said:  # an invalid tree named by many references: said once
+                said.add(message)
                 problems.append(loaded.diagnostic(ref.place, ref.line, message))
         return problems
 
@@ -382,6 +422,28 @@ def _key(path: Path) -> Path:
 
 def _is_shipped(path: Path) -> bool:
     return path.parent == _key(shipped_trees_dir())
+
+
+def shown_path(path: Path | str) -> str:
+    """A tree file for a message: a shipped one by name (not its long install path), others as found."""
+    path = Path(path)
+    if _is_shipped(_key(path)):
+        return f"sharewise's own {path.name}"
+    return str(display_path(path))
+
+
+def _extends(path: Path) -> str | None:
+    """The tree an overlay file extends (its top-level ``extends:``), or None for any other file."""
+    try:
+        with path.open(encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("extends:"):
+                    return line.partition(":")[2].split("#", 1)[0].strip().strip("'\"") or None
+                if line.startswith(("nodes:", "outcomes:")):
+                    break
+    except (OSError, UnicodeDecodeError):
+        return None
+    return None
 
 
 def _declared_id(path: Path) -> str | None:

@@ -123,10 +123,15 @@ class _Merge:
         if "id" not in over:
             result["id"] = base.get("id")
             taken["id"] = "extends"
-        start = result.get("start")
         nodes = result.get("nodes")
-        if "start" not in over and isinstance(nodes, dict) and start not in nodes and start in self.retired:
-            self.error("start", f"this overlay retires the start question '{start}'; give 'start'", over, "extends")
+        raw_start = result.get("start")
+        # A conditional start is a list of routes: each target counts as a start question.
+        starts = [r.get("to") for r in raw_start if isinstance(r, dict)] if isinstance(raw_start, list) else [raw_start]
+        for start in starts:
+            if not isinstance(start, str) or "start" in over or not isinstance(nodes, dict):
+                continue
+            if start not in nodes and start in self.retired:
+                self.error("start", f"this overlay retires the start question '{start}'; give 'start'", over, "extends")
         self.combine(base, over, result, taken)
         return result
 
@@ -314,7 +319,10 @@ def _relocator(
             if places.get(parent):
                 line = places[parent]
                 break
-        where = f"{diag.file}:{diag.line}" if diag.line else diag.file
+        from sharewise.library import shown_path  # not at the top: the library reads overlays
+
+        shown = shown_path(diag.file)
+        where = f"{shown}:{diag.line}" if diag.line else shown
         message = f"{diag.message} (in '{base_id}' at {where}, which this overlay extends)"
         return replace(diag, file=file, line=line, message=message)
 

@@ -17,6 +17,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from sharewise.errors import EXIT_VERIFY_FAILED, UsageError
+from sharewise.safetext import clean, json_text
 
 __all__ = ["records_app"]
 
@@ -51,7 +52,7 @@ def _one_of(flag: str, value: str, allowed: list[str]) -> None:
 
 
 def _emit_json(payload: Any) -> None:
-    sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.write(json_text(json.dumps(payload, ensure_ascii=False, indent=2)) + "\n")
 
 
 # -- verify ---------------------------------------------------------------------------------------
@@ -102,12 +103,14 @@ def verify(
         )
     else:
         for problem in report.problems:
-            print(problem)
+            print(clean(str(problem)))
         for folder in report.folders if report.ok else ():
             if folder.head_digest:  # worth quoting elsewhere: it anchors the whole chain
                 print(
-                    f"{folder.folder}: {folder.records} record(s); chain head {folder.head_sequence} "
-                    f"sha256 {folder.head_digest}",
+                    clean(
+                        f"{folder.folder}: {folder.records} record(s); chain head {folder.head_sequence} "
+                        f"sha256 {folder.head_digest}"
+                    ),
                     file=sys.stderr,
                 )
         count = len(report.problems)
@@ -180,7 +183,7 @@ def list_records(  # noqa: PLR0917 - typer maps each parameter to a flag
             try:
                 record, _ = load_record(folder / name)
             except (RecordUnreadable, OSError) as exc:
-                print(f"sharewise: skipped {folder / name}: {exc}", file=sys.stderr)
+                print(clean(f"sharewise: skipped {folder / name}: {exc}"), file=sys.stderr)
                 continue
             row = _row(folder / name, record)
             try:
@@ -232,7 +235,7 @@ def _print_rows(rows: list[dict[str, Any]], plain: bool) -> None:
         for row in rows:
             cells = [row["created_at"][:16].replace("T", " "), row["case_ref"] or "", ", ".join(row["trees"]),
                      DECISION_LABELS.get(row["decision"], str(row["decision"])), signers(row), row["file"]]  # fmt: skip
-            print("\t".join(" ".join(str(c).split()) for c in cells))
+            print("\t".join(clean(" ".join(str(c).split())) for c in cells))
         return
     if console.width < _WIDE_LIST:
         # Too narrow for six columns and a whole file name: two lines a record, the file on the second.
@@ -321,7 +324,7 @@ def render(
         view = _load_view(file)
         text = render_html(view) if fmt == Format.html.value else render_markdown(view)
         if out is None:
-            sys.stdout.write(text)
+            sys.stdout.write(clean(text))
             return
         try:
             write_new_file(out, text.encode("utf-8"))
@@ -361,7 +364,7 @@ def countersign(
         )
     entry = record["countersignatures"][-1]
     signed = " and signed with your key" if "signature" in entry else ""
-    print(f"Countersigned {file} as {entry['name']}{signed}.")
+    print(clean(f"Countersigned {file} as {entry['name']}{signed}."))
 
 
 # -- keygen ---------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from sharewise.engine import Engine, Step, Walk
 from sharewise.errors import EXIT_INCOMPLETE, EXIT_INVALID_ANSWER, EXIT_OK
 from sharewise.model import Option, Question, Tree
 from sharewise.record import SIGN_OFF_FIELDS, build_record, missing_sign_off
+from sharewise.safetext import cut
 from sharewise.store import write_record
 
 __all__ = ["ScriptedResult", "describe_walk", "question_json", "run_case", "sign_off_question_json"]
@@ -85,7 +86,11 @@ def describe_walk(walk: Walk, missing: list[str]) -> dict[str, Any]:
     if walk.status == "invalid":
         return {
             "status": "invalid",
-            "errors": [{"id": e.id, "question": e.question, "message": e.message} for e in walk.errors],
+            "errors": [
+                # An id no tree has may be misplaced data (a shifted CSV column): it is shown cut short.
+                {"id": e.id if e.question is not None else cut(e.id, 40), "question": e.question, "message": e.message}
+                for e in walk.errors
+            ],
         }
     if walk.pending is not None:
         nxt = question_json(*walk.pending, offered=walk.offered(*walk.pending))

@@ -37,6 +37,7 @@ from sharewise.model import (
     Tree,
     TreeSource,
 )
+from sharewise.safetext import cut
 from sharewise.yamlio import LineMap, fast_load, load_yaml_text
 
 __all__ = ["FORMAT", "LoadOptions", "TreeFile", "load_tree_bytes", "load_tree_file", "resolve_placeholders"]
@@ -44,6 +45,14 @@ __all__ = ["FORMAT", "LoadOptions", "TreeFile", "load_tree_bytes", "load_tree_fi
 FORMAT = "sharewise-tree/1"
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 MAX_NODES = 250_000
+#: The largest tree file read (a 100,000-question tree in the shipped style is about 34 MiB).
+MAX_TREE_BYTES = 48 * 1024 * 1024
+#: At most this many problems are listed for one file; the rest are counted in one last line.
+MAX_DIAGNOSTICS = 200
+#: "Did you mean" suggestions are looked for this many times per file, each among at most
+#: :data:`_HINT_POOL` names, so a file full of mistakes is still checked in linear time.
+MAX_SUGGESTIONS = 20
+_HINT_POOL = 2000
 _FREEZE_BYTES = 1 << 20  # a tree file this big (some 3,000 nodes) is frozen out of the garbage collector
 
 _TOP_KEYS = {
@@ -161,12 +170,16 @@ class TreeFile:
 
 
 def load_tree_file(path: Path, today: date | None = None, *, options: LoadOptions | None = None) -> TreeFile:
-    """Read and validate the tree at ``path``; an unreadable file is reported, not raised."""
+    """Read and validate the tree at ``path``; an unreadable or oversized file is reported, not raised."""
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_TREE_BYTES + 1)
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
         return TreeFile(path, None, [Diagnostic(str(path), None, "", f"cannot read the file: {reason}")])
+    if len(raw) > MAX_TREE_BYTES:
+        message = f"the file is larger than {MAX_TREE_BYTES // (1024 * 1024)} MiB, the most a tree file may be"
+        return TreeFile(path, None, [Diagnostic(str(path), None, "", message)])
     return load_tree_bytes(raw, path, today, options=options)
 
 
@@ -228,6 +241,7 @@ def _load_tree_bytes(raw: bytes, path: Path, today: date | None, options: LoadOp
     first = len(diags)
     builder = _Builder(name, lines, diags, today, options=options, retired=retired)
     tree = builder.build(data)
+    builder.count_dropped()
     if relocate is not None:
         diags[first:] = [relocate(d) for d in diags[first:]]
     result = TreeFile(path, None, diags, data=data, lines=lines, origins=builder.origins, relocate=relocate)
@@ -313,8 +327,46 @@ class _Builder:
         self.conditions: list[tuple[Condition, str, Mapping[str, Any], str]] = []
         self.refs: list[CrossRef] = []
         self.settings: dict[str, str] = {}
+        self.dropped = 0  # problems past MAX_DIAGNOSTICS, counted, not listed
+        self.dropped_errors = False
+        self.hints = 0
+        self._targets: list[str] | None = None
+        self.meant: dict[int, str | None] = {}  # a bad route's likely target, by the route's identity
 
     # -- reporting -------------------------------------------------------------------------
+    def _push(self, diagnostic: Diagnostic) -> None:
+        if len(self.diags) < MAX_DIAGNOSTICS:
+            self.diags.append(diagnostic)
+            return
+        self.dropped += 1
+        self.dropped_errors = self.dropped_errors or diagnostic.severity == "error"
+
+    def count_dropped(self) -> None:
+        """Add the line that counts the problems not listed, if any were left out."""
+        if self.dropped:
+            self.diags.append(
+                Diagnostic(
+                    self.file,
+                    None,
+                    "",
+                    f"{self.dropped:,} more problem(s) not listed (at most {MAX_DIAGNOSTICS} are); fix these first",
+                    "error" if self.dropped_errors else "warning",
+                )
+            )
+            self.dropped = 0
+
+    def hint(self, word: str, names: Iterable[str]) -> str | None:
+        """The closest of ``names`` to ``word``, within the per-file budget for suggestions."""
+        if self.hints >= MAX_SUGGESTIONS or len(word) > 64:
+            return None
+        self.hints += 1
+        pool = list(names) if not isinstance(names, list) else names
+        if len(pool) > _HINT_POOL:
+            size = len(word)
+            pool = [n for n in pool if n[:1] == word[:1] and abs(len(n) - size) <= 2][:_HINT_POOL]
+        found = difflib.get_close_matches(word, pool, n=1, cutoff=0.6)
+        return found[0] if found else None
+
     def error(self, place: str, message: str, container: object = None, key: str | None = None) -> None:
         self._add(place, message, container, key, "error")
 
@@ -323,7 +375,7 @@ class _Builder:
 
     def _add(self, place: str, message: str, container: object, key: str | None, severity: str) -> None:
         file, line = self.lines.where(container, key) if container is not None else (self.file, None)
-        self.diags.append(Diagnostic(file or self.file, line, place, message, severity))  # type: ignore[arg-type]
+        self._push(Diagnostic(file or self.file, line, place, message, severity))  # type: ignore[arg-type]
 
     def _origin(self, place: str, container: object, key: str | None) -> None:
         file = self.lines.file_of(container, key)
@@ -343,8 +395,8 @@ class _Builder:
         filled, unknown = resolve_placeholders(value, values)
         self.filled = self.filled or filled != value
         for name in unknown:
-            hint = difflib.get_close_matches(name, list(values), n=1, cutoff=0.6)
-            tip = f" (did you mean '{{{hint[0]}}}'?)" if hint else ""
+            hint = self.hint(name, list(values))
+            tip = f" (did you mean '{{{hint}}}'?)" if hint else ""
             settings = self.options.settings
             why = f"{settings} gives no '{name}'{tip}" if settings else f"no config file was found to give '{name}'"
             self.error(
@@ -356,16 +408,16 @@ class _Builder:
         return filled
 
     def has_errors(self) -> bool:
-        return any(d.severity == "error" for d in self.diags)
+        return self.dropped_errors or any(d.severity == "error" for d in self.diags)
 
     # -- small typed getters ---------------------------------------------------------------
     def keys(self, mapping: Mapping[str, Any], allowed: Iterable[str], place: str) -> None:
         allowed = tuple(allowed)
         for key in mapping:
             if key not in allowed:
-                hint = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
-                tip = f" (did you mean '{hint[0]}'?)" if hint else f"; expected one of: {', '.join(allowed)}"
-                self.error(_join(place, key), f"unknown key '{key}'{tip}", mapping, key)
+                hint = self.hint(key, list(allowed))
+                tip = f" (did you mean '{hint}'?)" if hint else f"; expected one of: {', '.join(allowed)}"
+                self.error(_join(place, cut(key, 60)), f"unknown key '{cut(key, 60)}'{tip}", mapping, key)
 
     def text(self, mapping: Mapping[str, Any], key: str, place: str, required: bool = True) -> str | None:
         if key not in mapping or mapping[key] is None:
@@ -390,7 +442,8 @@ class _Builder:
         if not ID_PATTERN.match(text):
             self.error(
                 place,
-                f"{what} '{text}' must be lower-case letters, digits, '-' or '_', starting with a letter or digit",
+                f"{what} '{cut(text, 60)}' must be lower-case letters, digits, '-' or '_', "
+                "starting with a letter or digit",
                 container,
                 key,
             )
@@ -411,7 +464,7 @@ class _Builder:
         try:
             return date.fromisoformat(raw)
         except ValueError:
-            self.error(key, f"'{key}' must be a date written YYYY-MM-DD, not '{raw}'", mapping, key)
+            self.error(key, f"'{key}' must be a date written YYYY-MM-DD, not '{cut(raw, 40)}'", mapping, key)
             return None
 
     def mapping(self, value: object, place: str, container: object, key: str | None) -> Mapping[str, Any] | None:
@@ -423,12 +476,10 @@ class _Builder:
 
     # -- the tree --------------------------------------------------------------------------
     def build(self, data: object) -> Tree | None:
-        top = self.mapping(data, "", None, None)
-        if top is None:
-            self.diags[-1] = Diagnostic(
-                self.file, 1, "", "a tree file must be a mapping with 'id', 'nodes' and 'outcomes'"
-            )
+        if not isinstance(data, dict):
+            self._push(Diagnostic(self.file, 1, "", "a tree file must be a mapping with 'id', 'nodes' and 'outcomes'"))
             return None
+        top: Mapping[str, Any] = data
         self.keys(top, _TOP_KEYS, "")
         for key, required in _TOP_KEYS.items():
             if required and key not in top:
@@ -755,7 +806,11 @@ class _Builder:
     ) -> tuple[Option, ...]:
         oplace = f"{place}.options"
         if isinstance(raw, list):
-            raw = {str(v) if isinstance(v, (str, int)) and not isinstance(v, bool) else repr(v): None for v in raw}
+            # Anything but a word is named by its kind and position, never formatted whole (it may be huge).
+            raw = {
+                str(v) if isinstance(v, (str, int)) and not isinstance(v, bool) else f"({type(v).__name__} {n})": None
+                for n, v in enumerate(raw, start=1)
+            }
             if len(raw) != len(body["options"]):
                 self.error(oplace, "an option value is given twice", body, "options")
         spec = self.mapping(raw, oplace, body, "options")
@@ -1036,9 +1091,14 @@ class _Builder:
                         where = f"{file}:{line}" if line else file
                         self._route_error(route, f"'{target}' is retired (at {where}); point this route somewhere else")
                         continue
-                    known = difflib.get_close_matches(target, list(raw_nodes) + list(raw_outcomes), n=1)
-                    tip = f" (did you mean '{known[0]}'?)" if known else ""
-                    self._route_error(route, f"no question or outcome called '{target}'{tip}")
+                    if self._targets is None:
+                        self._targets = [*raw_nodes, *raw_outcomes]
+                    known = self.hint(target, self._targets)
+                    tip = f" (did you mean '{known}'?)" if known else ""
+                    # The reachability check then follows the route as it was surely meant, so one
+                    # typo gives one error; with no likely target it says nothing of what it cuts off.
+                    self.meant[id(route)] = known
+                    self._route_error(route, f"no question or outcome called '{cut(target, 80)}'{tip}")
                 elif target in questions and questions[target].is_record_question:
                     self._route_error(route, f"'{target}' has no 'next'; a route cannot lead to a record question")
         for outcome in outcomes.values():
@@ -1067,7 +1127,7 @@ class _Builder:
                 )
 
     def _route_error(self, route: Route, message: str) -> None:
-        self.diags.append(Diagnostic(self.origins.get(route.place, self.file), route.line, route.place, message))
+        self._push(Diagnostic(self.origins.get(route.place, self.file), route.line, route.place, message))
 
     def _check_graph(
         self,
@@ -1077,8 +1137,10 @@ class _Builder:
         raw_nodes: Mapping[str, Any],
         raw_outcomes: Mapping[str, Any],
     ) -> None:
+        meant = self.meant
         edges: dict[str, list[str]] = {
-            qid: [r.target for r in _question_routes(q) if r.tree is None] for qid, q in questions.items()
+            qid: [meant.get(id(r)) or r.target for r in _question_routes(q) if r.tree is None]
+            for qid, q in questions.items()
         }
         # Reachability: outcomes pull in their record questions.
         start = roots[0]
@@ -1093,12 +1155,14 @@ class _Builder:
                 stack.extend(edges[current])
             elif current in outcomes:
                 stack.extend(outcomes[current].record)
-        for node_id in raw_nodes:
+        # After a route to nowhere, what it cuts off is found once it is mended: no follow-on errors.
+        lost = any(target is None for target in meant.values())
+        for node_id in raw_nodes if not lost else ():
             if node_id not in reached and node_id in questions:
                 self.error(
                     f"nodes.{node_id}", f"no path from the start ('{start}') reaches this question", raw_nodes, node_id
                 )
-        for outcome_id in raw_outcomes:
+        for outcome_id in raw_outcomes if not lost else ():
             if outcome_id not in reached and outcome_id in outcomes:
                 self.error(
                     f"outcomes.{outcome_id}",
@@ -1132,7 +1196,11 @@ class _Builder:
                     key = frozenset(loop)
                     if key not in reported:
                         reported.add(key)
-                        shown = " -> ".join([*loop, nxt])
+                        shown = (
+                            " -> ".join([*loop, nxt])
+                            if len(loop) <= 12
+                            else " -> ".join([*loop[:6], f"... {len(loop) - 11} more ...", *loop[-5:], nxt])
+                        )
                         self.error(f"nodes.{nxt}", f"the routes form a loop: {shown}", raw_nodes, nxt)
                     continue
                 colour[nxt] = grey

@@ -73,6 +73,12 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return seen
 
 
+def _whole_number(text: str) -> int:
+    if len(text.lstrip("-")) > 30:  # a record holds small numbers; Python refuses over 4,300 digits
+        raise RecordUnreadable("holds a number too long to be part of a record")
+    return int(text)
+
+
 def load_record(path: Path) -> tuple[dict[str, Any], bytes]:
     """The parsed record at ``path`` and its bytes; raises :class:`RecordUnreadable` or ``OSError``."""
     with path.open("rb") as handle:
@@ -84,9 +90,11 @@ def load_record(path: Path) -> tuple[dict[str, Any], bytes]:
     except UnicodeDecodeError:
         raise RecordUnreadable("is not UTF-8 text") from None
     try:
-        record = json.loads(text, object_pairs_hook=_no_duplicates)
+        record = json.loads(text, object_pairs_hook=_no_duplicates, parse_int=_whole_number)
     except json.JSONDecodeError as exc:
         raise RecordUnreadable(f"is not valid JSON (line {exc.lineno}, column {exc.colno}): {exc.msg}") from None
+    except RecursionError:
+        raise RecordUnreadable("is nested too deeply to be a record") from None
     if not isinstance(record, dict) or not str(record.get("format", "")).startswith("sharewise-record/"):
         raise RecordUnreadable("is not a sharewise record")
     return record, data

@@ -7,6 +7,11 @@ Tree authors write ``yes:`` and ``no:`` as option values, dates and versions as 
 Every mapping the loader builds is remembered with the line of each of its keys, so validation can
 name the line of any place in the tree without a second parse. Duplicate keys, which plain PyYAML
 silently drops, are collected as problems.
+
+Documents come from elsewhere (other organisations' trees, exports from other systems), so each is
+bounded before any data is built from it: nesting at most :data:`MAX_DEPTH` deep, aliases repeating
+at most :data:`MAX_ALIAS_VALUES` values, no alias inside what it names, and integers of at most
+:data:`MAX_INT_DIGITS` digits (longer ones stay text). Going over a bound is a problem on its line.
 """
 
 from __future__ import annotations
@@ -19,7 +24,31 @@ from typing import Any, ClassVar
 
 import yaml
 
-__all__ = ["LineMap", "Loaded", "YamlProblem", "fast_load", "load_yaml_text"]
+__all__ = [
+    "MAX_ALIAS_VALUES",
+    "MAX_DEPTH",
+    "MAX_INT_DIGITS",
+    "TOO_DEEP",
+    "LineMap",
+    "Loaded",
+    "NodeBounds",
+    "YamlProblem",
+    "data_problem",
+    "fast_load",
+    "load_yaml_text",
+    "node_problem",
+]
+
+#: The deepest nesting of mappings and lists any document sharewise reads may have (a tree needs
+#: about ten levels, an answers file four). Deeper input is refused with its line, not a crash.
+MAX_DEPTH = 100
+#: Anchors and aliases (``&name``, ``*name``) may repeat at most this many values in all. A few
+#: hundred bytes of nested aliases can otherwise stand for billions of values (an "alias bomb").
+MAX_ALIAS_VALUES = 100_000
+#: Integers are read as numbers up to this many digits; longer runs of digits stay text, so no
+#: input reaches Python's limit on converting very long integers.
+MAX_INT_DIGITS = 18
+TOO_DEEP = f"nested too deeply (more than {MAX_DEPTH} levels of lists and mappings)"
 
 try:  # libyaml's parser is several times faster; fall back where it is not built.
     _BaseLoader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
@@ -27,9 +56,11 @@ except AttributeError:  # pragma: no cover - depends on the PyYAML build
     _BaseLoader = yaml.SafeLoader
 
 _BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
-_INT = re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$")
+_INT = re.compile(rf"^[-+]?(?:0|[1-9][0-9]{{0,{MAX_INT_DIGITS - 1}}})$")
 _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
 _STR = "tag:yaml.org,2002:str"
+_INT_LIMIT = 10**MAX_INT_DIGITS
+_ANCHOR = re.compile(r"(?:^|[\s\[{,])&[^\s\[\]{},]")
 
 
 @dataclass(frozen=True)
@@ -193,14 +224,29 @@ def load_yaml_text(text: str | bytes, source: Path | str = "<text>") -> Loaded:
     loader_cls = _build_loader(lines, problems)
     loader = loader_cls(text)
     try:
-        data = loader.get_single_data()
+        node = loader.get_single_node()
+        bounded = node_problem(node) if node is not None else None
+        if bounded is not None:
+            problems.append(YamlProblem(*bounded))
+            data = None
+        else:
+            data = loader.construct_document(node) if node is not None else None
+    except RecursionError:  # pragma: no cover - node_problem refuses such depth first
+        problems.append(YamlProblem(1, f"the document is {TOO_DEEP}"))
+        data = None
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else 1
-        what = exc.problem or str(exc)
-        if exc.context:
-            what = f"{exc.context}, {what}"
-        problems.append(YamlProblem(line, f"YAML syntax error: {what}"))
+        problems.append(_syntax_problem(exc, text))
+        data = None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow in a file, such as ESC
+        code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "?")
+        line = text[: exc.position].count("\n" if isinstance(text, str) else b"\n") + 1  # type: ignore[arg-type]
+        problems.append(
+            YamlProblem(
+                line,
+                f"YAML error: this line holds a control character (code 0x{code:02x}), which YAML does not allow "
+                "in a file; remove it (pasted text often brings one)",
+            )
+        )
         data = None
     except yaml.YAMLError as exc:
         problems.append(YamlProblem(1, f"YAML error: {exc}"))
@@ -210,25 +256,160 @@ def load_yaml_text(text: str | bytes, source: Path | str = "<text>") -> Loaded:
     return Loaded(data, lines, problems)
 
 
+def node_problem(root: yaml.Node) -> tuple[int, str] | None:
+    """``(line, message)`` when a composed document is nested too deeply or its aliases repeat too much."""
+    return NodeBounds().check(root)
+
+
+class NodeBounds:
+    """Checks composed YAML nodes against :data:`MAX_DEPTH` and :data:`MAX_ALIAS_VALUES`.
+
+    One pass over the distinct lists and mappings, remembering the expanded size and depth of each,
+    so the check costs the same however far the aliases would expand. An alias inside the list or
+    mapping it names (a loop) is refused too: nothing that reads the data could finish. Several
+    documents checked by one instance (the cases of a cases file, which may alias earlier cases)
+    share one allowance.
+    """
+
+    def __init__(self) -> None:
+        self.size: dict[int, int] = {}  # expanded number of values, by list or mapping
+        self.depth: dict[int, int] = {}
+        self.written = 0  # values as written: every scalar, and each list and mapping once
+        self.expanded = 0  # values as the data read will hold them
+
+    def check(self, root: yaml.Node) -> tuple[int, str] | None:
+        """``(line, message)`` for the first problem in ``root``, or None."""
+        scalar = yaml.ScalarNode
+        if type(root) is scalar:
+            self.written += 1
+            self.expanded += 1
+            return None
+        problem = self._walk(root)
+        if problem is not None:
+            return problem
+        if self.expanded + self.size[id(root)] - self.written > MAX_ALIAS_VALUES:
+            return root.start_mark.line + 1, self._too_many()  # refused: it adds nothing to the total
+        self.expanded += self.size[id(root)]
+        return None
+
+    @staticmethod
+    def _too_many() -> str:
+        return (
+            f"aliases (*name) repeat more than {MAX_ALIAS_VALUES:,} values; write the values out, or use fewer aliases"
+        )
+
+    def _walk(self, root: yaml.Node) -> tuple[int, str] | None:
+        scalar = yaml.ScalarNode
+        mapping = yaml.MappingNode
+        size, depth = self.size, self.depth
+        open_: set[int] = set()  # the lists and mappings being walked: the current one's ancestors
+        stack: list[tuple[yaml.Node, list[yaml.Node] | None]] = [(root, None)]
+        while stack:
+            node, children = stack.pop()
+            key = id(node)
+            if children is not None:  # its children are done
+                open_.discard(key)
+                total, deepest = 1, 0
+                for child in children:
+                    if type(child) is scalar:
+                        total += 1
+                    else:
+                        total += size[id(child)]
+                        deepest = max(deepest, depth[id(child)])
+                size[key], depth[key] = total, deepest + 1
+                if total - self.written > MAX_ALIAS_VALUES:
+                    return node.start_mark.line + 1, self._too_many()
+                if deepest + 1 > MAX_DEPTH:
+                    return node.start_mark.line + 1, f"the document is {TOO_DEEP}"
+                continue
+            if key in size:
+                continue
+            if key in open_:
+                return node.start_mark.line + 1, "an alias (*name) refers to a list or mapping that holds it"
+            if len(open_) >= MAX_DEPTH:
+                return node.start_mark.line + 1, f"the document is {TOO_DEEP}"
+            open_.add(key)
+            kids = [part for pair in node.value for part in pair] if type(node) is mapping else list(node.value)
+            self.written += 1
+            stack.append((node, kids))
+            for child in kids:
+                if type(child) is scalar:
+                    self.written += 1
+                elif id(child) not in size:
+                    stack.append((child, None))
+        return None
+
+
+def data_problem(data: Any) -> str | None:
+    """A message when parsed JSON ``data`` is nested deeper than :data:`MAX_DEPTH`, else None."""
+    level: list[tuple[Any, int]] = [(data, 1)]
+    while level:
+        value, at = level.pop()
+        if at > MAX_DEPTH:
+            return TOO_DEEP
+        if isinstance(value, dict):
+            level.extend((v, at + 1) for v in value.values())
+        elif isinstance(value, list):
+            level.extend((v, at + 1) for v in value)
+    return None
+
+
+_NO_COLON = "YAML syntax error: this line has no ':' after its key; write 'key: value', or 'key:' before a block"
+
+
+def _syntax_problem(exc: yaml.MarkedYAMLError, text: str | bytes) -> YamlProblem:
+    """A YAML syntax error in words a tree author can act on, on the line that needs the change."""
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 1 if mark is not None else 1
+    problem = exc.problem or str(exc)
+    if "tab" in problem:
+        return YamlProblem(line, "YAML syntax error: a tab cannot indent YAML; use spaces")
+    if "could not find expected ':'" in problem and exc.context_mark is not None:
+        # The parser notices on the next line; the key without its colon is where it started.
+        return YamlProblem(exc.context_mark.line + 1, _NO_COLON)
+    if problem.startswith("mapping values are not allowed") and mark is not None:
+        lines = (text if isinstance(text, str) else text.decode("utf-8", "replace")).splitlines()
+        before = lines[mark.line][: mark.column] if mark.line < len(lines) else ""
+        if ": " not in before and mark.line > 0:
+            # The first key of its line: the parser read it as the value of a key above that has no ':'.
+            above = next(
+                (n for n in range(mark.line - 1, -1, -1) if lines[n].strip() and not lines[n].lstrip().startswith("#")),
+                None,
+            )
+            if above is not None and ":" not in lines[above]:
+                return YamlProblem(above + 1, _NO_COLON)
+        return YamlProblem(
+            line,
+            "YAML syntax error: a ': ' inside text would start a new key; put the whole text in double quotes "
+            '("Note: ..."), or write it as a block: the key, then > and the text on the lines below',
+        )
+    what = f"{exc.context}, {problem}" if exc.context else problem
+    return YamlProblem(line, f"YAML syntax error: {what}")
+
+
 _NEEDS_FULL_LOADER = object()
 
 
-def _plain(value: Any) -> Any:
+def _plain(value: Any, depth: int = 1) -> Any:
     """``value`` in the full loader's shape, or ``_NEEDS_FULL_LOADER`` where the two could differ."""
-    if isinstance(value, str) or value is None or type(value) is int or isinstance(value, bool):
+    if isinstance(value, str) or value is None or isinstance(value, bool):
         return value
+    if type(value) is int:
+        return value if -_INT_LIMIT < value < _INT_LIMIT else _NEEDS_FULL_LOADER
+    if depth > MAX_DEPTH:
+        return _NEEDS_FULL_LOADER  # the full loader refuses it, naming the line
     if isinstance(value, dict):
         out: dict[str, Any] = {}
         for key, item in value.items():
             if isinstance(key, bool) or not isinstance(key, (str, int)) or key == "<<":
                 return _NEEDS_FULL_LOADER
-            plain = _plain(item)
+            plain = _plain(item, depth + 1)
             if plain is _NEEDS_FULL_LOADER:
                 return plain
             out[str(key)] = plain
         return out
     if isinstance(value, list):
-        items = [_plain(item) for item in value]
+        items = [_plain(item, depth + 1) for item in value]
         return _NEEDS_FULL_LOADER if any(i is _NEEDS_FULL_LOADER for i in items) else items
     if type(value) is date:  # written YYYY-MM-DD; the full loader keeps that text
         return value.isoformat()
@@ -248,6 +429,8 @@ def fast_load(text: str) -> Any | None:
         import yaml_rs
     except ImportError:  # pragma: no cover - depends on the platform's wheels
         return None
+    if _ANCHOR.search(text):
+        return None  # aliases are bounded by the full loader (yaml_rs would expand them first)
     try:
         data = yaml_rs.loads(text)
     except Exception:  # any problem is reported by the full loader, with its line

@@ -79,7 +79,7 @@ def run_interactive(
                 return EXIT_USAGE if not store.saved() else EXIT_INCOMPLETE
             start = library.get(draft.tree)
         else:
-            start = library.get(tree) if tree else _choose_tree(library, prompter)
+            start = library.get(tree) if tree else _choose_tree(library, prompter, screen)
     except SessionStopped:
         screen.stopped(0, draft_saved=False)
         return EXIT_INCOMPLETE
@@ -108,13 +108,21 @@ def run_interactive(
     return _EXIT[session.run().status]
 
 
-def _choose_tree(library: Library, prompter: Prompter) -> Tree:
+def _choose_tree(library: Library, prompter: Prompter, screen: Screen) -> Tree:
     choices: list[Choice] = []
+    unusable: list[tuple[str, Path]] = []
     for tree_id, path in library.files():
         loaded = library.read(path).tree
-        if loaded is None:
-            continue  # 'sharewise trees validate' reports it; the menu offers only usable trees
+        if loaded is None or any(d.severity == "error" for d in library.check(path)):
+            unusable.append((tree_id, path))  # the menu offers only usable trees, and says which are not
+            continue
         choices.append(Choice(loaded.title, tree_id, loaded.description))
+    if unusable:
+        names = "; ".join(f"{tree_id} ({path})" for tree_id, path in unusable)
+        screen.say(
+            f"Not available until fixed: {names}. Run 'sharewise trees validate' to see what is wrong with each; "
+            "an overlay that is broken also stops the trees that continue into it."
+        )
     if not choices:
         raise UsageError("no valid decision trees were found; run 'sharewise trees validate'")
     choices.sort(key=lambda c: c.value != DEFAULT_TREE)  # the usual starting point first
