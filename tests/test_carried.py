@@ -505,7 +505,7 @@ def test_an_overlay_on_a_tree_with_a_conditional_start_keeps_it(tmp_path: Path) 
     (shipped / "giving.yaml").write_text(HEADER.format(id="giving") + GIVING, encoding="utf-8")
     (shipped / "how-much.yaml").write_text(HEADER.format(id="how-much") + RECEIVING, encoding="utf-8")
     overlay = local / "how-much.yaml"
-    overlay.write_text(OVERLAY.split("start:")[0] + "nodes:\n  hm-much:\n    help: Local help.\n", encoding="utf-8")
+    overlay.write_text(OVERLAY.split("start:", maxsplit=1)[0] + "nodes:\n  hm-much:\n    help: Local help.\n", encoding="utf-8")
     library = Library([local, shipped])
     assert [str(d) for d in library.check(overlay) if d.severity == "error"] == []
     assert library.get("how-much").start_routes[0].target == "hm-how"
