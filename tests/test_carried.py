@@ -206,6 +206,11 @@ def test_the_record_marks_carried_answers_and_keeps_each_conclusion(pair: Librar
     assert record["details"] == {"consent": "Given"}
 
 
+def _messages(path: Path) -> list[str]:
+    """Every problem the library finds in the tree file at ``path``, as printed."""
+    return [str(d) for d in Library([path.parent]).check(path)]
+
+
 def _problems(library: Library, tree_id: str) -> list[str]:
     path = library.path_of(tree_id)
     assert path is not None
@@ -340,13 +345,13 @@ def test_a_question_with_setting_is_answered_by_the_settings_file(write_tree: Wr
 
 def test_setting_and_option_if_are_checked(write_tree: WriteTree) -> None:
     path = write_tree(ORG.replace("setting: public_authority", "setting: colour"), id="org")
-    problems = [str(d) for d in Library([path.parent]).check(path)]
+    problems = _messages(path)
     assert any("'setting' names a setting a question can take: public_authority" in p for p in problems), problems
     path = write_tree(ORG.replace("      no: basis\n", ""), id="org")
-    problems = [str(d) for d in Library([path.parent]).check(path)]
+    problems = _messages(path)
     assert any("needs the options yes, no (missing: no)" in p for p in problems), problems
     path = write_tree(ORG.replace("if: org == 'no'", "if: org == 'maybe'"), id="org")
-    problems = [str(d) for d in Library([path.parent]).check(path)]
+    problems = _messages(path)
     assert any("'org' has no option 'maybe'" in p for p in problems), problems
 
 
@@ -413,10 +418,10 @@ def test_conditions_can_name_settings_and_record_questions_can_be_conditional(wr
 
 def test_a_condition_on_an_unknown_setting_or_value_is_an_error(write_tree: WriteTree) -> None:
     path = write_tree(SETTINGS_TREE.replace("settings.public_authority != 'yes'", "settings.colour == 'x'"), id="s")
-    problems = [str(d) for d in Library([path.parent]).check(path)]
+    problems = _messages(path)
     assert any("no setting called 'colour'" in p for p in problems), problems
     path = write_tree(SETTINGS_TREE.replace("!= 'yes'", "== 'maybe'"), id="s")
-    problems = [str(d) for d in Library([path.parent]).check(path)]
+    problems = _messages(path)
     assert any("'settings.public_authority' is yes or no, never 'maybe'" in p for p in problems), problems
 
 
@@ -505,7 +510,9 @@ def test_an_overlay_on_a_tree_with_a_conditional_start_keeps_it(tmp_path: Path) 
     (shipped / "giving.yaml").write_text(HEADER.format(id="giving") + GIVING, encoding="utf-8")
     (shipped / "how-much.yaml").write_text(HEADER.format(id="how-much") + RECEIVING, encoding="utf-8")
     overlay = local / "how-much.yaml"
-    overlay.write_text(OVERLAY.split("start:", maxsplit=1)[0] + "nodes:\n  hm-much:\n    help: Local help.\n", encoding="utf-8")
+    overlay.write_text(
+        OVERLAY.split("start:", maxsplit=1)[0] + "nodes:\n  hm-much:\n    help: Local help.\n", encoding="utf-8"
+    )
     library = Library([local, shipped])
     assert [str(d) for d in library.check(overlay) if d.severity == "error"] == []
     assert library.get("how-much").start_routes[0].target == "hm-how"

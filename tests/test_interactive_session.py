@@ -562,32 +562,7 @@ def test_several_choices_dates_and_optional_text(
     assert record["details"]["recipient"] == "The police; The school"
 
 
-ORG = """\
-nodes:
-  org:
-    ask: Is your organisation a public authority?
-    help: It decides which lawful bases you can use.
-    source: src s1
-    setting: public_authority
-    options:
-      yes: basis
-      no: basis
-  basis:
-    ask: Which lawful basis?
-    help: Pick one.
-    source: src s2
-    options:
-      public-task: done
-      legitimate-interests:
-        if: org == 'no'
-        next: done
-      not-sure: done
-outcomes:
-  done:
-    decision: share
-    title: Done
-    summary: Done.
-"""
+from .test_carried import ORG  # noqa: E402 - the tree with an option offered only to some organisations
 
 
 def test_only_the_options_whose_if_holds_are_offered(
