@@ -24,6 +24,8 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Union
 
+from sharewise.errors import SharewiseError
+
 __all__ = [
     "Condition",
     "ConditionError",
@@ -47,8 +49,9 @@ _TOKEN = re.compile(
 _KEYWORDS = frozenset({"and", "or", "not", "in"})
 
 
-class ConditionError(ValueError):
-    """Raised when a condition does not parse; ``position`` is a 0-based column."""
+class ConditionError(SharewiseError, ValueError):
+    """Raised when a condition does not parse; ``position`` is a 0-based column. The tree loader turns
+    it into a diagnostic on the condition's line, so it reaches a user only through that."""
 
     def __init__(self, message: str, expression: str, position: int) -> None:
         super().__init__(f"{message} at column {position + 1} of '{expression}'")

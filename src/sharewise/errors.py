@@ -17,6 +17,7 @@ __all__ = [
     "EXIT_INVALID_ANSWER",
     "EXIT_INVALID_TREE",
     "EXIT_OK",
+    "EXIT_TESTS_FAILED",
     "EXIT_USAGE",
     "EXIT_VERIFY_FAILED",
     "EXIT_WRITE_FAILED",
@@ -30,6 +31,7 @@ __all__ = [
 
 EXIT_OK = 0
 EXIT_WRITE_FAILED = 1
+EXIT_TESTS_FAILED = 1  # 'sharewise trees test': a case failed, or --strict found a coverage gap
 EXIT_USAGE = 2
 EXIT_INCOMPLETE = 3
 EXIT_INVALID_ANSWER = 4

@@ -36,7 +36,7 @@ import yaml
 
 from sharewise.conditions import evaluate, names_and_values
 from sharewise.engine import Engine, Walk
-from sharewise.errors import SharewiseError
+from sharewise.errors import EXIT_TESTS_FAILED, SharewiseError
 from sharewise.model import DECISIONS, Diagnostic, Option, Question, Tree
 from sharewise.yamlio import LineMap, load_yaml_text
 
@@ -528,7 +528,6 @@ def _coverage(
 
 # -- finding and reporting -----------------------------------------------------------------------
 
-EXIT_FAILED = 1
 
 
 def collect(paths: list[Path], library: Any) -> list[tuple[Path | None, Path | None]]:
@@ -646,7 +645,7 @@ def report(results: list[FileResult], *, strict: bool = False, quiet: bool = Fal
     if invalid:
         return out, EXIT_INVALID_TREE
     if failed or (strict and (gaps or untested)):
-        return out, EXIT_FAILED
+        return out, EXIT_TESTS_FAILED
     return out, 0
 
 
