@@ -23,6 +23,9 @@ def test_without_a_terminal_decide_does_not_prompt() -> None:
 def test_without_a_terminal_a_named_tree_reports_what_is_missing() -> None:
     result = CliRunner().invoke(app, ["decide", "when-to-share"], input="")
     assert result.exit_code == EXIT_INCOMPLETE
+    assert "trigger" in result.output  # it names the first question still to answer
+    plain = CliRunner().invoke(app, ["decide", "when-to-share", "--json"], input="")
+    assert json.loads(plain.stdout)["next"]["id"] == "trigger"
 
 
 def test_resume_needs_a_terminal() -> None:
@@ -36,7 +39,7 @@ def test_resume_needs_a_terminal() -> None:
     [
         "import sharewise.interactive, sharewise.interactive.session, sharewise.interactive.fake",
         "from sharewise.cli import main; sys.argv = ['sharewise', 'decide', 'when-to-share', '--no-input']\n"
-        "try:\n    main()\nexcept SystemExit:\n    pass",
+        "try:\n    main()\nexcept SystemExit as stop:\n    assert stop.code == 3, stop.code  # incomplete, as documented",
     ],
     ids=["interactive-core", "scripted-decide"],
 )

@@ -22,10 +22,30 @@ def test_docs_record_schema_is_the_packaged_one() -> None:
     assert docs.read_text(encoding="utf-8") == packaged
 
 
-def test_shipped_trees_are_inside_an_installed_package() -> None:
+SHIPPED_NAMES = {"when-to-share.yaml", "how-much-to-share.yaml", "ico-10-step.yaml"}
+
+
+def test_shipped_trees_are_inside_an_installed_package(tmp_path: Path) -> None:
     package_dir = Path(sharewise.__file__).parent
-    if "site-packages" not in package_dir.parts:
-        pytest.skip("an editable install reads the checkout's trees/ folder")
-    assert shipped_trees_dir() == package_dir / "trees"
-    names = {p.name for p in shipped_trees_dir().glob("*.yaml") if not p.name.endswith(".tests.yaml")}
-    assert {"when-to-share.yaml", "how-much-to-share.yaml", "ico-10-step.yaml"} <= names
+    if "site-packages" in package_dir.parts:  # a normal install, as CI makes: look inside it
+        assert shipped_trees_dir() == package_dir / "trees"
+        names = {p.name for p in shipped_trees_dir().glob("*.yaml") if not p.name.endswith(".tests.yaml")}
+    else:  # an editable install reads the checkout's trees/: build the wheel a user would get
+        import subprocess
+        import sys
+        import zipfile
+
+        root = Path(__file__).parents[1]
+        built = subprocess.run(
+            [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(tmp_path), str(root)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert built.returncode == 0, built.stderr
+        [wheel] = tmp_path.glob("sharewise-*.whl")
+        inside = zipfile.ZipFile(wheel).namelist()
+        names = {Path(n).name for n in inside if n.startswith("sharewise/trees/") and not n.endswith(".tests.yaml")}
+        assert "sharewise/schemas/record.schema.json" in inside
+    assert SHIPPED_NAMES <= names

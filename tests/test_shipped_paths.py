@@ -51,17 +51,42 @@ def _protocol(tree: str) -> Callable[[dict[str, Any]], Any]:
     return decide
 
 
+def _decided_answers(tree_id: str) -> dict[str, Any]:
+    """Answers that take ``tree_id`` to a record: the last offered option, a sentence for text."""
+    library = Library.default()
+    engine = Engine(library.get(tree_id), library.get)
+    answers: dict[str, Any] = {}
+    while (walk := engine.walk(answers, blank_optional=True)).pending is not None:
+        tree, question = walk.pending
+        if question.kind == "choice":
+            answers[question.id] = walk.offered(tree, question)[-1].value
+        elif question.kind == "multi":
+            answers[question.id] = [question.options[0].value]
+        else:
+            answers[question.id] = "A realistic answer for the record: " + "x" * question.min_length
+    return answers
+
+
 def test_the_command_prints_the_protocol_json(tmp_path: Path) -> None:
-    answers = {"urgency": "not-sure"}
-    (tmp_path / "a.json").write_text(json.dumps({"answers": answers, "sign_off": SIGN_OFF, "case_ref": "T-1"}))
-    for extra in ([], ["--signed-by", "Test Signer", "--role", "DSL"]):
-        args = ["decide", "ico-10-step", "--no-input", "--json", "--answers", str(tmp_path / "a.json"), *extra]
-        printed = json.loads(runner.invoke(app, [*args, "--records-dir", str(tmp_path / "cli")]).stdout)
-        expected = _protocol("ico-10-step")(answers)
-        for volatile in ("id", "created_at", "sign_off"):
-            printed.pop(volatile, None)
-            expected.pop(volatile, None)
-        assert printed == expected
+    answers = _decided_answers("ico-10-step")
+    expected = _protocol("ico-10-step")(answers)
+    assert expected["format"] == "sharewise-record/1"
+    with_sign_off = tmp_path / "signed.json"
+    with_sign_off.write_text(json.dumps({"answers": answers, "sign_off": SIGN_OFF, "case_ref": "T-1"}))
+    without = tmp_path / "unsigned.json"
+    without.write_text(json.dumps({"answers": answers, "case_ref": "T-1"}))
+    runs = [[str(with_sign_off)], [str(without), "--signed-by", "Test Signer", "--role", "DSL"]]
+    for n, (file, *flags) in enumerate(runs):
+        args = ["decide", "ico-10-step", "--no-input", "--json", "--answers", file, *flags]
+        printed = json.loads(runner.invoke(app, [*args, "--records-dir", str(tmp_path / f"cli{n}")]).stdout)
+        printed.pop("record_file", None)  # where the record went: beside the record, not in it
+        for record in (printed, expected):
+            record.pop("id")
+            record.pop("created_at")
+            record["sign_off"].pop("signed_at")
+            record.pop("integrity", None)
+            record.pop("chain", None)  # the records folder's hash chain, added when the record is written
+        assert printed == expected  # sign-off included: from the file, or from the flags
 
 
 def _distinct_options(tree_id: str) -> dict[str, list[str]]:
