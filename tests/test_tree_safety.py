@@ -126,3 +126,20 @@ def test_adult_and_child_actions_never_cross(walks: tuple[str, list[Walk]]) -> N
             assert "adult safeguarding team" not in texts and "the person at risk is an adult" not in texts
         else:
             assert "children's social care" not in texts or "child may be at risk" in texts
+
+
+@pytest.mark.parametrize("tree_id", ["when-to-share", "how-much-to-share", "ico-10-step"])
+def test_a_hurried_user_taking_every_first_answer_never_shares(tree_id: str) -> None:
+    """The first option is the one a menu preselects: on every safety check it is the cautious one."""
+    library = Library([shipped_trees_dir()])
+    engine = Engine(library.get(tree_id), library.get)
+    answers: dict[str, Any] = {}
+    while (walk := engine.walk(answers, blank_optional=True)).pending is not None:
+        tree, question = walk.pending
+        if question.kind == "choice":
+            answers[question.id] = walk.offered(tree, question)[0].value
+        elif question.kind == "multi":
+            answers[question.id] = [question.options[0].value]
+        else:
+            answers[question.id] = "A hurried user types this sentence as the reason for the record"
+    assert walk.outcome is not None and walk.outcome[1].decision != "share", walk.outcome[1].id
