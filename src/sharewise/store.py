@@ -35,7 +35,7 @@ from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeGuard
 
 from sharewise import _fastjson
 from sharewise.errors import UsageError, WriteFailed
@@ -281,7 +281,7 @@ class RecordSink(Protocol):
 
     def __enter__(self) -> RecordSink: ...
 
-    def __exit__(self, *exc: object) -> None: ...
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None: ...
 
     def write(self, record: Mapping[str, Any]) -> Path:
         """Seal ``record`` as the next link and store it; returns where it is."""
@@ -465,7 +465,7 @@ class RecordWriter:
             pending=True,
         )
         if self.fsync:  # each record is on disk now: the head can say so
-            self._settle(None)
+            self._settle()
         return path
 
     def _failed(self, reason: str) -> WriteFailed:
@@ -477,20 +477,22 @@ class RecordWriter:
             f"were, the last as {self.last}"
         )
 
-    def _settle(self, failure: object) -> None:
+    def _settle(self) -> None:
         """Save the chain head without the pending mark. If that fails the records are still safe
-        (the mark stays, and the next writer repairs the head): say so, never hide ``failure``."""
+        (the mark stays, and the next writer repairs the head): say so on standard error, and never
+        replace the error that ended a batch."""
         if self._head is None or not self._marked:
             return
         try:
             _save_head(self.folder, self._head.but(pending=False), fsync=True)
         except OSError as exc:
-            what = f"{self.count:,} record(s) were written, the last as {self.last}" if self.count else "no record"
-            print(
-                f"sharewise: warning: {what}, but the chain head in {self.folder} could not be updated "
-                f"({_reason(exc)}); the next write to the folder will repair it",
-                file=sys.stderr,
-            )
+            if self.count:  # with none, the head still names the newest record; only the mark is left
+                print(
+                    f"sharewise: warning: {self.count:,} record(s) were written, the last as {self.last}, but "
+                    f"the chain head in {self.folder} could not be updated ({_reason(exc)}); the next write "
+                    "to the folder will repair it",
+                    file=sys.stderr,
+                )
             return
         self._marked = False
         self._head = self._head.but(pending=False)
@@ -499,7 +501,7 @@ class RecordWriter:
         try:
             if self._marked and self.count and not self.fsync:
                 _sync_folder(self.folder)
-            self._settle(exc)
+            self._settle()
         finally:
             if self._lock is not None:
                 self._lock.release()
@@ -588,7 +590,7 @@ def _head_from(data: Mapping[str, Any]) -> _Head | None:
     )
 
 
-def _is_count(value: object) -> bool:
+def _is_count(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
@@ -925,7 +927,8 @@ def write_new_file(target: Path, data: bytes, *, fsync: bool = True) -> Path:
 # Why os.link fails on a file system that has no hard links (vfat says EPERM, SMB without Unix
 # extensions EACCES or EOPNOTSUPP). A folder where it failed is remembered for this process.
 _LINK_UNSUPPORTED = frozenset(
-    getattr(errno, name) for name in ("EPERM", "EACCES", "EOPNOTSUPP", "ENOTSUP", "ENOSYS", "EMLINK", "EXDEV")
+    getattr(errno, name)
+    for name in ("EPERM", "EACCES", "EOPNOTSUPP", "ENOTSUP", "ENOSYS", "EMLINK", "EXDEV")
     if hasattr(errno, name)
 )
 _NO_LINKS: set[Path] = set()
