@@ -428,3 +428,43 @@ def test_markdown_escapes_a_digest_that_is_not_one() -> None:
     real = make_record()
     real["integrity"] = {"digest": "ab" * 32}
     assert f"**SHA-256 digest:** `{'ab' * 32}`" in render_markdown(RecordView.of(real))
+
+
+# -- records list streams ------------------------------------------------------------------------------
+
+
+def test_records_list_streams_json_and_tables_in_blocks(folder: Path) -> None:
+    from typer.testing import CliRunner
+
+    from sharewise.cli import app
+
+    fill(folder, 1100)  # three blocks of the table
+    runner = CliRunner()
+    result = runner.invoke(app, ["records", "list", str(folder), "--json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert [r["case_ref"] for r in rows] == [f"C-{n}" for n in range(1100)]
+    assert result.stdout == json.dumps(rows, ensure_ascii=False, indent=2) + "\n"  # byte for byte as before
+    empty = folder.parent / "empty"
+    empty.mkdir()
+    assert runner.invoke(app, ["records", "list", str(empty), "--json"]).stdout == "[]\n"
+    table = runner.invoke(app, ["records", "list", str(folder), "--plain"], env={"COLUMNS": "200"})
+    assert table.exit_code == 0 and "1100 record(s)." in table.stderr
+    lines = [line for line in table.stdout.splitlines() if "C-" in line]
+    assert len(lines) == 1100
+    assert len({line.index(".json") for line in lines}) == 1  # every block lines up with the first
+
+
+def test_json_rows_go_out_as_they_are_read(capsys: pytest.CaptureFixture[str]) -> None:
+    from sharewise.records_cli import _write_json_rows
+
+    seen: list[str] = []
+
+    def rows() -> Iterator[dict[str, Any]]:
+        yield {"file": "a.json"}
+        seen.append(capsys.readouterr().out)
+        yield {"file": "b.json"}
+
+    assert _write_json_rows(rows()) == 2
+    assert seen == ['[\n  {\n    "file": "a.json"\n  }']
+    assert capsys.readouterr().out == ',\n  {\n    "file": "b.json"\n  }\n]\n'

@@ -151,47 +151,91 @@ def list_records(  # noqa: PLR0917 - typer maps each parameter to a flag
     as_json: Annotated[bool, typer.Option("--json", help="Print the rows as JSON.")] = False,
     plain: Annotated[bool, typer.Option("--plain", help="No colour or box drawing.")] = False,
 ) -> None:
-    """A table of the records in a folder: date, case ref, trees, decision, signed by. Does not verify."""
-    from sharewise.store import record_files, records_dir
-    from sharewise.verify import RecordUnreadable, load_record
+    """A table of the records in a folder: date, case ref, trees, decision, signed by. Does not verify.
+
+    Rows stream out oldest first (record files are named by time), so memory stays flat however
+    many records the folder holds.
+    """
+    from sharewise.store import open_store, records_dir
 
     with _reported():
         folder = records_dir(folder)
         if not folder.is_dir():
             raise UsageError(f"no records folder at {folder}")
         first, last = _parse_day(since, "--since"), _parse_day(until, "--until")
-        rows: list[dict[str, Any]] = []
-        for name in record_files(folder):
-            try:
-                record, _ = load_record(folder / name)
-            except (RecordUnreadable, OSError) as exc:
-                print(f"sharewise: skipped {folder / name}: {exc}", file=sys.stderr)
-                continue
-            row = _row(folder / name, record)
+        wanted = _Filter(decision.value if decision else None, tree, case_ref, first, last)
+        rows = (row for row in _rows(open_store(folder)) if wanted(row))
+        count = _write_json_rows(rows) if as_json else _print_rows(rows, plain)
+    if not as_json:
+        print(f"{count} record(s).", file=sys.stderr)
+
+
+class _Filter:
+    """Whether a row passes ``records list``'s filters."""
+
+    def __init__(self, decision: str | None, tree: str | None, case_ref: str | None, first: Any, last: Any) -> None:
+        self.decision, self.tree, self.case_ref, self.first, self.last = decision, tree, case_ref, first, last
+
+    def __call__(self, row: dict[str, Any]) -> bool:
+        if self.decision is not None and row["decision"] != self.decision:
+            return False
+        if self.tree is not None and self.tree not in row["trees"]:
+            return False
+        if self.case_ref is not None and row["case_ref"] != self.case_ref:
+            return False
+        if self.first or self.last:
             try:
                 day = datetime.fromisoformat(row["created_at"]).date()
             except ValueError:
-                day = None
-            if decision is not None and row["decision"] != decision.value:
-                continue
-            if tree is not None and tree not in row["trees"]:
-                continue
-            if case_ref is not None and row["case_ref"] != case_ref:
-                continue
-            if (first or last) and day is None:
-                continue
-            if (first and day and day < first) or (last and day and day > last):
-                continue
-            rows.append(row)
-        rows.sort(key=lambda r: (r["created_at"], r["file"]))
-    if as_json:
-        _emit_json(rows)
-        return
-    _print_rows(rows, plain)
-    print(f"{len(rows)} record(s).", file=sys.stderr)
+                return False
+            if (self.first and day < self.first) or (self.last and day > self.last):
+                return False
+        return True
 
 
-def _print_rows(rows: list[dict[str, Any]], plain: bool) -> None:
+def _rows(store: Any) -> Any:
+    """Each readable record's row, in name (time) order; an unreadable one is named on stderr."""
+    from sharewise.verify import RecordUnreadable, parse_record
+
+    try:
+        import orjson
+
+        loads: Any = orjson.loads
+    except ImportError:  # pragma: no cover - orjson is a dependency
+        loads = json.loads
+    for name in store.snapshot().names:
+        try:
+            data = store.read(name)
+            try:  # the quick parse; anything odd is parsed again for its message
+                record = loads(data)
+                if not isinstance(record, dict) or not str(record.get("format", "")).startswith("sharewise-record/"):
+                    raise ValueError
+            except ValueError:
+                record = parse_record(data)
+        except (RecordUnreadable, OSError) as exc:
+            print(f"sharewise: skipped {store.where(name)}: {exc}", file=sys.stderr)
+            continue
+        yield _row(store.where(name), record)
+
+
+def _write_json_rows(rows: Any) -> int:
+    """The rows as one JSON array, byte for byte ``json.dumps(rows, indent=2)``, written as they come."""
+    out = sys.stdout
+    count = 0
+    for row in rows:
+        text = json.dumps(row, ensure_ascii=False, indent=2).replace("\n", "\n  ")
+        out.write(("[\n  " if not count else ",\n  ") + text)
+        count += 1
+    out.write("\n]\n" if count else "[]\n")
+    return count
+
+
+_CHUNK = 500  # rows per table printed: the first block sets the column widths for the rest
+
+
+def _print_rows(rows: Any, plain: bool) -> int:
+    from itertools import islice
+
     from rich import box
     from rich.table import Table
     from rich.text import Text
@@ -200,18 +244,12 @@ def _print_rows(rows: list[dict[str, Any]], plain: bool) -> None:
     from sharewise.render import DECISION_STYLE, make_console
 
     console = make_console(plain)
-    table = Table(box=None if plain else box.SIMPLE_HEAD, show_edge=False)
-    table.add_column("date", no_wrap=True)
-    table.add_column("case ref")
-    table.add_column("trees")
-    table.add_column("decision", no_wrap=True)
-    table.add_column("signed by")
-    table.add_column("file", overflow="fold")
-    for row in rows:
+
+    def cells(row: dict[str, Any]) -> tuple[Any, ...]:
         signed_by = row["signed_by"] or ""
         if row["countersigned_by"]:
             signed_by += " + " + ", ".join(row["countersigned_by"])
-        table.add_row(
+        return (
             row["created_at"][:16].replace("T", " "),
             row["case_ref"] or "",
             ", ".join(row["trees"]),
@@ -222,7 +260,39 @@ def _print_rows(rows: list[dict[str, Any]], plain: bool) -> None:
             signed_by,
             row["file"],
         )
-    console.print(table)
+
+    headers = ("date", "case ref", "trees", "decision", "signed by", "file")
+    rows = iter(rows)
+    count = 0
+    widths: list[int] | None = None
+    while True:
+        block = [cells(row) for row in islice(rows, _CHUNK)]
+        if not block and count:
+            break
+        more = len(block) == _CHUNK
+        if more and widths is None:  # a long list: fix the widths so every block lines up
+            widths = [max(len(h), *(len(str(c[i])) for c in block)) for i, h in enumerate(headers)]
+            spare = console.width - 2 * len(headers) - widths[0] - widths[3]
+            flexible = [1, 2, 4, 5]
+            total = sum(widths[i] for i in flexible)
+            if total > spare > 0:
+                for i in flexible:
+                    widths[i] = max(len(headers[i]), widths[i] * spare // total)
+        table = Table(box=None if plain else box.SIMPLE_HEAD, show_edge=False, show_header=count == 0)
+        for i, header in enumerate(headers):
+            table.add_column(
+                header,
+                no_wrap=i in (0, 3),
+                width=widths[i] if widths else None,
+                overflow="fold" if i == 5 else "ellipsis",
+            )
+        for row_cells in block:
+            table.add_row(*row_cells)
+        console.print(table)
+        count += len(block)
+        if not more:
+            break
+    return count
 
 
 # -- show and render ------------------------------------------------------------------------------
