@@ -230,68 +230,103 @@ def _write_json_rows(rows: Any) -> int:
     return count
 
 
-_CHUNK = 500  # rows per table printed: the first block sets the column widths for the rest
+_CHUNK = 500  # rows laid out at a time: the first block sets the column widths for the rest
+_CONTROL = dict.fromkeys((*range(32), *range(127, 160)), "?")  # never sent raw to the terminal
 
 
 def _print_rows(rows: Any, plain: bool) -> int:
+    """The table, written line by line (a table widget holding every row took gigabytes and
+    most of the time): the first block of rows sets the column widths, long cells wrap."""
+    import textwrap
     from itertools import islice
 
-    from rich import box
-    from rich.table import Table
+    from rich.cells import cell_len
     from rich.text import Text
 
     from sharewise.recordview import DECISION_LABELS
     from sharewise.render import DECISION_STYLE, make_console
 
     console = make_console(plain)
+    colour = not plain and console.is_terminal and not console.no_color and console.color_system is not None
+    out = console.file
+    headers = ("date", "case ref", "trees", "decision", "signed by", "file")
 
-    def cells(row: dict[str, Any]) -> tuple[Any, ...]:
-        signed_by = row["signed_by"] or ""
+    def cells(row: dict[str, Any]) -> list[str]:
+        signed_by = str(row["signed_by"] or "")
         if row["countersigned_by"]:
-            signed_by += " + " + ", ".join(row["countersigned_by"])
-        return (
+            signed_by += " + " + ", ".join(str(c) for c in row["countersigned_by"])
+        values = [
             row["created_at"][:16].replace("T", " "),
-            row["case_ref"] or "",
+            str(row["case_ref"] or ""),
             ", ".join(row["trees"]),
-            Text(
-                DECISION_LABELS.get(row["decision"], str(row["decision"])),
-                style=DECISION_STYLE.get(row["decision"], ""),
-            ),
+            DECISION_LABELS.get(row["decision"], str(row["decision"])),
             signed_by,
             row["file"],
-        )
+        ]
+        return [v.translate(_CONTROL) for v in values]
 
-    headers = ("date", "case ref", "trees", "decision", "signed by", "file")
+    def fit(block: list[list[str]]) -> list[int]:
+        widths = [max(cell_len(h), *(cell_len(c[i]) for c in block)) for i, h in enumerate(headers)]
+        spare = console.width - 2 * (len(headers) - 1) - widths[0] - widths[3]
+        flexible = (1, 2, 4, 5)
+        total = sum(widths[i] for i in flexible)
+        if total > spare > 0:
+            for i in flexible:
+                widths[i] = max(cell_len(headers[i]), widths[i] * spare // total)
+        return widths
+
+    def wrap(text: str, width: int, *, fold: bool) -> list[str]:
+        if cell_len(text) <= width:
+            return [text]
+        if not fold:  # at spaces where it can
+            return textwrap.wrap(text, width) or [""]
+        lines, line = [], ""
+        for char in text:
+            if cell_len(line + char) > width:
+                lines.append(line)
+                line = ""
+            line += char
+        return [*lines, line]
+
+    def paint(style: str, text: str) -> str:
+        with console.capture() as captured:
+            console.print(Text(text, style=style), end="")
+        return captured.get()
+
+    painted: dict[tuple[object, str], str] = {}
+
+    def styled(column: int, text: str, decision: object) -> str:
+        if not (colour and column == 3 and decision in DECISION_STYLE and text):
+            return text
+        key = (decision, text)
+        if key not in painted:
+            painted[key] = paint(DECISION_STYLE[str(decision)], text)
+        return painted[key]
+
     rows = iter(rows)
     count = 0
     widths: list[int] | None = None
     while True:
-        block = [cells(row) for row in islice(rows, _CHUNK)]
-        if not block and count:
-            break
-        more = len(block) == _CHUNK
-        if more and widths is None:  # a long list: fix the widths so every block lines up
-            widths = [max(len(h), *(len(str(c[i])) for c in block)) for i, h in enumerate(headers)]
-            spare = console.width - 2 * len(headers) - widths[0] - widths[3]
-            flexible = [1, 2, 4, 5]
-            total = sum(widths[i] for i in flexible)
-            if total > spare > 0:
-                for i in flexible:
-                    widths[i] = max(len(headers[i]), widths[i] * spare // total)
-        table = Table(box=None if plain else box.SIMPLE_HEAD, show_edge=False, show_header=count == 0)
-        for i, header in enumerate(headers):
-            table.add_column(
-                header,
-                no_wrap=i in (0, 3),
-                width=widths[i] if widths else None,
-                overflow="fold" if i == 5 else "ellipsis",
-            )
-        for row_cells in block:
-            table.add_row(*row_cells)
-        console.print(table)
+        raw = list(islice(rows, _CHUNK))
+        block = [cells(row) for row in raw]
+        if widths is None:
+            widths = fit(block)
+            header = "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()
+            out.write((paint("bold", header) if colour else header) + "\n")
+            if not plain:
+                out.write("  ".join("-" * w for w in widths) + "\n")
+        for row, values in zip(raw, block, strict=True):
+            parts = [wrap(v, w, fold=i == 5) for i, (v, w) in enumerate(zip(values, widths, strict=True))]
+            for n in range(max(len(p) for p in parts)):
+                line = []
+                for column, (part, width) in enumerate(zip(parts, widths, strict=True)):
+                    text = part[n] if n < len(part) else ""
+                    line.append(styled(column, text, row["decision"]) + " " * (width - cell_len(text)))
+                out.write("  ".join(line).rstrip() + "\n")
         count += len(block)
-        if not more:
+        if len(block) < _CHUNK:
             break
+    out.flush()
     return count
 
 
