@@ -468,3 +468,21 @@ def test_json_rows_go_out_as_they_are_read(capsys: pytest.CaptureFixture[str]) -
     assert _write_json_rows(rows()) == 2
     assert seen == ['[\n  {\n    "file": "a.json"\n  }']
     assert capsys.readouterr().out == ',\n  {\n    "file": "b.json"\n  }\n]\n'
+
+
+def test_decide_with_a_full_disk_after_the_record_exits_0_and_names_it(
+    write_tree: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from sharewise.cli import app
+
+    folder = tmp_path / "records"
+    _head_save_fails_after_the_record(monkeypatch)
+    args = ["decide", str(write_tree()), "--no-input", "--json", "-a", "purpose=yes", "-a", "reasons=to keep safe"]
+    sign = ["--signed-by", "Sam Carter", "--role", "Designated safeguarding lead", "--records-dir", str(folder)]
+    result = CliRunner().invoke(app, [*args, *sign])
+    assert result.exit_code == 0, result.output  # written: a script must not retry and write it twice
+    [path] = records_in(folder)
+    assert json.loads(result.stdout) == json.loads(path.read_text(encoding="utf-8"))
+    assert f"the last as {path}, but the chain head" in result.stderr
