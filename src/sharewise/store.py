@@ -421,7 +421,7 @@ class RecordWriter:
         lock = FolderLock(self.folder, exclusive=True)
         lock.acquire()
         try:
-            head = _find_head(self.folder)
+            head, scanned = _find_head(self.folder)
             if head.signed_by and self._key is None:
                 raise WriteFailed(
                     f"the records in {self.folder} are signed, so this one must be too, but no signing key is "
@@ -431,7 +431,9 @@ class RecordWriter:
             lock.release()
             raise
         self._lock, self._head = lock, head
-        self._marked = head.pending
+        # With no trustworthy head on disk (none yet, damaged, or pending) the next writer reads the
+        # records anyway, so there is nothing to mark until this writer has saved one.
+        self._marked = scanned
         return self
 
     def write(self, record: Mapping[str, Any]) -> Path:
@@ -464,8 +466,8 @@ class RecordWriter:
             head.files + 1,
             pending=True,
         )
-        if self.fsync:  # each record is on disk now: the head can say so
-            self._settle()
+        if self.fsync:  # the record is on disk now: the head can say so. That update need not be
+            self._settle(durable=False)  # flushed itself: if it is lost, the pending mark remains
         return path
 
     def _failed(self, reason: str) -> WriteFailed:
@@ -477,14 +479,14 @@ class RecordWriter:
             f"were, the last as {self.last}"
         )
 
-    def _settle(self) -> None:
+    def _settle(self, *, durable: bool = True) -> None:
         """Save the chain head without the pending mark. If that fails the records are still safe
         (the mark stays, and the next writer repairs the head): say so on standard error, and never
         replace the error that ended a batch."""
         if self._head is None or not self._marked:
             return
         try:
-            _save_head(self.folder, self._head.but(pending=False), fsync=True)
+            _save_head(self.folder, self._head.but(pending=False), fsync=durable)
         except OSError as exc:
             if self.count:  # with none, the head still names the newest record; only the mark is left
                 print(
@@ -594,8 +596,8 @@ def _is_count(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
-def _find_head(folder: Path) -> _Head:
-    """Where the next record links; call with the folder locked.
+def _find_head(folder: Path) -> tuple[_Head, bool]:
+    """Where the next record links, and whether the records had to be read; call with the folder locked.
 
     A readable head without the ``pending`` mark is trusted as it is, without listing the folder, so
     a write costs the same in a folder of ten records or a million. Otherwise (no head, a damaged
@@ -608,8 +610,8 @@ def _find_head(folder: Path) -> _Head:
         data = None
     head = _head_from(data) if data else None
     if head is not None and not head.pending:
-        return head
-    return _scan_head(folder, record_files(folder), head)
+        return head, False
+    return _scan_head(folder, record_files(folder), head), True
 
 
 def _scan_head(folder: Path, names: list[str], stale: _Head | None) -> _Head:
@@ -655,10 +657,32 @@ def _scan_head(folder: Path, names: list[str], stale: _Head | None) -> _Head:
 
 
 def _save_head(folder: Path, head: _Head, *, fsync: bool) -> None:
-    """Replace the head file atomically (it is bookkeeping, so replacing is fine); raises ``OSError``."""
+    """Write the head file (it is bookkeeping, so replacing it is fine); raises ``OSError``.
+
+    An existing head is rewritten in place: no new file, which on a busy disk is the costly part
+    of a small write. A write torn by a crash leaves a head that cannot be read, which a writer
+    treats as no head at all (it reads the records) and verify reports. A new head, or anything
+    other than a plain file in its place, is written beside it and renamed over it.
+    """
+    data = (json.dumps(head.as_json(), indent=2) + "\n").encode("utf-8")
+    fd = None
+    if hasattr(os, "pwrite"):  # not on Windows: there it is always replaced
+        try:
+            fd = os.open(folder / HEAD_FILE, os.O_WRONLY | _NOFOLLOW | _NONBLOCK)
+        except OSError:
+            fd = None
+    if fd is not None:
+        try:
+            if stat.S_ISREG(os.fstat(fd).st_mode) and os.pwrite(fd, data, 0) == len(data):
+                os.ftruncate(fd, len(data))
+                if fsync:
+                    os.fsync(fd)
+                return
+        finally:
+            os.close(fd)
     tmp = folder / f".{HEAD_FILE}.{secrets.token_hex(4)}.tmp"
     try:
-        _write_fd(tmp, (json.dumps(head.as_json(), indent=2) + "\n").encode("utf-8"), fsync=fsync)
+        _write_fd(tmp, data, fsync=fsync)
         tmp.replace(folder / HEAD_FILE)
     except OSError:
         _unlink_quietly(tmp)
