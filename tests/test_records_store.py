@@ -486,3 +486,14 @@ def test_decide_with_a_full_disk_after_the_record_exits_0_and_names_it(
     [path] = records_in(folder)
     assert json.loads(result.stdout) == json.loads(path.read_text(encoding="utf-8"))
     assert f"the last as {path}, but the chain head" in result.stderr
+
+
+def test_a_torn_chain_head_is_rebuilt_from_the_records(folder: Path) -> None:
+    files = fill(folder, 4)
+    whole = (folder / HEAD_FILE).read_bytes()
+    (folder / HEAD_FILE).write_bytes(whole[: len(whole) // 2])  # a crash in the middle of rewriting it
+    assert "is not valid JSON" in verify(folder).problems[0].message
+    path = write_record(make_record(minutes=9), folder=folder)
+    chain = json.loads(path.read_text(encoding="utf-8"))["chain"]
+    assert (chain["sequence"], chain["previous"]) == (5, json.loads(files[-1].read_bytes())["integrity"]["digest"])
+    assert verify(folder).ok
