@@ -497,3 +497,98 @@ def test_a_torn_chain_head_is_rebuilt_from_the_records(folder: Path) -> None:
     chain = json.loads(path.read_text(encoding="utf-8"))["chain"]
     assert (chain["sequence"], chain["previous"]) == (5, json.loads(files[-1].read_bytes())["integrity"]["digest"])
     assert verify(folder).ok
+
+
+# -- the store interface: a second backend needs no change to the front-ends ------------------------------
+
+
+class MemoryStore:
+    """A register kept in memory, implementing :class:`sharewise.store.RecordStore` as a database would."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, bytes] = {}
+        self.head: dict[str, Any] | None = None
+
+    @property
+    def label(self) -> str:
+        return "memory register"
+
+    def writer(self, *, fsync: bool = True) -> MemorySink:
+        del fsync  # a database commits each write
+        return MemorySink(self)
+
+    def snapshot(self) -> store.Snapshot:
+        return store.Snapshot(sorted(self.rows), self.head)
+
+    def read(self, name: str) -> bytes:
+        return self.rows[name]
+
+    def where(self, name: str) -> Path:
+        return Path("register:") / name
+
+
+class MemorySink:
+    def __init__(self, register: MemoryStore) -> None:
+        self.register, self.count, self.last = register, 0, None
+
+    def __enter__(self) -> MemorySink:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+    def write(self, record: Any) -> Path:
+        from sharewise.integrity import ChainLink, seal
+
+        head = self.register.head or {"chain": "c0ffee00-0000-4000-8000-000000000000", "sequence": 0, "digest": None}
+        sealed = seal(record, link=ChainLink(head["chain"], head["sequence"] + 1, head["digest"]))
+        name = store.record_filename(sealed)
+        self.register.rows[name] = store.encode(sealed)
+        self.register.head = {
+            "format": store.HEAD_FORMAT,
+            "chain": head["chain"],
+            "sequence": head["sequence"] + 1,
+            "digest": sealed["integrity"]["digest"],
+            "file": name,
+        }
+        self.count += 1
+        self.last = self.register.where(name)
+        return self.last
+
+
+def test_a_second_backend_plugs_in_through_open_store_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from sharewise import batch, verify
+    from sharewise.batch import BatchOptions, run_check
+    from sharewise.verify import Report, _verify_folder
+
+    from .recordkit import EMERGENCY_SHARE, REFUSE_REQUEST
+
+    register = MemoryStore()
+    for module in (store, batch, verify):
+        monkeypatch.setattr(module, "open_store", lambda _location: register)
+    cases = tmp_path / "cases.jsonl"
+    sign = {"name": "Sam Carter", "role": "Designated safeguarding lead"}
+    lines = [
+        {"case_ref": f"R-{n}", "tree": "ico-10-step", "answers": answers, "sign_off": sign}
+        for n, answers in enumerate([EMERGENCY_SHARE, REFUSE_REQUEST, EMERGENCY_SHARE])
+    ]
+    cases.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    out = io.StringIO()
+    code = run_check(
+        BatchOptions(cases, output="jsonl", records_dir=tmp_path / "unused"), stdout=out, stderr=io.StringIO()
+    )
+    assert code == 0
+    assert [json.loads(line)["record"].startswith("register:") for line in out.getvalue().splitlines()] == [True] * 3
+    assert not (tmp_path / "unused").exists()  # nothing went to a folder
+    path = write_record(make_record(minutes=99), folder=tmp_path / "unused")
+    assert str(path).startswith("register:") and len(register.rows) == 4
+    report = Report()
+    _verify_folder(tmp_path / "unused", report, TrustedKeys(), False)
+    assert report.ok, report.problems
+    assert report.records == 4 and report.folders[0].head_sequence == 4
+    register.rows[sorted(register.rows)[1]] = register.rows[sorted(register.rows)[1]].replace(b"R-1", b"R-9")
+    report = Report()
+    _verify_folder(tmp_path / "unused", report, TrustedKeys(), False)
+    assert [str(p.path) for p in report.problems] == [f"register:/{sorted(register.rows)[1]}"]
