@@ -592,3 +592,18 @@ def test_a_second_backend_plugs_in_through_open_store_alone(tmp_path: Path, monk
     report = Report()
     _verify_folder(tmp_path / "unused", report, TrustedKeys(), False)
     assert [str(p.path) for p in report.problems] == [f"register:/{sorted(register.rows)[1]}"]
+
+
+def test_a_number_of_thousands_of_digits_or_deep_nesting_is_a_problem_not_a_traceback(folder: Path) -> None:
+    files = fill(folder, 3)
+    text = files[1].read_text(encoding="utf-8")
+    files[1].write_text(text.replace('"sequence": 2', '"sequence": ' + "9" * 5000, 1), encoding="utf-8")
+    files[2].write_text(
+        '{"format": "sharewise-record/1", "x": ' + "[" * 100_000 + "]" * 100_000 + "}", encoding="utf-8"
+    )
+    report = verify(folder)
+    messages = {p.path.name: p.message for p in report.problems}
+    assert messages[files[1].name] == "holds a number far too long to be in a record"
+    assert messages[files[2].name] == "is nested too deeply to be a record"
+    path = write_record(make_record(minutes=9), folder=folder)  # a writer is not put off either
+    assert path.exists()

@@ -871,7 +871,7 @@ def countersign_file(
 
 def _read_record(path: Path) -> dict[str, Any]:
     try:
-        data = json.loads(path.read_bytes())
+        data = json.loads(read_limited(path))
     except FileNotFoundError:
         raise UsageError(f"no record at {path}") from None
     except (OSError, ValueError) as exc:
