@@ -90,6 +90,8 @@ def parse_record(data: bytes) -> dict[str, Any]:
         raise RecordUnreadable(f"is not valid JSON (line {exc.lineno}, column {exc.colno}): {exc.msg}") from None
     except RecursionError:
         raise RecordUnreadable("is nested too deeply to be a record") from None
+    except RecordUnreadable:  # a key given twice
+        raise
     except ValueError:  # a whole number of thousands of digits: Python refuses to convert it
         raise RecordUnreadable("holds a number far too long to be in a record") from None
     if not isinstance(record, dict) or not str(record.get("format", "")).startswith("sharewise-record/"):
