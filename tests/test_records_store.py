@@ -608,3 +608,51 @@ def test_a_number_of_thousands_of_digits_or_deep_nesting_is_a_problem_not_a_trac
     assert messages[files[2].name] == "is nested too deeply to be a record"
     path = write_record(make_record(minutes=9), folder=folder)  # a writer is not put off either
     assert path.exists()
+
+
+# -- sharing a folder ----------------------------------------------------------------------------------
+
+
+def test_a_batch_gives_way_to_a_writer_waiting_for_the_folder(folder: Path) -> None:
+    import threading
+
+    fill(folder, 1)
+    template = make_record()
+    done = threading.Event()
+    single: list[Path] = []
+
+    def decide() -> None:
+        single.append(write_record(make_record(minutes=500), folder=folder))
+        done.set()
+
+    batch_count = 0
+    with RecordWriter(folder, fsync=False) as writer:
+        other = threading.Thread(target=decide)
+        other.start()
+        deadline = time.monotonic() + 15
+        while not done.is_set() and time.monotonic() < deadline:
+            writer.write({**template, "id": f"{batch_count:08x}-1111-4000-8000-000000000000"})
+            batch_count += 1
+        got_in_during_the_batch = done.is_set()
+        for n in range(3):  # and the batch carries on after it
+            writer.write({**template, "id": f"{n:08x}-2222-4000-8000-000000000000"})
+    other.join()
+    assert got_in_during_the_batch
+    assert not (folder / store.WAIT_FILE).exists()
+    report = verify(folder)
+    assert report.ok, report.problems[:3]
+    assert report.records == 1 + batch_count + 3 + 1
+    position = json.loads(single[0].read_text(encoding="utf-8"))["chain"]["sequence"]
+    assert 1 < position < report.records  # between the batch's records, in one unbroken chain
+
+
+def test_a_waiting_mark_left_by_a_writer_that_died_is_cleared_by_the_batch(folder: Path) -> None:
+    fill(folder, 1)
+    (folder / store.WAIT_FILE).touch()
+    template = make_record()
+    with RecordWriter(folder, fsync=False) as writer:
+        started = time.monotonic()
+        while time.monotonic() - started < 1.6:
+            writer.write({**template, "id": f"{writer.count:08x}-3333-4000-8000-000000000000"})
+    assert not (folder / store.WAIT_FILE).exists()
+    assert verify(folder).ok

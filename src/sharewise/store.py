@@ -48,6 +48,7 @@ __all__ = [
     "LOCK_FILE",
     "LOCK_TIMEOUT",
     "MAX_RECORD_BYTES",
+    "WAIT_FILE",
     "FolderLock",
     "FolderStore",
     "RecordSink",
@@ -74,6 +75,9 @@ HEAD_FILE = ".sharewise-chain-head"  # not *.json, so a glob for records never p
 HEAD_FORMAT = "sharewise-chain-head/1"
 LOCK_TIMEOUT = 120.0  # seconds to wait for another writer (a big batch) before giving up
 _LOCK_POLL = 0.02
+WAIT_FILE = ".sharewise-waiting"  # a writer waiting for the lock says so here; a batch gives way
+_GIVE_WAY_LOOK = 0.2  # how often (seconds) a batch looks for a waiting writer
+_GIVE_WAY_PAUSE = 1.0  # how long it leaves the lock free for one
 
 
 def default_records_dir() -> Path:
@@ -414,6 +418,7 @@ class RecordWriter:
         self._head: _Head | None = None
         self._marked = False  # the head on disk says pending
         self._key: SigningKey | None = None
+        self._look_at = time.monotonic() + _GIVE_WAY_LOOK
 
     def __enter__(self) -> RecordWriter:
         _ensure_folder(self.folder)
@@ -468,7 +473,41 @@ class RecordWriter:
         )
         if self.fsync:  # the record is on disk now: the head can say so. That update need not be
             self._settle(durable=False)  # flushed itself: if it is lost, the pending mark remains
+        now = time.monotonic()
+        if now >= self._look_at:
+            self._look_at = now + _GIVE_WAY_LOOK
+            if os.path.lexists(self.folder / WAIT_FILE):
+                self._give_way()
         return path
+
+    def _give_way(self) -> None:
+        """Let a writer that is waiting for the folder in, then carry on after its records.
+
+        Everything written so far is flushed and the head saved first, so the other writer links
+        to this batch's newest record; afterwards the head is read again, since it has moved.
+        """
+        if self._lock is None:
+            return
+        if self._marked and self.count and not self.fsync:
+            _sync_folder(self.folder)
+        self._settle()
+        self._lock.release()
+        waiting = self.folder / WAIT_FILE
+        until = time.monotonic() + _GIVE_WAY_PAUSE
+        while os.path.lexists(waiting) and time.monotonic() < until:
+            time.sleep(_LOCK_POLL / 2)  # the waiter removes it once it holds the lock
+        written = f"{self.count:,} record(s) were written in this run, the last as {self.last}"
+        try:
+            self._lock.acquire()  # (and clears a waiting mark left by a writer that died)
+            head, scanned = _find_head(self.folder)
+        except WriteFailed as exc:
+            raise WriteFailed(f"{exc}; {written}") from exc
+        if head.signed_by and self._key is None:
+            raise WriteFailed(
+                f"another writer has added signed records to {self.folder}, so the rest of this run must be "
+                f"signed too, but no signing key is set up; {written}"
+            )
+        self._head, self._marked = head, scanned
 
     def _failed(self, reason: str) -> WriteFailed:
         """The error for a record that was not written, saying what this session did write."""
@@ -740,13 +779,17 @@ class FolderLock:
             reason = "it is a symbolic link; remove it" if exc.errno == errno.ELOOP else exc.strerror or exc
             raise WriteFailed(f"cannot lock the records folder {self.folder} ({LOCK_FILE}: {reason})") from exc
         deadline = time.monotonic() + self.timeout
+        waiting = self.folder / WAIT_FILE
         while True:
             try:
                 _lock_fd(fd, self.exclusive)
                 break
             except BlockingIOError:
+                if self.exclusive:  # ask a batch holding the lock to give way (see RecordWriter)
+                    _touch(waiting)
                 if time.monotonic() > deadline:
                     os.close(fd)
+                    _unlink_quietly(waiting)
                     raise WriteFailed(
                         f"the records folder {self.folder} has been locked by another sharewise process for over "
                         f"{self.timeout:.0f} seconds; try again when it has finished"
@@ -755,6 +798,8 @@ class FolderLock:
             except OSError as exc:
                 os.close(fd)
                 raise WriteFailed(f"cannot lock the records folder {self.folder}: {exc.strerror or exc}") from exc
+        if self.exclusive:
+            _unlink_quietly(waiting)  # another writer still waiting puts it back within a poll
         self._fd = fd
         return True
 
@@ -977,6 +1022,11 @@ def _reason(exc: OSError) -> str:
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return f"permission denied ({exc.strerror})"
     return str(exc.strerror or exc)
+
+
+def _touch(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | _NOFOLLOW | _NONBLOCK, 0o600))
 
 
 def _unlink_quietly(path: Path) -> None:
