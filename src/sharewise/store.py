@@ -398,11 +398,13 @@ _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 class RecordWriter:
     """Writes records into one folder's chain; use as a context manager (the folder's :class:`RecordSink`).
 
-    The folder lock is taken once on entry and released on exit, and the chain head is read once
-    (the folder is not listed), so each record costs one seal and one file whatever the folder's
-    size. Each record is a new owner-only file, never over an existing one. Before the first record
-    the head is marked ``pending``; it is cleared once the records are safely on disk, so a writer
-    that dies in between leaves a mark the next writer repairs from.
+    The folder lock is taken on entry and released on exit, and the chain head is read then (the
+    folder is not listed), so each record costs one seal and one file whatever the folder's size.
+    When another writer is waiting for the folder, the lock is handed over between two records
+    (see :meth:`_give_way`) and the head read again after. Each record is a new owner-only file,
+    never over an existing one. Before the first record the head is marked ``pending``; it is
+    cleared once the records are safely on disk, so a writer that dies in between leaves a mark
+    the next writer repairs from.
 
     ``fsync=False`` skips the per-file flush and flushes (and saves the chain head) once on exit,
     which is what makes thousands of records a second possible; a crash mid-batch can then lose
