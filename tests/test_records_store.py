@@ -448,6 +448,18 @@ def test_records_list_streams_json_and_tables_in_blocks(folder: Path) -> None:
     empty = folder.parent / "empty"
     empty.mkdir()
     assert runner.invoke(app, ["records", "list", str(empty), "--json"]).stdout == "[]\n"
+    none = runner.invoke(app, ["records", "list", str(empty), "--plain"])
+    assert none.exit_code == 0 and none.stdout.split() == [
+        "date",
+        "case",
+        "ref",
+        "trees",
+        "decision",
+        "signed",
+        "by",
+        "file",
+    ]
+    assert "0 record(s)." in none.stderr
     table = runner.invoke(app, ["records", "list", str(folder), "--plain"], env={"COLUMNS": "200"})
     assert table.exit_code == 0 and "1100 record(s)." in table.stderr
     lines = [line for line in table.stdout.splitlines() if "C-" in line]
@@ -656,3 +668,15 @@ def test_a_waiting_mark_left_by_a_writer_that_died_is_cleared_by_the_batch(folde
             writer.write({**template, "id": f"{writer.count:08x}-3333-4000-8000-000000000000"})
     assert not (folder / store.WAIT_FILE).exists()
     assert verify(folder).ok
+
+
+def test_records_list_shows_a_record_with_odd_values(folder: Path) -> None:
+    from typer.testing import CliRunner
+
+    from sharewise.cli import app
+
+    files = fill(folder, 2)
+    rewrite(files[0], lambda r: r.update(outcome={"decision": ["share"]}, case_ref=7, sign_off={"name": ["x"]}))
+    result = CliRunner().invoke(app, ["records", "list", str(folder), "--plain"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "['share']" in result.stdout and "2 record(s)." in result.stderr

@@ -230,6 +230,11 @@ def _write_json_rows(rows: Any) -> int:
     return count
 
 
+def _key(value: object) -> str:
+    """A decision as a dict key: a record's odd value (a list, say) is never looked up as itself."""
+    return value if isinstance(value, str) else ""
+
+
 _CHUNK = 500  # rows laid out at a time: the first block sets the column widths for the rest
 _CONTROL = dict.fromkeys((*range(32), *range(127, 160)), "?")  # never sent raw to the terminal
 
@@ -259,14 +264,14 @@ def _print_rows(rows: Any, plain: bool) -> int:
             row["created_at"][:16].replace("T", " "),
             str(row["case_ref"] or ""),
             ", ".join(row["trees"]),
-            DECISION_LABELS.get(row["decision"], str(row["decision"])),
+            DECISION_LABELS.get(_key(row["decision"]), str(row["decision"])),
             signed_by,
             row["file"],
         ]
         return [v.translate(_CONTROL) for v in values]
 
     def fit(block: list[list[str]]) -> list[int]:
-        widths = [max(cell_len(h), *(cell_len(c[i]) for c in block)) for i, h in enumerate(headers)]
+        widths = [max([cell_len(h), *(cell_len(c[i]) for c in block)]) for i, h in enumerate(headers)]
         spare = console.width - 2 * (len(headers) - 1) - widths[0] - widths[3]
         flexible = (1, 2, 4, 5)
         total = sum(widths[i] for i in flexible)
@@ -296,7 +301,7 @@ def _print_rows(rows: Any, plain: bool) -> int:
     painted: dict[tuple[object, str], str] = {}
 
     def styled(column: int, text: str, decision: object) -> str:
-        if not (colour and column == 3 and decision in DECISION_STYLE and text):
+        if not (colour and column == 3 and _key(decision) in DECISION_STYLE and text):
             return text
         key = (decision, text)
         if key not in painted:
