@@ -45,6 +45,7 @@ from generate import (  # noqa: E402
     answer_pool,
     write_bad_routes_tree,
     write_cases,
+    write_records_folder,
     write_tree,
     write_unknown_keys_tree,
 )
@@ -374,6 +375,162 @@ def hostile(files: dict[str, Path], runs: int) -> list[Row]:
     return rows
 
 
+# -- large folders ----------------------------------------------------------------------------------
+
+# The floor a folder reader is measured against: read each record file, parse it, hash its bytes.
+_FLOOR = """
+import hashlib, json, os, sys
+folder = sys.argv[1]
+count = 0
+for name in sorted(os.listdir(folder)):
+    if name.endswith(".json") and not name.startswith("."):
+        with open(os.path.join(folder, name), "rb") as handle:
+            data = handle.read()
+        json.loads(data)
+        hashlib.sha256(data).hexdigest()
+        count += 1
+print(count)
+"""
+
+# The floor for a batch: what any JSON-lines filter does with the same input. Read each case line,
+# parse it, serialise it again and write it out; with records, also write one small file per record,
+# of their average size, into a new folder, without a flush (as a batch does).
+_BATCH_FLOOR = """
+import json, os, sys
+cases, folder, count, size = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+with open(cases, "rb") as handle, open(os.devnull, "w", encoding="utf-8") as out:
+    for line in handle:
+        out.write(json.dumps(json.loads(line), ensure_ascii=False) + "\\n")
+if count:
+    os.mkdir(folder, 0o700)
+    blob = b"x" * size
+    for n in range(count):
+        fd = os.open(os.path.join(folder, f"{n:08d}.json"), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.write(fd, blob)
+        os.close(fd)
+"""
+
+_FOLDER_VERSION = "folder/1"  # bump when write_records_folder changes
+
+
+def _folder(name: str, count: int, *, gaps: bool = False) -> Path:
+    """A generated records folder under ``bench/out`` (kept between runs, made again when stale)."""
+    path = OUT / f"records-{name}"
+    marker = OUT / f"records-{name}.made"
+    wanted = f"{_FOLDER_VERSION} {count} {gaps}"
+    if path.is_dir() and marker.exists() and marker.read_text() == wanted:
+        return path
+    if path.exists():
+        shutil.rmtree(path)
+    started = time.perf_counter()
+    written = write_records_folder(path, count, skip_every_other=gaps)
+    print(f"  generated {written:,} records in {path.name} in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    marker.write_text(wanted)
+    return path
+
+
+def _floor(folder: Path) -> Command:
+    return [PYTHON, "-c", _FLOOR, folder]
+
+
+def _ratio_rows(name: str, target: Command, base: Command, *, runs: int, goal: float, note: str = "") -> Row:
+    floor, mine = interleaved(base, target, runs)
+    ratio = mine / floor
+    return Row(name, f"{mine:.2f} s = {ratio:.2f}x", f"<= {goal}x the read+parse+hash floor", ratio <= goal,
+               f"floor {floor:.2f} s{note}")  # fmt: skip
+
+
+def large(files: dict[str, Path], runs: int, memory_cases: int) -> list[Row]:
+    rows: list[Row] = []
+    runs = max(3, runs // 3)
+    small, big = _folder("10k", 10_000), _folder("100k", 100_000)
+    gaps = _folder("100k-gaps", 100_000, gaps=True)
+
+    # one scripted decide into the big folder against one into a fresh folder (interleaved)
+    decide: Command = [SHAREWISE, "decide", TREE, "--no-input", "--answers", files["answers"], "--records-dir"]
+    run([*decide, big])
+    fresh_s, big_s = [], []
+    for _ in range(max(7, runs * 2)):
+        fresh_s.append(run([*decide, _scratch("fresh")]).seconds)
+        big_s.append(run([*decide, big]).seconds)
+    fresh, full = statistics.median(fresh_s), statistics.median(big_s)
+    rows.append(Row("decide into a folder of 100,000 records / a fresh folder", f"{full / fresh:.3f}x", "<= 1.05x",
+                    full / fresh <= 1.05, f"{full * 1000:.0f} ms against {fresh * 1000:.0f} ms"))  # fmt: skip
+
+    verify: Command = [SHAREWISE, "records", "verify"]
+    rows.append(_ratio_rows("records verify, 100,000 records", [*verify, big], _floor(big), runs=runs, goal=3.0))
+    rows.append(_ratio_rows("records verify, 100,000 of 200,000 (every other missing)", [*verify, gaps], _floor(gaps),
+                            runs=runs, goal=3.0, note="; 100,000 gaps reported"))  # fmt: skip
+    listing: Command = [SHAREWISE, "records", "list"]
+    for label, extra, goal in (("--json", "--json", 2.5), ("(table)", "--plain", 4.0)):
+        rows.append(_ratio_rows(f"records list {label}, 100,000 records", [*listing, big, extra], _floor(big),
+                                runs=runs, goal=goal))  # fmt: skip
+    for label, extra in (("--json", ["--json"]), ("table", ["--plain"])):
+        peaks = [run([*listing, folder, *extra], memory=True).maxrss_kib / 1024 for folder in (small, big)]
+        rows.append(Row(f"records list {label}: peak memory, 10,000 / 100,000 records",
+                        f"{peaks[0]:.0f} / {peaks[1]:.0f} MiB", "flat (streamed)", peaks[1] <= peaks[0] * 1.25 + 5,
+                        f"{peaks[1] / peaks[0]:.2f}x"))  # fmt: skip
+
+    # check against the floor of reading, parsing, serialising and writing the same lines
+    floor: Command = [PYTHON, "-c", _BATCH_FLOOR, files["10k"], "-", "0", "0"]
+    check: Command = [SHAREWISE, "check", files["10k"], "--format", "jsonl"]
+    rows.append(Row("check 10,000 cases to JSONL / floor", *_batch_ratio(check, lambda _: floor, runs)))
+    sample = _scratch("records-sample")
+    run([SHAREWISE, "check", files["10k-signed"], "--format", "jsonl", "--records-dir", sample])
+    sizes = [p.stat().st_size for p in sample.iterdir() if p.suffix == ".json"]
+    size = sum(sizes) // max(1, len(sizes))
+    rows.append(Row("check 10,000 cases with a record each / floor", *_batch_ratio(
+        None, lambda i: [PYTHON, "-c", _BATCH_FLOOR, files["10k-signed"], _scratch(f"floor-{i}"), str(len(sizes)),
+                         str(size)], runs, files=files)))  # fmt: skip
+
+    # two batches into one folder at once, against one after the other
+    shared = _scratch("records-shared")
+    started = time.perf_counter()
+    procs = [subprocess.Popen([str(c) for c in _records_run(files, shared)], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, env=child_env(), cwd=OUT) for _ in range(2)]  # fmt: skip
+    codes = [p.wait() for p in procs]
+    together = time.perf_counter() - started
+    one = statistics.median(run(_records_run(files, _scratch("records-alone"))).seconds for _ in range(2))
+    figure = f"{together:.1f} s = {together / one:.2f}x"
+    rows.append(Row("two 10,000-record batches into one folder at once", figure, "(measured: see docs/scaling.md)",
+                    codes == [0, 0], f"one alone {one:.1f} s; exits {codes}"))  # fmt: skip
+    # check with a record per case: peak memory at 10,000 cases and at memory_cases. Last, and its
+    # records are left for the end of the benchmark: deleting a million files just before another
+    # figure would make that figure measure the deletion (see 'Records on this machine's disk').
+    many = OUT / f"cases-{memory_cases // 1000}k.jsonl"
+    marker = many.with_suffix(".made")
+    from sharewise.library import Library
+
+    version = f"{memory_cases} {Library.default().get(TREE).sha256}"
+    if not (many.exists() and marker.exists() and marker.read_text() == version):
+        write_cases(many, answer_pool(TREE, 2000), memory_cases, TREE, mix=True)
+        marker.write_text(version)
+    peaks = {}
+    for count, cases in ((10_000, files["10k"]), (memory_cases, many)):
+        folder = _scratch(f"records-memory-{count}")
+        result = run([SHAREWISE, "check", cases, "--format", "jsonl", "--records-dir", folder], memory=True)
+        peaks[count] = (result.maxrss_kib / 1024, result.seconds)
+    low, high = peaks[10_000][0], peaks[memory_cases][0]
+    rows.append(Row(f"check --records-dir: peak memory, 10,000 / {memory_cases:,} cases", f"{low:.1f} / {high:.1f} MiB",
+                    "flat (within 10%)", high <= low * 1.10,
+                    f"{memory_cases / peaks[memory_cases][1]:,.0f} cases/s over {memory_cases:,}"))  # fmt: skip
+
+    return rows
+
+
+def _batch_ratio(
+    target: Command | None, floor: Callable[[int], Command], runs: int, files: dict[str, Path] | None = None
+) -> tuple[str, str, bool, str]:
+    """(figure, goal, within, note) for a check run against its plain floor, interleaved."""
+    base_s, mine_s = [], []
+    for i in range(runs):
+        base_s.append(run(floor(i)).seconds)
+        cmd = target if target is not None else _records_run(files or {}, _scratch(f"records-ratio-{i}"))
+        mine_s.append(run(cmd).seconds)
+    base, mine = statistics.median(base_s), statistics.median(mine_s)
+    return f"{mine:.2f} s = {mine / base:.2f}x", "<= 2.5x", mine / base <= 2.5, f"floor {base:.2f} s"
+
+
 # -- report ---------------------------------------------------------------------------------------
 
 
@@ -402,10 +559,11 @@ def table(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
-def update_doc(text: str) -> None:
+def update_doc(text: str, block: str = "bench") -> None:
+    """Replace the figures between ``<!-- BLOCK:start -->`` and ``<!-- BLOCK:end -->``."""
     doc = DOC.read_text(encoding="utf-8")
     new = re.sub(
-        r"(<!-- bench:start -->\n).*?(<!-- bench:end -->)",
+        rf"(<!-- {block}:start -->\n).*?(<!-- {block}:end -->)",
         lambda m: m.group(1) + text + "\n" + m.group(2),
         doc,
         flags=re.S,
@@ -417,7 +575,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="fewer runs; 10,000 cases for the memory figure")
     parser.add_argument("--runs", type=int, default=None, help="runs per figure (default 11, or 5 with --quick)")
-    parser.add_argument("--only", nargs="*", default=(), help="startup, scripted, imports, batch, trees, hostile")
+    parser.add_argument(
+        "--only", nargs="*", default=(), help="startup, scripted, imports, batch, trees, hostile, large"
+    )
+    parser.add_argument(
+        "--memory-cases", type=int, default=None, help="cases for the large-folder memory figure (default 1,000,000)"
+    )
     parser.add_argument("--update-doc", action="store_true", help=f"write the table into {DOC.relative_to(ROOT)}")
     args = parser.parse_args(argv)
     runs = args.runs or (5 if args.quick else 11)
@@ -426,7 +589,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     before = machine()
     files = prepare(args.quick)
-    wanted = set(args.only) or {"startup", "scripted", "imports", "batch", "trees", "hostile"}
+    wanted = set(args.only) or {"startup", "scripted", "imports", "batch", "trees", "hostile", "large"}
     rows: list[Row] = []
     if "batch" in wanted:  # first, before anything on this machine has deleted files for a while
         rows += batch(files, runs, args.quick)
@@ -440,6 +603,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         rows += trees(files, runs)
     if "hostile" in wanted:
         rows += hostile(files, runs)
+    if "large" in wanted:  # last: it fills the disk with records, and deletes them
+        memory_cases = args.memory_cases or (100_000 if args.quick else 1_000_000)
+        rows += large(files, runs, memory_cases)
     after = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     shutil.rmtree(_SCRATCH, ignore_errors=True)
     text = (
@@ -447,8 +613,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"(medians), in {time.perf_counter() - started:.0f} s; load average at the end {after:.2f}.\n\n{table(rows)}\n"
     )
     print(text)
-    if args.update_doc:
-        update_doc(text)
+    if args.update_doc:  # the large-folder figures, measured on their own, have a block of their own
+        update_doc(text, "bench-large" if wanted == {"large"} else "bench")
         print(f"wrote {DOC.relative_to(ROOT)}")
     return 0 if all(r.ok for r in rows) else 1
 

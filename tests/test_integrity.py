@@ -323,7 +323,7 @@ def test_a_record_writer_holds_the_lock_for_its_whole_batch(folder: Path) -> Non
         for n in range(500):
             writer.write({**template, "id": f"{n:08d}-0000-4000-8000-000000000000"})
     elapsed = time.perf_counter() - started
-    assert len(writer.written) == 500
+    assert writer.count == 500 and writer.last is not None and writer.last.exists()
     assert elapsed < 5, f"500 records took {elapsed:.1f}s"
     head = json.loads((folder / HEAD_FILE).read_text(encoding="utf-8"))
     assert (head["sequence"], head["files"]) == (500, 500)
@@ -344,9 +344,11 @@ def test_the_chain_head_is_read_once_per_writer(folder: Path, monkeypatch: pytes
 
 def test_a_stale_chain_head_is_repaired_by_the_next_write(folder: Path) -> None:
     write_folder(folder, 2)
-    stale = (folder / HEAD_FILE).read_bytes()
+    stale = json.loads((folder / HEAD_FILE).read_bytes())
     write_record(make_record(minutes=5), folder=folder)
-    (folder / HEAD_FILE).write_bytes(stale)  # as if the process died between the record and the head
+    # as if the process died between the record and the head: the head still has the mark it is given
+    # before a record is written
+    (folder / HEAD_FILE).write_text(json.dumps({**stale, "pending": True}), encoding="utf-8")
     report = verify(folder)
     assert [p.message for p in report.problems] == [
         "is newer than the chain head: interrupted write, or the head file was rolled back"
@@ -399,11 +401,14 @@ def test_a_failure_half_way_through_a_write_leaves_nothing(folder: Path, monkeyp
 
 def test_permission_denied_says_so(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     folder.mkdir()
+    real_open = os.open
 
-    def refuse(*_args: Any, **_kwargs: Any) -> None:
-        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
+    def refuse(path: Any, flags: int, *args: Any, **kwargs: Any) -> int:
+        if flags & os.O_CREAT:
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
+        return real_open(path, flags, *args, **kwargs)
 
-    monkeypatch.setattr(os, "link", refuse)
+    monkeypatch.setattr(os, "open", refuse)
     with pytest.raises(WriteFailed, match=r"permission denied .*nothing was written"):
         write_record(make_record(), out=folder / "rec.json")
     assert list(folder.iterdir()) == []

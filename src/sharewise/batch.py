@@ -43,7 +43,7 @@ from sharewise.model import DECISIONS
 from sharewise.record import SignOff, build_record, missing_sign_off
 from sharewise.safetext import clean, json_text
 from sharewise.scripted import describe_walk
-from sharewise.store import RecordWriter
+from sharewise.store import RecordSink, open_store
 
 __all__ = ["OUTPUT_FORMATS", "BatchOptions", "Checker", "Summary", "format_summary", "run_check"]
 
@@ -405,7 +405,7 @@ def run_check(
         progress = _Progress(err, source) if draw else None
         lines = _Lines(out, each=source.size is None)
         emit = _emitter(lines, source.label, jsonl=options.output == "jsonl")
-        records = RecordWriter(options.records_dir, fsync=False) if options.records_dir is not None else None
+        records = open_store(options.records_dir).writer(fsync=False) if options.records_dir is not None else None
         with records if records is not None else contextlib.nullcontext():
             try:
                 _loop(source, checker, _sink(emit, records, checker.summary), progress)
@@ -445,7 +445,7 @@ def _loop(
 
 
 def _sink(
-    emit: Callable[[dict[str, Any]], None], records: RecordWriter | None, summary: Summary
+    emit: Callable[[dict[str, Any]], None], records: RecordSink | None, summary: Summary
 ) -> Callable[[dict[str, Any], dict[str, Any] | None], None]:
     """What takes each checked case: writes its record (when there is one), then reports it."""
     if records is None:

@@ -183,7 +183,9 @@ class DraftStore:
 
     def _ensure_folder(self) -> None:
         try:
-            self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            from sharewise.store import make_private_folder
+
+            make_private_folder(self.folder)  # each folder made is 0700, whatever the umask
             if self.folder.stat().st_mode & 0o077:
                 self.folder.chmod(0o700)
         except OSError as exc:

@@ -49,6 +49,7 @@ __all__ = [
 CANONICAL_FORM = "sharewise-canonical-json/1"
 DIGEST_ALGORITHM = "sha256"
 NOT_DIGESTED = ("integrity", "countersignatures")
+INTEGRITY_KEYS = frozenset({"canonical", "algorithm", "digest", "signature"})
 WRITE_TIME_FIELDS = ("chain", "signing")  # set by the writer, then digested with the rest
 RECORD_CONTEXT = b"sharewise-record-signature/1:"
 COUNTERSIGNATURE_CONTEXT = b"sharewise-countersignature/1:"
@@ -193,6 +194,12 @@ def check_record(
     if not isinstance(integrity, Mapping):
         return ["has no integrity block, so nothing shows it is unaltered (written by an older sharewise?)"]
     problems: list[str] = []
+    extra = sum(1 for k in integrity if k not in INTEGRITY_KEYS)
+    if extra:  # outside the digest, so anything added here would otherwise pass unnoticed
+        problems.append(
+            f"integrity block has {extra} field(s) sharewise never writes there "
+            "(only canonical, algorithm, digest and signature belong): added after writing"
+        )
     if integrity.get("algorithm") != DIGEST_ALGORITHM or integrity.get("canonical") != CANONICAL_FORM:
         problems.append(
             f"integrity block names an unknown method ({integrity.get('algorithm')!r}, {integrity.get('canonical')!r})"
@@ -317,7 +324,8 @@ def check_chain(entries: Sequence[ChainEntry], head: ChainHead | None, head_name
 
     Finds records outside the chain, records from another folder's chain, gaps (deleted records),
     forks, broken links (reordered, replaced or edited records), a missing newest record, and an
-    unsigned record after the chain started signing.
+    unsigned record after the chain started signing. The work grows with the records given, never
+    with the positions they claim: a gap of any size is one step.
     """
     problems: list[tuple[str, str]] = []
     chained = [e for e in entries if e.chain_id is not None and e.sequence is not None]
@@ -349,18 +357,17 @@ def check_chain(entries: Sequence[ChainEntry], head: ChainHead | None, head_name
             names = ", ".join(e.name for e in group)
             problems.extend((e.name, f"shares chain position {sequence} with another record: {names}") for e in group)
     signing_started: str | None = None
-    for sequence in range(1, last + 1):
-        group = by_sequence.get(sequence, [])
-        if not group:
-            if sequence == 1 or by_sequence.get(sequence - 1):  # the first position of a gap
-                end = min(s for s in by_sequence if s > sequence)
-                gap = (
-                    f"the record before it in the chain (position {sequence}) is missing"
-                    if end == sequence + 1
-                    else f"the records before it in the chain (positions {sequence} to {end - 1}) are missing"
-                )
-                problems.append((by_sequence[end][0].name, f"{gap}: deleted or moved away?"))
-            continue
+    reached = 0  # the last position seen so far: every step below visits a position that is present
+    for sequence in sorted(s for s in by_sequence if s >= 1):  # never the range up to a (forged) largest one
+        group = by_sequence[sequence]
+        if sequence > reached + 1:
+            gap = (
+                f"the record before it in the chain (position {reached + 1}) is missing"
+                if sequence == reached + 2
+                else f"the records before it in the chain (positions {reached + 1} to {sequence - 1}) are missing"
+            )
+            problems.append((group[0].name, f"{gap}: deleted or moved away?"))
+        reached = sequence
         before = by_sequence.get(sequence - 1, [])
         for entry in group:
             if sequence == 1 and entry.previous is not None:

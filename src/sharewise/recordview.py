@@ -221,6 +221,15 @@ def _md(text: str) -> str:
     return "  \n".join(lines)
 
 
+_HEX_DIGEST = re.compile(r"[0-9a-f]{64}")
+
+
+def _md_code(text: str) -> str:
+    """A digest as inline code when it is one (64 hex digits); anything else is escaped text, since
+    a code span cannot escape a backtick and the digest comes from the file like any other field."""
+    return f"`{text}`" if _HEX_DIGEST.fullmatch(text) else _md(text)
+
+
 def render_markdown(view: RecordView) -> str:
     """The record as Markdown, readable as plain text too (for a case file or an email)."""
     out: list[str] = [f"# Information sharing decision: {_md(view.decision_label)}", ""]
@@ -263,7 +272,7 @@ def render_markdown(view: RecordView) -> str:
     out += [
         "## Integrity",
         "",
-        f"**SHA-256 digest:** `{view.digest}`  ",
+        f"**SHA-256 digest:** {_md_code(view.digest)}  ",
         f"**Chain:** {_md(view.chain)}  ",
         f"**Signature:** {_md(view.signature)}",
         "",

@@ -162,7 +162,7 @@ def generate_key(path: Path) -> SigningKey:
 
     Never replaces an existing file.
     """
-    from sharewise.store import write_new_file
+    from sharewise.store import make_private_folder, write_new_file
 
     try:
         from cryptography.hazmat.primitives import serialization
@@ -174,7 +174,7 @@ def generate_key(path: Path) -> SigningKey:
         if target.exists():
             raise SigningKeyError(f"{target} already exists; sharewise never replaces a key")
     try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        make_private_folder(path.parent)  # 0700 for every folder made, whatever the umask
     except OSError as exc:
         raise SigningKeyError(f"cannot create {path.parent}: {exc.strerror or exc}") from None
     private = Ed25519PrivateKey.generate()

@@ -2,7 +2,9 @@
 
 A record is written to a temporary file in the destination folder, flushed to disk, and then
 hard-linked to its final name. Linking fails if the name is taken, so an existing record is never
-replaced, and a reader never sees half a record. Any failure removes the temporary file.
+replaced, and a reader never sees half a record. Any failure removes the temporary file. Where the
+file system has no hard links, the final name is created exclusively instead (see
+:func:`write_new_file`).
 
 Every record is sealed on the way out (:func:`sharewise.integrity.seal`): it gets an ``integrity``
 digest and, with a signing key configured, a signature. A record written into a records folder also
@@ -10,16 +12,22 @@ joins that folder's **chain**: it holds the digest of the record written before 
 hold an exclusive lock on the folder (``.sharewise.lock``) while they write, so two processes never
 fork the chain or lose a record. The folder's newest record is noted in ``.sharewise-chain-head``
 (the chain head), so a writer finds where to link without reading every record, and deleting the
-newest record is detected. See ``docs/records.md``.
+newest record is detected. A writer trusts that head and never lists the folder, so a write costs
+the same however many records the folder holds. See ``docs/records.md`` and ``docs/scaling.md``.
+
+Front-ends use the :class:`RecordStore` interface (:func:`open_store`), which the folder
+implements (:class:`FolderStore`); a second backend can implement it without touching them.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import json.encoder
 import os
 import secrets
+import stat
 import sys
 import time
 import uuid
@@ -27,7 +35,7 @@ from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeGuard
 
 from sharewise import _fastjson
 from sharewise.errors import UsageError, WriteFailed
@@ -39,12 +47,21 @@ __all__ = [
     "HEAD_FILE",
     "LOCK_FILE",
     "LOCK_TIMEOUT",
+    "MAX_RECORD_BYTES",
+    "WAIT_FILE",
     "FolderLock",
+    "FolderStore",
+    "RecordSink",
+    "RecordStore",
     "RecordWriter",
+    "Snapshot",
     "countersign_file",
     "default_records_dir",
     "encode",
+    "make_private_folder",
+    "open_store",
     "read_head",
+    "read_limited",
     "record_filename",
     "record_files",
     "records_dir",
@@ -58,6 +75,9 @@ HEAD_FILE = ".sharewise-chain-head"  # not *.json, so a glob for records never p
 HEAD_FORMAT = "sharewise-chain-head/1"
 LOCK_TIMEOUT = 120.0  # seconds to wait for another writer (a big batch) before giving up
 _LOCK_POLL = 0.02
+WAIT_FILE = ".sharewise-waiting"  # a writer waiting for the lock says so here; a batch gives way
+_GIVE_WAY_LOOK = 0.2  # how often (seconds) a batch looks for a waiting writer
+_GIVE_WAY_PAUSE = 1.0  # how long it leaves the lock free for one
 
 
 def default_records_dir() -> Path:
@@ -201,13 +221,18 @@ def write_record(record: Mapping[str, Any], *, out: Path | None = None, folder: 
         return path
     if folder is None:
         raise ValueError("give out or folder")
-    with RecordWriter(folder) as writer:
+    with open_store(folder).writer() as writer:
         return writer.write(record)
 
 
 @dataclass(frozen=True, slots=True)
 class _Head:
-    """The chain head: where the next record links. ``files`` is the record-file count it was written at."""
+    """The chain head: where the next record links.
+
+    ``files`` is how many records the folder's chain had when it was written (for people reading
+    it; writers do not count the folder). ``pending`` is set while a writer is adding records: a
+    writer that finds it set knows the last one died mid-write, and reads the records to repair it.
+    """
 
     chain_id: str
     sequence: int
@@ -215,9 +240,10 @@ class _Head:
     file: str | None
     signed_by: str | None
     files: int
+    pending: bool = False
 
     def as_json(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "format": HEAD_FORMAT,
             "chain": self.chain_id,
             "sequence": self.sequence,
@@ -226,26 +252,175 @@ class _Head:
             "signed_by": self.signed_by,
             "files": self.files,
         }
+        if self.pending:
+            data["pending"] = True
+        return data
+
+    def but(self, *, pending: bool) -> _Head:
+        return _Head(self.chain_id, self.sequence, self.digest, self.file, self.signed_by, self.files, pending)
+
+
+# -- the store interface ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """A consistent view of a store for a reader: its record names in order and its chain head.
+
+    ``head`` is the head's content (None when there is none) and ``head_problem`` says why it could
+    not be read. Records are never changed once written (a countersignature replaces a file with
+    the same record and chain link), so reading the records named here later sees this same state.
+    """
+
+    names: list[str]
+    head: dict[str, Any] | None
+    head_problem: str | None = None
+
+
+class RecordSink(Protocol):
+    """A writer session: records added in order to one chain, under the store's writer lock."""
+
+    count: int  # records written in this session
+    last: Path | None  # the newest of them
+
+    def __enter__(self) -> RecordSink: ...
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None: ...
+
+    def write(self, record: Mapping[str, Any]) -> Path:
+        """Seal ``record`` as the next link and store it; returns where it is."""
+        ...
+
+
+class RecordStore(Protocol):
+    """Where a team's records are kept. Every front-end (decide, check, records ...) uses only this.
+
+    The records folder (:class:`FolderStore`) is the built-in one; a shared register on a database
+    could implement the same four methods and carry the same sealed records and chain (see
+    ``docs/scaling.md``). Names are the keys records are stored under (file names, for a folder) and
+    :meth:`where` is how a message points at one.
+    """
+
+    @property
+    def label(self) -> str:
+        """How messages name the store (for a folder, its path)."""
+        ...
+
+    def writer(self, *, fsync: bool = True) -> RecordSink:
+        """A session that appends records to the chain; use it as a context manager."""
+        ...
+
+    def snapshot(self) -> Snapshot:
+        """The record names and chain head, read consistently (waiting for a writer to finish)."""
+        ...
+
+    def read(self, name: str) -> bytes:
+        """The stored bytes of one record, at most :data:`MAX_RECORD_BYTES` + 1; raises ``OSError``."""
+        ...
+
+    def where(self, name: str) -> Path:
+        """Where the record ``name`` is, for messages and for ``records show``."""
+        ...
+
+
+MAX_RECORD_BYTES = 10 * 1024 * 1024  # a record is a few kilobytes; a huge file is not one
+
+
+class FolderStore:
+    """A records folder: one JSON file per record, the chain head and lock beside them."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    @property
+    def label(self) -> str:
+        return str(self.folder)
+
+    def writer(self, *, fsync: bool = True) -> RecordWriter:
+        return RecordWriter(self.folder, fsync=fsync)
+
+    def snapshot(self) -> Snapshot:
+        lock = FolderLock(self.folder, exclusive=False)
+        try:
+            locked = lock.acquire()  # waits for a writer to finish, so a batch in progress is not a problem
+        except WriteFailed:  # a writer has held it for minutes: read anyway (anything half-done is reported)
+            locked = False
+        try:  # held only while the names and the head are read, never while records are checked
+            names = record_files(self.folder)
+            try:
+                head, problem = read_head(self.folder), None
+            except ValueError as exc:
+                head, problem = None, str(exc)
+        finally:
+            if locked:
+                lock.release()
+        return Snapshot(names, head, problem)
+
+    def read(self, name: str) -> bytes:
+        return read_limited(self.folder / name)
+
+    def where(self, name: str) -> Path:
+        return self.folder / name
+
+
+def open_store(location: Path) -> RecordStore:
+    """The store at ``location``: today always a records folder."""
+    return FolderStore(location)
+
+
+def read_limited(path: Path) -> bytes:
+    """The bytes of the regular file at ``path``, at most :data:`MAX_RECORD_BYTES` + 1.
+
+    Never blocks on a FIFO or device put in a record's place, and never follows a symbolic link
+    (raises ``OSError`` for each).
+    """
+    fd = os.open(path, os.O_RDONLY | _NONBLOCK | _NOFOLLOW)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file")
+        chunks: list[bytes] = []
+        left = MAX_RECORD_BYTES + 1
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
 
 class RecordWriter:
-    """Writes many records into one folder's chain (batch checks); use as a context manager.
+    """Writes records into one folder's chain; use as a context manager (the folder's :class:`RecordSink`).
 
-    The folder lock is taken once on entry and released on exit, and the chain head is read once,
-    so each record costs one seal and one file. Each record is a new owner-only file, never over an
-    existing one. ``fsync=False`` skips the per-file flush and flushes (and saves the chain head)
-    once on exit, which is what makes thousands of records a second possible; a crash mid-batch can
-    then lose the newest records but never leaves a partial one, and the next writer repairs the head.
+    The folder lock is taken on entry and released on exit, and the chain head is read then (the
+    folder is not listed), so each record costs one seal and one file whatever the folder's size.
+    When another writer is waiting for the folder, the lock is handed over between two records
+    (see :meth:`_give_way`) and the head read again after. Each record is a new owner-only file,
+    never over an existing one. Before the first record the head is marked ``pending``; it is
+    cleared once the records are safely on disk, so a writer that dies in between leaves a mark
+    the next writer repairs from.
+
+    ``fsync=False`` skips the per-file flush and flushes (and saves the chain head) once on exit,
+    which is what makes thousands of records a second possible; a crash mid-batch can then lose
+    the newest records but never leaves a partial one, and the next writer repairs the head.
     """
 
     def __init__(self, folder: Path, *, fsync: bool = True) -> None:
         self.folder = folder
         self.fsync = fsync
-        self.written: list[Path] = []
+        self.count = 0
+        self.last: Path | None = None
         self._lock: FolderLock | None = None
         self._head: _Head | None = None
-        self._head_dirty = False
+        self._marked = False  # the head on disk says pending
         self._key: SigningKey | None = None
+        self._look_at = time.monotonic() + _GIVE_WAY_LOOK
 
     def __enter__(self) -> RecordWriter:
         _ensure_folder(self.folder)
@@ -253,7 +428,7 @@ class RecordWriter:
         lock = FolderLock(self.folder, exclusive=True)
         lock.acquire()
         try:
-            head = _find_head(self.folder)
+            head, scanned = _find_head(self.folder)
             if head.signed_by and self._key is None:
                 raise WriteFailed(
                     f"the records in {self.folder} are signed, so this one must be too, but no signing key is "
@@ -263,6 +438,9 @@ class RecordWriter:
             lock.release()
             raise
         self._lock, self._head = lock, head
+        # With no trustworthy head on disk (none yet, damaged, or pending) the next writer reads the
+        # records anyway, so there is nothing to mark until this writer has saved one.
+        self._marked = scanned
         return self
 
     def write(self, record: Mapping[str, Any]) -> Path:
@@ -273,8 +451,18 @@ class RecordWriter:
 
         head = self._head
         sealed = seal(record, link=ChainLink(head.chain_id, head.sequence + 1, head.digest), key=self._key)
-        path = _write_in_folder(self.folder, sealed, fsync=self.fsync)
-        self.written.append(path)
+        if not self._marked:  # before anything new is on disk: a crash from here on is repaired
+            try:
+                _save_head(self.folder, head.but(pending=True), fsync=True)
+            except OSError as exc:
+                raise self._failed(f"cannot write the record to {self.folder}: {_reason(exc)}") from exc
+            self._marked = True
+        try:
+            path = _write_in_folder(self.folder, sealed, fsync=self.fsync)
+        except WriteFailed as exc:
+            raise self._failed(str(exc).removesuffix("; nothing was written")) from exc
+        self.count += 1
+        self.last = path
         _update_caller(record, sealed)
         self._head = _Head(
             head.chain_id,
@@ -283,19 +471,80 @@ class RecordWriter:
             path.name,
             self._key.key_id if self._key else None,
             head.files + 1,
+            pending=True,
         )
-        if self.fsync:
-            _save_head(self.folder, self._head, fsync=True)
-        else:
-            self._head_dirty = True
+        if self.fsync:  # the record is on disk now: the head can say so. That update need not be
+            self._settle(durable=False)  # flushed itself: if it is lost, the pending mark remains
+        now = time.monotonic()
+        if now >= self._look_at:
+            self._look_at = now + _GIVE_WAY_LOOK
+            if os.path.lexists(self.folder / WAIT_FILE):
+                self._give_way()
         return path
 
-    def __exit__(self, *exc: object) -> None:
+    def _give_way(self) -> None:
+        """Let a writer that is waiting for the folder in, then carry on after its records.
+
+        Everything written so far is flushed and the head saved first, so the other writer links
+        to this batch's newest record; afterwards the head is read again, since it has moved.
+        """
+        if self._lock is None:
+            return
+        if self._marked and self.count and not self.fsync:
+            _sync_folder(self.folder)
+        self._settle()
+        self._lock.release()
+        waiting = self.folder / WAIT_FILE
+        until = time.monotonic() + _GIVE_WAY_PAUSE
+        while os.path.lexists(waiting) and time.monotonic() < until:
+            time.sleep(_LOCK_POLL / 2)  # the waiter removes it once it holds the lock
+        written = f"{self.count:,} record(s) were written in this run, the last as {self.last}"
         try:
-            if self._head_dirty and self._head is not None:
-                if self.written:
-                    os.sync()
-                _save_head(self.folder, self._head, fsync=True)
+            self._lock.acquire()  # (and clears a waiting mark left by a writer that died)
+            head, scanned = _find_head(self.folder)
+        except WriteFailed as exc:
+            raise WriteFailed(f"{exc}; {written}") from exc
+        if head.signed_by and self._key is None:
+            raise WriteFailed(
+                f"another writer has added signed records to {self.folder}, so the rest of this run must be "
+                f"signed too, but no signing key is set up; {written}"
+            )
+        self._head, self._marked = head, scanned
+
+    def _failed(self, reason: str) -> WriteFailed:
+        """The error for a record that was not written, saying what this session did write."""
+        if not self.count:
+            return WriteFailed(f"{reason}; nothing was written")
+        return WriteFailed(
+            f"{reason}; that record was not written; the {self.count:,} record(s) before it in this run "
+            f"were, the last as {self.last}"
+        )
+
+    def _settle(self, *, durable: bool = True) -> None:
+        """Save the chain head without the pending mark. If that fails the records are still safe
+        (the mark stays, and the next writer repairs the head): say so on standard error, and never
+        replace the error that ended a batch."""
+        if self._head is None or not self._marked:
+            return
+        try:
+            _save_head(self.folder, self._head.but(pending=False), fsync=durable)
+        except OSError as exc:
+            if self.count:  # with none, the head still names the newest record; only the mark is left
+                print(
+                    f"sharewise: warning: {self.count:,} record(s) were written, the last as {self.last}, but "
+                    f"the chain head in {self.folder} could not be updated ({_reason(exc)}); the next write "
+                    "to the folder will repair it",
+                    file=sys.stderr,
+                )
+            return
+        self._marked = False
+        self._head = self._head.but(pending=False)
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        try:
+            if self._marked and self.count and not self.fsync:
+                _sync_folder(self.folder)
+            self._settle()
         finally:
             if self._lock is not None:
                 self._lock.release()
@@ -312,9 +561,31 @@ def _write_in_folder(folder: Path, record: Mapping[str, Any], *, fsync: bool = T
         return write_new_file(folder / f"{stem}-{secrets.token_hex(3)}.json", data, fsync=fsync)
 
 
+def make_private_folder(folder: Path) -> None:
+    """Create ``folder`` and any missing parents, each mode 0700 whatever the umask; raises ``OSError``.
+
+    Folders that already exist are left as they are: only what sharewise creates is made private.
+    """
+    missing: list[Path] = []
+    current = folder
+    while not current.is_dir():
+        missing.append(current)
+        if current.parent == current:
+            break
+        current = current.parent
+    for path in reversed(missing):
+        try:
+            path.mkdir(mode=0o700)
+        except FileExistsError:
+            if not path.is_dir():
+                raise
+            continue  # made by another process just now: theirs to set
+        path.chmod(0o700)  # mkdir's mode is cut by the umask (and a umask of 0 would leave 0777 parents)
+
+
 def _ensure_folder(folder: Path) -> None:
     try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        make_private_folder(folder)
     except OSError as exc:
         raise WriteFailed(f"cannot create the records folder {folder}: {exc.strerror or exc}") from exc
 
@@ -323,15 +594,22 @@ def _ensure_folder(folder: Path) -> None:
 
 
 def read_head(folder: Path) -> dict[str, Any] | None:
-    """The chain head file's content, or None when there is none; raises ValueError when unreadable."""
+    """The chain head file's content, or None when there is none; raises ValueError when unreadable.
+
+    A FIFO, device or symbolic link put in the head's place is refused without being opened for
+    long (it would otherwise block every reader and writer).
+    """
     try:
-        text = (folder / HEAD_FILE).read_text(encoding="utf-8")
+        raw = read_limited(folder / HEAD_FILE)
     except FileNotFoundError:
         return None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ValueError(f"cannot be read: {exc}") from None
+    except OSError as exc:
+        reason = "it is a symbolic link" if exc.errno == errno.ELOOP else (exc.strerror or str(exc))
+        raise ValueError(f"cannot be read: {reason}") from None
     try:
-        data = json.loads(text)
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"cannot be read: {exc}") from None
     except json.JSONDecodeError as exc:
         raise ValueError(f"is not valid JSON: {exc}") from None
     if not isinstance(data, dict) or data.get("format") != HEAD_FORMAT:
@@ -341,7 +619,7 @@ def read_head(folder: Path) -> dict[str, Any] | None:
 
 def _head_from(data: Mapping[str, Any]) -> _Head | None:
     chain_id, sequence, files = data.get("chain"), data.get("sequence"), data.get("files")
-    if not isinstance(chain_id, str) or not isinstance(sequence, int) or not isinstance(files, int):
+    if not isinstance(chain_id, str) or not _is_count(sequence) or not _is_count(files):
         return None
     digest, file, signed_by = data.get("digest"), data.get("file"), data.get("signed_by")
     return _Head(
@@ -351,67 +629,124 @@ def _head_from(data: Mapping[str, Any]) -> _Head | None:
         file if isinstance(file, str) else None,
         signed_by if isinstance(signed_by, str) else None,
         files,
+        pending=data.get("pending") is True,
     )
 
 
-def _find_head(folder: Path) -> _Head:
-    """Where the next record links; call with the folder locked.
+def _is_count(value: object) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
-    The head file is trusted when the folder still holds the same number of record files and the
-    newest one it names: the cheap check that catches an interrupted write or a removed record.
-    Otherwise the records are read to find the newest link (slow, but only after something odd).
+
+def _find_head(folder: Path) -> tuple[_Head, bool]:
+    """Where the next record links, and whether the records had to be read; call with the folder locked.
+
+    A readable head without the ``pending`` mark is trusted as it is, without listing the folder, so
+    a write costs the same in a folder of ten records or a million. Otherwise (no head, a damaged
+    one, or a writer that died mid-write) the records are read to find the newest link: slow in a
+    big folder, but only after something odd.
     """
-    names = record_files(folder)
     try:
         data = read_head(folder)
     except ValueError:
         data = None
     head = _head_from(data) if data else None
-    if head is not None and head.files == len(names) and (head.file in names or head.sequence == 0):
-        return head
-    return _scan_head(folder, names, head)
+    if head is not None and not head.pending:
+        return head, False
+    return _scan_head(folder, record_files(folder), head), True
 
 
 def _scan_head(folder: Path, names: list[str], stale: _Head | None) -> _Head:
-    newest: dict[str, tuple[int, str | None, str, str | None]] = {}  # chain id -> sequence, digest, file, key
-    counts: dict[str, int] = {}
+    """The chain's real end, read from the records themselves.
+
+    Only records whose digest holds count, so an edited position is never carried forward. From a
+    pending head the chain is followed link by link (each record naming the one before it), which
+    also ignores a record placed with a forged position; with no head at all the newest sound
+    record of the folder's main chain is taken.
+    """
+    from sharewise.integrity import record_digest
+
+    sound: dict[str, list[tuple[int, str | None, str, str, str | None]]] = {}  # chain id -> links
     for name in names:
         try:
-            record = json.loads((folder / name).read_bytes())
-        except (OSError, ValueError):
+            record = json.loads(read_limited(folder / name))
+            chain, integrity = record["chain"], record["integrity"]
+            sequence, digest = chain["sequence"], integrity["digest"]
+            if not _is_count(sequence) or record_digest(record) != digest:
+                continue
+        except (OSError, ValueError, KeyError, TypeError):
             continue
-        chain = record.get("chain") if isinstance(record, dict) else None
-        if not isinstance(chain, dict) or not isinstance(chain.get("sequence"), int):
-            continue
-        chain_id = str(chain.get("id"))
-        counts[chain_id] = counts.get(chain_id, 0) + 1
-        integrity = record.get("integrity") if isinstance(record.get("integrity"), dict) else {}
-        signing = record.get("signing") if isinstance(record.get("signing"), dict) else {}
-        candidate = (chain["sequence"], integrity.get("digest"), name, signing.get("key_id"))
-        if chain_id not in newest or candidate[0] > newest[chain_id][0]:
-            newest[chain_id] = candidate
-    if stale is not None and stale.chain_id in newest:
-        chain_id = stale.chain_id
-    elif counts:
-        chain_id = max(counts, key=lambda c: counts[c])
-    else:
-        return _Head(str(uuid.uuid4()), 0, None, None, None, len(names))
-    sequence, digest, name, key_id = newest[chain_id]
-    return _Head(chain_id, sequence, digest, name, key_id, len(names))
+        previous = chain.get("previous")
+        signing = record.get("signing")
+        key_id = signing.get("key_id") if isinstance(signing, dict) else None
+        link = (sequence, previous if isinstance(previous, str) else None, digest, name, key_id)
+        sound.setdefault(str(chain.get("id")), []).append(link)
+    total = len(names)
+    if stale is not None and stale.chain_id in sound:
+        after = {(s, p): (d, n, k) for s, p, d, n, k in sound[stale.chain_id]}
+        head = stale.but(pending=False)
+        while (head.sequence + 1, head.digest) in after:
+            digest, name, key_id = after[(head.sequence + 1, head.digest)]
+            head = _Head(head.chain_id, head.sequence + 1, digest, name, key_id, head.files + 1)
+        return head
+    if stale is not None and stale.sequence > 0:
+        return stale.but(pending=False)  # none of its records left: carry on, so verify shows the gap
+    if not sound:
+        return _Head(str(uuid.uuid4()), 0, None, None, None, 0)
+    chain_id = max(sound, key=lambda c: len(sound[c]))
+    sequence, _, digest, name, key_id = max(sound[chain_id])
+    return _Head(chain_id, sequence, digest, name, key_id, min(total, len(sound[chain_id])))
 
 
 def _save_head(folder: Path, head: _Head, *, fsync: bool) -> None:
-    """Replace the head file atomically (it is bookkeeping, so replacing is fine)."""
+    """Write the head file (it is bookkeeping, so replacing it is fine); raises ``OSError``.
+
+    An existing head is rewritten in place: no new file, which on a busy disk is the costly part
+    of a small write. A write torn by a crash leaves a head that cannot be read, which a writer
+    treats as no head at all (it reads the records) and verify reports. A new head, or anything
+    other than a plain file in its place, is written beside it and renamed over it.
+    """
+    data = (json.dumps(head.as_json(), indent=2) + "\n").encode("utf-8")
+    fd = None
+    if hasattr(os, "pwrite"):  # not on Windows: there it is always replaced
+        try:
+            fd = os.open(folder / HEAD_FILE, os.O_WRONLY | _NOFOLLOW | _NONBLOCK)
+        except OSError:
+            fd = None
+    if fd is not None:
+        try:
+            if stat.S_ISREG(os.fstat(fd).st_mode) and os.pwrite(fd, data, 0) == len(data):
+                os.ftruncate(fd, len(data))
+                if fsync:
+                    os.fsync(fd)
+                return
+        finally:
+            os.close(fd)
     tmp = folder / f".{HEAD_FILE}.{secrets.token_hex(4)}.tmp"
     try:
-        _write_fd(tmp, (json.dumps(head.as_json(), indent=2) + "\n").encode("utf-8"), fsync=fsync)
+        _write_fd(tmp, data, fsync=fsync)
         tmp.replace(folder / HEAD_FILE)
-    except OSError as exc:
+    except OSError:
         _unlink_quietly(tmp)
-        raise WriteFailed(
-            f"the record was written, but the chain head in {folder} could not be updated: "
-            f"{exc.strerror or exc}; the next write will repair it"
-        ) from exc
+        raise
+
+
+def _sync_folder(folder: Path) -> None:
+    """Flush what was written into ``folder`` to disk: that file system only (``syncfs``) where the
+    platform has it, rather than every file system on the machine."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            fd = os.open(folder, os.O_RDONLY)
+            try:
+                if libc.syncfs(fd) == 0:
+                    return
+            finally:
+                os.close(fd)
+        except (OSError, AttributeError):
+            pass
+    os.sync()
 
 
 # -- the folder lock -----------------------------------------------------------------------------
@@ -434,20 +769,29 @@ class FolderLock:
         """Take the lock. A reader never creates the lock file: with none (a folder no writer has
         used, or a read-only copy) it returns False and reads unlocked."""
         path = self.folder / LOCK_FILE
+        flags = (os.O_RDWR | os.O_CREAT if self.exclusive else os.O_RDONLY) | _NOFOLLOW | _NONBLOCK
         try:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600) if self.exclusive else os.open(path, os.O_RDONLY)
+            fd = os.open(path, flags, 0o600)  # never through a symbolic link, never blocked by a FIFO
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                os.close(fd)
+                raise OSError(errno.EINVAL, "it is not a regular file")
         except OSError as exc:
             if not self.exclusive:
                 return False
-            raise WriteFailed(f"cannot lock the records folder {self.folder}: {exc.strerror or exc}") from exc
+            reason = "it is a symbolic link; remove it" if exc.errno == errno.ELOOP else exc.strerror or exc
+            raise WriteFailed(f"cannot lock the records folder {self.folder} ({LOCK_FILE}: {reason})") from exc
         deadline = time.monotonic() + self.timeout
+        waiting = self.folder / WAIT_FILE
         while True:
             try:
                 _lock_fd(fd, self.exclusive)
                 break
             except BlockingIOError:
+                if self.exclusive:  # ask a batch holding the lock to give way (see RecordWriter)
+                    _touch(waiting)
                 if time.monotonic() > deadline:
                     os.close(fd)
+                    _unlink_quietly(waiting)
                     raise WriteFailed(
                         f"the records folder {self.folder} has been locked by another sharewise process for over "
                         f"{self.timeout:.0f} seconds; try again when it has finished"
@@ -456,6 +800,8 @@ class FolderLock:
             except OSError as exc:
                 os.close(fd)
                 raise WriteFailed(f"cannot lock the records folder {self.folder}: {exc.strerror or exc}") from exc
+        if self.exclusive:
+            _unlink_quietly(waiting)  # another writer still waiting puts it back within a poll
         self._fd = fd
         return True
 
@@ -572,7 +918,7 @@ def countersign_file(
 
 def _read_record(path: Path) -> dict[str, Any]:
     try:
-        data = json.loads(path.read_bytes())
+        data = json.loads(read_limited(path))
     except FileNotFoundError:
         raise UsageError(f"no record at {path}") from None
     except (OSError, ValueError) as exc:
@@ -618,12 +964,15 @@ def _write_fd(path: Path, data: bytes, *, fsync: bool) -> None:
 def write_new_file(target: Path, data: bytes, *, fsync: bool = True) -> Path:
     """Create ``target`` with ``data``, mode 0600; raise if it exists or the write fails.
 
-    Raises ``FileExistsError`` when ``target`` exists (so a caller can pick another name) and
-    :class:`WriteFailed` for any other failure.
+    The data goes to a hidden temporary file that is then hard-linked to ``target``, so the name
+    never shows a partial file. On a file system without hard links (FAT, exFAT, an SMB share
+    without Unix extensions) ``target`` itself is created exclusively, written and flushed, and
+    removed if anything fails. Raises ``FileExistsError`` when ``target`` exists (so a caller can
+    pick another name) and :class:`WriteFailed` for any other failure.
     """
     folder = target.parent
-    if target.exists():
-        raise FileExistsError(target)
+    if folder in _NO_LINKS:
+        return _write_in_place(target, data, fsync=fsync)
     tmp = folder / f".{target.name}.{secrets.token_hex(4)}.tmp"
     try:
         _write_fd(tmp, data, fsync=fsync)
@@ -634,22 +983,52 @@ def write_new_file(target: Path, data: bytes, *, fsync: bool = True) -> Path:
     except FileExistsError:
         raise
     except OSError as exc:
-        raise WriteFailed(f"cannot write the record to {target}: {_reason(exc)}; nothing was written") from exc
+        if exc.errno not in _LINK_UNSUPPORTED:
+            raise WriteFailed(f"cannot write the record to {target}: {_reason(exc)}; nothing was written") from exc
+        _NO_LINKS.add(folder)  # the temporary file could be made, so it is links this folder lacks
+    else:
+        if fsync:
+            _fsync_dir(folder)
+        return target
     finally:
         _unlink_quietly(tmp)
+    return _write_in_place(target, data, fsync=fsync)
+
+
+# Why os.link fails on a file system that has no hard links (vfat says EPERM, SMB without Unix
+# extensions EACCES or EOPNOTSUPP). A folder where it failed is remembered for this process.
+_LINK_UNSUPPORTED = frozenset(
+    getattr(errno, name)
+    for name in ("EPERM", "EACCES", "EOPNOTSUPP", "ENOTSUP", "ENOSYS", "EMLINK", "EXDEV")
+    if hasattr(errno, name)
+)
+_NO_LINKS: set[Path] = set()
+
+
+def _write_in_place(target: Path, data: bytes, *, fsync: bool) -> Path:
+    """Create ``target`` exclusively and write it; on any failure remove it (never someone else's)."""
+    try:
+        _write_fd(target, data, fsync=fsync)
+    except FileExistsError:
+        raise
+    except OSError as exc:
+        raise WriteFailed(f"cannot write the record to {target}: {_reason(exc)}; nothing was written") from exc
     if fsync:
-        _fsync_dir(folder)
+        _fsync_dir(target.parent)
     return target
 
 
 def _reason(exc: OSError) -> str:
-    import errno
-
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
         return "the disk is full (or your quota is used up)"
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return f"permission denied ({exc.strerror})"
     return str(exc.strerror or exc)
+
+
+def _touch(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | _NOFOLLOW | _NONBLOCK, 0o600))
 
 
 def _unlink_quietly(path: Path) -> None:

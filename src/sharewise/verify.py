@@ -15,14 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sharewise.errors import WriteFailed
 from sharewise.integrity import ChainEntry, ChainHead, check_chain, check_record
 from sharewise.signing import TrustedKeys
-from sharewise.store import HEAD_FILE, FolderLock, encode, read_head, record_filename, record_files
+from sharewise.store import HEAD_FILE, MAX_RECORD_BYTES, RecordStore, encode, open_store, read_limited, record_filename
 
-__all__ = ["MAX_RECORD_BYTES", "FolderResult", "Problem", "Report", "load_record", "verify_paths"]
-
-MAX_RECORD_BYTES = 10 * 1024 * 1024  # a record is a few kilobytes; a huge file is not one
+__all__ = ["MAX_RECORD_BYTES", "FolderResult", "Problem", "Report", "load_record", "parse_record", "verify_paths"]
 _SUFFIX = re.compile(r"^-[0-9a-f]{6}$")
 
 
@@ -81,8 +78,12 @@ def _whole_number(text: str) -> int:
 
 def load_record(path: Path) -> tuple[dict[str, Any], bytes]:
     """The parsed record at ``path`` and its bytes; raises :class:`RecordUnreadable` or ``OSError``."""
-    with path.open("rb") as handle:
-        data = handle.read(MAX_RECORD_BYTES + 1)
+    data = read_limited(path)
+    return parse_record(data), data
+
+
+def parse_record(data: bytes) -> dict[str, Any]:
+    """The record in ``data`` (a record file's bytes); raises :class:`RecordUnreadable`."""
     if len(data) > MAX_RECORD_BYTES:
         raise RecordUnreadable(f"is larger than {MAX_RECORD_BYTES // (1024 * 1024)} MB, so it is not a record")
     try:
@@ -95,18 +96,52 @@ def load_record(path: Path) -> tuple[dict[str, Any], bytes]:
         raise RecordUnreadable(f"is not valid JSON (line {exc.lineno}, column {exc.colno}): {exc.msg}") from None
     except RecursionError:
         raise RecordUnreadable("is nested too deeply to be a record") from None
+    except RecordUnreadable:  # a key given twice
+        raise
+    except ValueError:  # a whole number of thousands of digits: Python refuses to convert it
+        raise RecordUnreadable("holds a number far too long to be in a record") from None
     if not isinstance(record, dict) or not str(record.get("format", "")).startswith("sharewise-record/"):
         raise RecordUnreadable("is not a sharewise record")
-    return record, data
+    return record
+
+
+def _parse_quickly(data: bytes) -> dict[str, Any] | None:
+    """The record in ``data`` by orjson, or None to take :func:`parse_record`'s careful path.
+
+    orjson keeps the last of two copies of a key rather than refusing them, so its result is used
+    only when re-encoding it gives back exactly ``data`` (which no file with a repeated key does).
+    """
+    if _orjson is None or len(data) > MAX_RECORD_BYTES:
+        return None
+    try:
+        record = _orjson.loads(data)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(record, dict) or not str(record.get("format", "")).startswith("sharewise-record/"):
+        return None
+    return record
+
+
+try:
+    import orjson as _orjson
+except ImportError:  # pragma: no cover - orjson is a dependency
+    _orjson = None  # type: ignore[assignment]
 
 
 def _file_problems(
-    path: Path, record: dict[str, Any], data: bytes, *, trusted: TrustedKeys, require: bool, in_folder: bool
+    path: Path,
+    record: dict[str, Any],
+    data: bytes,
+    *,
+    trusted: TrustedKeys,
+    require: bool,
+    in_folder: bool,
+    same_bytes: bool = False,
 ) -> list[str]:
     problems = check_record(record, trusted=trusted, require_signatures=require)
     if problems:
         return problems
-    if encode(record) != data:
+    if not same_bytes and encode(record) != data:
         problems.append("has been re-formatted since it was written (its content is unchanged)")
     if in_folder and "chain" in record:  # a copy taken out of its folder may have any name
         try:
@@ -120,10 +155,19 @@ def _file_problems(
 
 
 def _check_file(
-    path: Path, report: Report, trusted: TrustedKeys, require: bool, *, in_folder: bool = False
+    path: Path,
+    report: Report,
+    trusted: TrustedKeys,
+    require: bool,
+    *,
+    store: RecordStore | None = None,
+    name: str = "",
 ) -> dict[str, Any] | None:
     try:
-        record, data = load_record(path)
+        data = store.read(name) if store is not None else read_limited(path)
+        quick = _parse_quickly(data)
+        same = quick is not None and encode(quick) == data
+        record = quick if same and quick is not None else parse_record(data)
     except RecordUnreadable as exc:
         report.problems.append(Problem(path, str(exc)))
         return None
@@ -131,53 +175,51 @@ def _check_file(
         report.problems.append(Problem(path, f"cannot be read: {exc.strerror or exc}"))
         return None
     report.records += 1
-    found = _file_problems(path, record, data, trusted=trusted, require=require, in_folder=in_folder)
+    found = _file_problems(
+        path, record, data, trusted=trusted, require=require, in_folder=store is not None, same_bytes=same
+    )
     report.problems.extend(Problem(path, message) for message in found)
     return record
 
 
 def _verify_folder(folder: Path, report: Report, trusted: TrustedKeys, require: bool) -> None:
-    lock = FolderLock(folder, exclusive=False)
-    try:
-        locked = lock.acquire()  # waits for a writer to finish, so a batch in progress is not a problem
-    except WriteFailed:  # a writer has held it for minutes: check anyway (anything half-done is reported)
-        locked = False
-    try:
-        names = record_files(folder)
-        head_path = folder / HEAD_FILE
-        head: ChainHead | None = None
-        try:
-            data = read_head(folder)
-        except ValueError as exc:
-            report.problems.append(Problem(head_path, str(exc)))
-            data = None
-        if data is not None:
-            head = _chain_head(data)
-            if head is None:
-                report.problems.append(Problem(head_path, "is damaged: its chain, sequence or digest is missing"))
-        if not names:
-            report.problems.append(Problem(folder, "contains no sharewise records"))
-            report.folders.append(FolderResult(folder, 0, None, None))
-            return
-        entries: list[ChainEntry] = []
-        for name in names:
-            record = _check_file(folder / name, report, trusted, require, in_folder=True)
-            if record is not None:
-                entries.append(ChainEntry.of(name, record))
-        for name, message in check_chain(entries, head, HEAD_FILE):
-            report.problems.append(Problem(folder / name, message))
-        newest = max((e for e in entries if e.sequence is not None), key=lambda e: e.sequence or 0, default=None)
-        report.folders.append(
-            FolderResult(folder, len(entries), newest.sequence if newest else None, newest.digest if newest else None)
-        )
-    finally:
-        if locked:
-            lock.release()
+    """Check every record of the folder and its chain.
+
+    The folder lock is held only while the record names and the chain head are read (a consistent
+    state: records are never changed once written); the records are then read and checked without
+    it, so writers wait for a listing, never for a whole verification. Records written meanwhile
+    are left for the next verification.
+    """
+    store = open_store(folder)
+    snapshot = store.snapshot()
+    head_path = store.where(HEAD_FILE)
+    head: ChainHead | None = None
+    if snapshot.head_problem is not None:
+        report.problems.append(Problem(head_path, snapshot.head_problem))
+    elif snapshot.head is not None:
+        head = _chain_head(snapshot.head)
+        if head is None:
+            report.problems.append(Problem(head_path, "is damaged: its chain, sequence or digest is missing"))
+    if not snapshot.names:
+        report.problems.append(Problem(folder, "contains no sharewise records"))
+        report.folders.append(FolderResult(folder, 0, None, None))
+        return
+    entries: list[ChainEntry] = []
+    for name in snapshot.names:
+        record = _check_file(store.where(name), report, trusted, require, store=store, name=name)
+        if record is not None:
+            entries.append(ChainEntry.of(name, record))
+    for name, message in check_chain(entries, head, HEAD_FILE):
+        report.problems.append(Problem(store.where(name), message))
+    newest = max((e for e in entries if e.sequence is not None), key=lambda e: e.sequence or 0, default=None)
+    report.folders.append(
+        FolderResult(folder, len(entries), newest.sequence if newest else None, newest.digest if newest else None)
+    )
 
 
 def _chain_head(data: dict[str, Any]) -> ChainHead | None:
     chain_id, sequence, digest, file = data.get("chain"), data.get("sequence"), data.get("digest"), data.get("file")
-    if not isinstance(chain_id, str) or not isinstance(sequence, int) or isinstance(sequence, bool):
+    if not isinstance(chain_id, str) or not isinstance(sequence, int) or isinstance(sequence, bool) or sequence < 0:
         return None
     return ChainHead(
         chain_id, sequence, digest if isinstance(digest, str) else None, file if isinstance(file, str) else None
