@@ -460,11 +460,15 @@ def test_records_list_streams_json_and_tables_in_blocks(folder: Path) -> None:
         "file",
     ]
     assert "0 record(s)." in none.stderr
-    table = runner.invoke(app, ["records", "list", str(folder), "--plain"], env={"COLUMNS": "200"})
+    table = runner.invoke(app, ["records", "list", str(folder), "--plain"], env={"COLUMNS": "200", "FORCE_COLOR": "1"})
     assert table.exit_code == 0 and "1100 record(s)." in table.stderr
     lines = [line for line in table.stdout.splitlines() if "C-" in line]
     assert len(lines) == 1100
     assert len({line.index(".json") for line in lines}) == 1  # every block lines up with the first
+    piped = runner.invoke(app, ["records", "list", str(folder)])  # not a terminal: one line a record
+    rows_out = piped.stdout.splitlines()
+    assert rows_out[0].split("\t")[0] == "date" and len(rows_out) == 1101
+    assert all(len(line.split("\t")) == 6 for line in rows_out)
 
 
 def test_json_rows_go_out_as_they_are_read(capsys: pytest.CaptureFixture[str]) -> None:
@@ -496,7 +500,9 @@ def test_decide_with_a_full_disk_after_the_record_exits_0_and_names_it(
     result = CliRunner().invoke(app, [*args, *sign])
     assert result.exit_code == 0, result.output  # written: a script must not retry and write it twice
     [path] = records_in(folder)
-    assert json.loads(result.stdout) == json.loads(path.read_text(encoding="utf-8"))
+    printed = json.loads(result.stdout)
+    assert printed.pop("record_file") == str(path)  # where it was written, beside the record
+    assert printed == json.loads(path.read_text(encoding="utf-8"))
     assert f"the last as {path}, but the chain head" in result.stderr
 
 
@@ -616,7 +622,7 @@ def test_a_number_of_thousands_of_digits_or_deep_nesting_is_a_problem_not_a_trac
     )
     report = verify(folder)
     messages = {p.path.name: p.message for p in report.problems}
-    assert messages[files[1].name] == "holds a number far too long to be in a record"
+    assert messages[files[1].name] == "holds a number too long to be part of a record"
     assert messages[files[2].name] == "is nested too deeply to be a record"
     path = write_record(make_record(minutes=9), folder=folder)  # a writer is not put off either
     assert path.exists()

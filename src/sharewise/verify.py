@@ -99,7 +99,7 @@ def parse_record(data: bytes) -> dict[str, Any]:
     except RecordUnreadable:  # a key given twice
         raise
     except ValueError:  # a whole number of thousands of digits: Python refuses to convert it
-        raise RecordUnreadable("holds a number far too long to be in a record") from None
+        raise RecordUnreadable("holds a number too long to be part of a record") from None
     if not isinstance(record, dict) or not str(record.get("format", "")).startswith("sharewise-record/"):
         raise RecordUnreadable("is not a sharewise record")
     return record
