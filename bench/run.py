@@ -323,6 +323,29 @@ print(elapsed)
 """
 
 
+_PER_CASE = """
+import sys, time
+from pathlib import Path
+from sharewise.engine import Engine
+from sharewise.library import Library
+path = Path(sys.argv[1])
+library = Library([path.parent])
+tree = library.read(path).tree
+engine = Engine(tree, library.get)
+questions = [q for q in tree.questions.values() if q.options and not q.is_record_question]
+far = {q.id: "yes" for q in questions[-8:]}  # eight answers to questions far off the walked path
+case = {"q0": "not-sure", "r0": "A reason long enough for the record.", **far}
+engine.walk(case)  # warm: the first walk builds the engine's index of questions
+count = 2000
+start = time.perf_counter()
+for _ in range(count):
+    walk = engine.walk(case)
+elapsed = time.perf_counter() - start
+assert walk.status == "decided" and not walk.errors, walk.errors
+print(elapsed / count)
+"""
+
+
 def trees(files: dict[str, Path], runs: int) -> list[Row]:
     rows = []
     times = {}
@@ -348,6 +371,22 @@ def trees(files: dict[str, Path], runs: int) -> list[Row]:
     growth = times[100_000] / times[10_000]
     rows.append(Row("growth 10,000 -> 100,000 nodes", f"{growth:.1f}x", "linear: <= 13x", growth <= 13,
                     f"1,000 -> 10,000: {times[10_000] / times[1_000]:.1f}x"))  # fmt: skip
+    per_case = {}
+    for nodes in (1_000, 100_000):
+        result = subprocess.run(
+            [str(PYTHON), "-c", _PER_CASE, str(files[f"tree{nodes}"])],
+            capture_output=True,
+            env=child_env(),
+            cwd=OUT,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise SystemExit(f"walking {files[f'tree{nodes}']} failed: {result.stderr.decode()}")
+        per_case[nodes] = float(result.stdout)
+    flat = per_case[100_000] / per_case[1_000]
+    rows.append(Row("cost per case, 100,000- / 1,000-node tree (8 answers off the path)", f"{flat:.2f}x",
+                    "flat: <= 1.5x", flat <= 1.5,
+                    f"{per_case[1_000] * 1e6:.0f} / {per_case[100_000] * 1e6:.0f} us per case"))  # fmt: skip
     process = statistics.median(run([SHAREWISE, "trees", "validate", files["tree10000"]]).seconds for _ in range(3))
     rows.append(Row("sharewise trees validate (10,000 nodes)", f"{process * 1000:.0f} ms", "(whole process)", True))
     return rows
