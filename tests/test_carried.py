@@ -343,18 +343,6 @@ def test_a_question_with_setting_is_answered_by_the_settings_file(write_tree: Wr
     assert walk.pending is not None and walk.pending[1].id == "org"
 
 
-def test_setting_and_option_if_are_checked(write_tree: WriteTree) -> None:
-    path = write_tree(ORG.replace("setting: public_authority", "setting: colour"), id="org")
-    problems = _messages(path)
-    assert any("'setting' names a setting a question can take: public_authority" in p for p in problems), problems
-    path = write_tree(ORG.replace("      no: basis\n", ""), id="org")
-    problems = _messages(path)
-    assert any("needs the options yes, no (missing: no)" in p for p in problems), problems
-    path = write_tree(ORG.replace("if: org == 'no'", "if: org == 'maybe'"), id="org")
-    problems = _messages(path)
-    assert any("'org' has no option 'maybe'" in p for p in problems), problems
-
-
 SETTINGS_TREE = """\
 nodes:
   how:
@@ -416,13 +404,23 @@ def test_conditions_can_name_settings_and_record_questions_can_be_conditional(wr
     assert walk.status == "decided"
 
 
-def test_a_condition_on_an_unknown_setting_or_value_is_an_error(write_tree: WriteTree) -> None:
-    path = write_tree(SETTINGS_TREE.replace("settings.public_authority != 'yes'", "settings.colour == 'x'"), id="s")
-    problems = _messages(path)
-    assert any("no setting called 'colour'" in p for p in problems), problems
-    path = write_tree(SETTINGS_TREE.replace("!= 'yes'", "== 'maybe'"), id="s")
-    problems = _messages(path)
-    assert any("'settings.public_authority' is yes or no, never 'maybe'" in p for p in problems), problems
+@pytest.mark.parametrize(
+    ("tree", "old", "new", "fragment"),
+    [
+        ("org", "setting: public_authority", "setting: colour", "'setting' names a setting a question can take"),
+        ("org", "      no: basis\n", "", "needs the options yes, no (missing: no)"),
+        ("org", "if: org == 'no'", "if: org == 'maybe'", "'org' has no option 'maybe'"),
+        ("s", "settings.public_authority != 'yes'", "settings.colour == 'x'", "no setting called 'colour'"),
+        ("s", "!= 'yes'", "== 'maybe'", "'settings.public_authority' is yes or no, never 'maybe'"),
+    ],
+)
+def test_settings_and_option_conditions_are_checked(
+    write_tree: WriteTree, tree: str, old: str, new: str, fragment: str
+) -> None:
+    body = ORG if tree == "org" else SETTINGS_TREE
+    assert old in body
+    problems = _messages(write_tree(body.replace(old, new), id=tree))
+    assert any(fragment in p for p in problems), problems
 
 
 OVERLAY = """\
