@@ -514,3 +514,26 @@ def test_an_overlay_on_a_tree_with_a_conditional_start_keeps_it(tmp_path: Path) 
     library = Library([local, shipped])
     assert [str(d) for d in library.check(overlay) if d.severity == "error"] == []
     assert library.get("how-much").start_routes[0].target == "hm-how"
+
+
+def test_a_tests_file_states_the_settings_its_cases_assume(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from sharewise.cli import app
+
+    from .conftest import HEADER
+
+    (tmp_path / "s.yaml").write_text(HEADER.format(id="s") + SETTINGS_TREE, encoding="utf-8")
+    cases = "cases:\n  - how=proactive basis=legitimate-interests why=because -> refuse\n"
+    (tmp_path / "s.tests.yaml").write_text("settings: {public_authority: 'no'}\n" + cases, encoding="utf-8")
+    config = tmp_path.parent / f"{tmp_path.name}-config.yaml"
+    config.write_text("public_authority: yes\n", encoding="utf-8")  # the machine's settings say otherwise
+    runner = CliRunner()
+    result = runner.invoke(app, ["trees", "test", "--config", str(config), str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    (tmp_path / "s.tests.yaml").write_text(cases, encoding="utf-8")  # without it, the machine's settings rule
+    result = runner.invoke(app, ["trees", "test", "--config", str(config), str(tmp_path)])
+    assert result.exit_code == 1 and "not offered here" in result.output
+    (tmp_path / "s.tests.yaml").write_text("settings: {colour: red}\n" + cases, encoding="utf-8")
+    result = runner.invoke(app, ["trees", "test", str(tmp_path)])
+    assert result.exit_code == 5 and "no setting called 'colour'" in result.output

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -106,6 +106,12 @@ class Library:
             placeholders_of(config),
             settings,
             _settings_source(config.path),
+        )
+
+    def with_placeholders(self, values: Mapping[str, str]) -> Library:
+        """The same search path, with ``values`` filled in over the settings file's (trees read anew)."""
+        return Library(
+            list(self.folders), self.today, {**self.placeholders, **values}, self.settings, self.settings_file
         )
 
     def read(self, path: Path, *, fast: bool = True) -> TreeFile:

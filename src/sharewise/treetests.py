@@ -57,7 +57,7 @@ __all__ = [
 
 TESTS_FORMAT = "sharewise-tree-tests/1"
 TESTS_SUFFIXES = (".tests.yaml", ".tests.yml")
-_TOP_KEYS = ("format", "tree", "defaults", "cases")
+_TOP_KEYS = ("format", "tree", "settings", "defaults", "cases")
 _CASE_KEYS = ("name", "answers", "outcome", "decision", "continues", "actions", "no_actions", "from")
 
 
@@ -94,6 +94,7 @@ class TestsFile:
     tree: str | None
     cases: list[TestCase]
     diagnostics: list[Diagnostic]
+    settings: dict[str, str] = field(default_factory=dict)  # what the cases assume the settings file says
 
 
 @dataclass
@@ -262,7 +263,30 @@ def load_tests(path: Path) -> TestsFile:
         case = _case(reader, raw, index, line=line, data=data, defaults=defaults)
         if case is not None:
             cases.append(case)
-    return TestsFile(path, tree, cases, reader.diags)
+    return TestsFile(path, tree, cases, reader.diags, _settings(reader, data))
+
+
+def _settings(reader: _Reader, data: Mapping[str, Any]) -> dict[str, str]:
+    """``settings: {public_authority: yes}``: the settings the cases are written for, whatever the
+    settings file of the machine running them says."""
+    from sharewise.treefile import SETTINGS
+
+    raw = data.get("settings")
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        reader.error("settings", f"'settings' maps a setting to its value: {', '.join(SETTINGS)}", data, "settings")
+        return {}
+    out: dict[str, str] = {}
+    for name, value in raw.items():
+        allowed = SETTINGS.get(str(name))
+        if allowed is None:
+            reader.error(f"settings.{name}", f"no setting called '{name}'; known: {', '.join(SETTINGS)}", raw, name)
+        elif value not in allowed:
+            reader.error(f"settings.{name}", f"'{name}' is {' or '.join(allowed)}", raw, name)
+        else:
+            out[str(name)] = str(value)
+    return out
 
 
 def _case(
@@ -566,6 +590,8 @@ def run_pair(tree_file: Path | None, tests_file: Path | None, library: Any) -> F
     if tests is not None and tests.diagnostics:
         result.diagnostics = tests.diagnostics
         return result
+    if tests is not None and tests.settings:  # the cases' own settings win over the machine's
+        library = library.with_placeholders(tests.settings)
     ref = str(tree_file) if tree_file is not None and tree_file.exists() else None
     if tests is not None and tests.tree:
         named = tests.tree
