@@ -488,7 +488,7 @@ def test_each_example_file_gives_the_documented_results(
 
 
 def test_fast_json_gives_the_standard_librarys_bytes_or_steps_aside() -> None:
-    from sharewise import _fastjson
+    from sharewise.formats import _fastjson
     from sharewise.integrity import canonical_bytes
     from sharewise.store import encode
 

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from sharewise.errors import AnswersFileError, UsageError
+from sharewise.formats.safetext import cut
+from sharewise.formats.yamlio import MAX_DEPTH, MAX_INT_DIGITS, TOO_DEEP, data_problem, load_yaml_text
 from sharewise.record import SignOff
-from sharewise.safetext import cut
-from sharewise.yamlio import MAX_DEPTH, MAX_INT_DIGITS, TOO_DEEP, data_problem, load_yaml_text
 
 __all__ = [
     "MAX_ANSWERS_BYTES",
@@ -63,7 +63,7 @@ def loads_json(text: str | bytes) -> Any:
     """JSON text as data, bounded as YAML documents are; raises ``ValueError`` with a short reason.
 
     Integers longer than 18 digits stay text (so no number reaches Python's limit on converting
-    long integers); nesting deeper than :data:`sharewise.yamlio.MAX_DEPTH`, and text holding a lone
+    long integers); nesting deeper than :data:`sharewise.formats.yamlio.MAX_DEPTH`, and text holding a lone
     surrogate (``"\\ud800"``, which cannot be written as UTF-8, so no record could hold it), are
     refused. Invalid JSON raises :class:`json.JSONDecodeError`, itself a ``ValueError``.
     """

@@ -38,10 +38,10 @@ from sharewise.errors import (
     TreeInvalid,
     UsageError,
 )
+from sharewise.formats.safetext import clean, json_text
 from sharewise.library import Library
 from sharewise.model import DECISIONS
 from sharewise.record import SignOff, build_record, missing_sign_off
-from sharewise.safetext import clean, json_text
 from sharewise.scripted import describe_walk
 from sharewise.store import RecordSink, open_store
 

@@ -23,8 +23,8 @@ from typing import IO, Any, Literal
 
 from sharewise.answers import Case, case_from_mapping, loads_json
 from sharewise.errors import AnswersFileError, UsageError
-from sharewise.safetext import cut
-from sharewise.yamlio import NodeBounds
+from sharewise.formats.safetext import cut
+from sharewise.formats.yamlio import NodeBounds
 
 __all__ = ["FORMATS", "CaseSource", "Entry", "InputFormat", "detect_format", "open_cases"]
 
@@ -272,7 +272,7 @@ def _csv_header(reader: Any) -> tuple[int, list[str]] | None:
 def _read_yaml(stream: IO[bytes]) -> Iterator[Entry]:
     import yaml
 
-    from sharewise._yamlstream import case_loader
+    from sharewise.formats._yamlstream import case_loader
 
     loader = case_loader(stream)
     try:
@@ -320,7 +320,7 @@ def _read_yaml(stream: IO[bytes]) -> Iterator[Entry]:
 def _compose(loader: Any) -> Any:
     """The next case's node. PyYAML's composer recurses, two calls a level, and libyaml allows
     1,000 levels, so the limit is raised while it runs; the node is then checked against
-    :data:`sharewise.yamlio.MAX_DEPTH` before anything is built from it."""
+    :data:`sharewise.formats.yamlio.MAX_DEPTH` before anything is built from it."""
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(limit, 4000))
     try:

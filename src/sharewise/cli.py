@@ -22,8 +22,8 @@ from sharewise._fastparams import install as _install_fast_params
 from sharewise._plainhelp import install as _install_plain_help
 from sharewise.drafts_cli import drafts_app
 from sharewise.errors import EXIT_INCOMPLETE, EXIT_INVALID_TREE, SharewiseError, TreeInvalid, UsageError
+from sharewise.formats.safetext import clean, json_text
 from sharewise.records_cli import records_app
-from sharewise.safetext import clean, json_text
 
 __all__ = ["RECORD_FILE_KEY", "app", "main"]
 

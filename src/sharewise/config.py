@@ -33,8 +33,8 @@ from pathlib import Path
 from typing import Any
 
 from sharewise.errors import UsageError
+from sharewise.formats.yamlio import LineMap, load_yaml_text
 from sharewise.record import SignOff
-from sharewise.yamlio import LineMap, load_yaml_text
 
 __all__ = [
     "CONFIG_ENV",

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sharewise import _fastjson
+from sharewise.formats import _fastjson
 
 if TYPE_CHECKING:  # signing imports cryptography lazily; only its types are needed here
     from sharewise.signing import SigningKey, TrustedKeys

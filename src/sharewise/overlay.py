@@ -34,8 +34,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from sharewise.formats.yamlio import LineMap
 from sharewise.model import Diagnostic, TreeSource
-from sharewise.yamlio import LineMap
 
 if TYPE_CHECKING:
     from sharewise.treefile import TreeFile

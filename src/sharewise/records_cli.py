@@ -17,7 +17,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from sharewise.errors import EXIT_VERIFY_FAILED, UsageError
-from sharewise.safetext import clean, json_text
+from sharewise.formats.safetext import clean, json_text
 
 __all__ = ["records_app"]
 

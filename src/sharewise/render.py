@@ -13,8 +13,8 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree as RichTree
 
+from sharewise.formats.safetext import clean
 from sharewise.model import Question, Route, Tree
-from sharewise.safetext import clean
 
 __all__ = ["DECISION_STYLE", "SafeConsole", "make_console", "print_tree", "print_tree_list"]
 

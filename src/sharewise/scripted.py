@@ -16,9 +16,9 @@ from typing import Any
 from sharewise.answers import Case
 from sharewise.engine import Engine, Step, Walk
 from sharewise.errors import EXIT_INCOMPLETE, EXIT_INVALID_ANSWER, EXIT_OK
+from sharewise.formats.safetext import cut
 from sharewise.model import Option, Question, Tree
 from sharewise.record import SIGN_OFF_FIELDS, build_record, missing_sign_off
-from sharewise.safetext import cut
 from sharewise.store import write_record
 
 __all__ = ["ScriptedResult", "describe_walk", "question_json", "run_case", "sign_off_question_json"]

@@ -37,8 +37,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeGuard
 
-from sharewise import _fastjson
 from sharewise.errors import UsageError, WriteFailed
+from sharewise.formats import _fastjson
 
 if TYPE_CHECKING:
     from sharewise.signing import SigningKey

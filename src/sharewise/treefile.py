@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any, Literal, cast
 
 from sharewise.conditions import Condition, ConditionError, names_and_values, parse_condition
+from sharewise.formats.safetext import cut
+from sharewise.formats.yamlio import LineMap, fast_load, load_yaml_text
 from sharewise.model import (
     CONTINUED_FROM,
     DECISIONS,
@@ -37,8 +39,6 @@ from sharewise.model import (
     Tree,
     TreeSource,
 )
-from sharewise.safetext import cut
-from sharewise.yamlio import LineMap, fast_load, load_yaml_text
 
 __all__ = ["FORMAT", "LoadOptions", "TreeFile", "load_tree_bytes", "load_tree_file", "resolve_placeholders"]
 

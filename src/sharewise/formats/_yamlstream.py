@@ -2,7 +2,7 @@
 
 PyYAML's loaders build a whole document before returning it. This one pairs libyaml's event parser
 (when PyYAML has it) with PyYAML's node composer, so the caller can compose and construct the items
-of a top-level list one by one. It reads scalars as :mod:`sharewise.yamlio` does (``yes`` and
+of a top-level list one by one. It reads scalars as :mod:`sharewise.formats.yamlio` does (``yes`` and
 ``no`` stay words, dates and decimals stay text) and rejects a key given twice in one mapping.
 """
 
@@ -16,7 +16,7 @@ from yaml.composer import Composer
 from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.resolver import Resolver
 
-from sharewise.yamlio import MAX_INT_DIGITS
+from sharewise.formats.yamlio import MAX_INT_DIGITS
 
 __all__ = ["case_loader"]
 
