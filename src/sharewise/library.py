@@ -22,8 +22,8 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sharewise.errors import TreeInvalid, UnknownTree
-from sharewise.model import CrossRef, Diagnostic, Question, Tree, TreeSource
+from sharewise.errors import Diagnostic, TreeInvalid, UnknownTree
+from sharewise.model import CrossRef, Question, Tree, TreeSource
 from sharewise.treefile import LoadOptions, TreeFile, load_tree_file
 
 if TYPE_CHECKING:

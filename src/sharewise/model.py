@@ -23,7 +23,6 @@ __all__ = [
     "Citation",
     "CrossRef",
     "Decision",
-    "Diagnostic",
     "Kind",
     "Option",
     "Outcome",
@@ -41,23 +40,6 @@ DECISIONS: tuple[str, ...] = ("share", "do-not-share", "seek-advice")
 KINDS: tuple[str, ...] = ("choice", "multi", "text", "date")
 TREE_PREFIX = "tree:"
 CONTINUED_FROM = "continued_from"  # the name a condition uses for the tree this one was continued from
-
-
-@dataclass(frozen=True, slots=True)
-class Diagnostic:
-    """One problem found in a tree file; ``severity`` is ``error`` or ``warning``."""
-
-    file: str
-    line: int | None
-    place: str
-    message: str
-    severity: Literal["error", "warning"] = "error"
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        label = "warning: " if self.severity == "warning" else ""
-        place = f" {self.place}:" if self.place else ":"
-        return f"{where}{place} {label}{self.message}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,8 +34,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from sharewise.errors import Diagnostic
 from sharewise.formats.yamlio import LineMap
-from sharewise.model import Diagnostic, TreeSource
+from sharewise.model import TreeSource
 
 if TYPE_CHECKING:
     from sharewise.treefile import TreeFile

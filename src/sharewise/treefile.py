@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Literal, cast
 
 from sharewise.conditions import Condition, ConditionError, names_and_values, parse_condition
+from sharewise.errors import Diagnostic
 from sharewise.formats.safetext import cut
 from sharewise.formats.yamlio import LineMap, fast_load, load_yaml_text
 from sharewise.model import (
@@ -29,7 +30,6 @@ from sharewise.model import (
     Citation,
     CrossRef,
     Decision,
-    Diagnostic,
     Kind,
     Option,
     Outcome,

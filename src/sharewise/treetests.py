@@ -36,9 +36,9 @@ import yaml
 
 from sharewise.conditions import evaluate, names_and_values
 from sharewise.engine import Engine, Walk
-from sharewise.errors import EXIT_TESTS_FAILED, SharewiseError
+from sharewise.errors import EXIT_TESTS_FAILED, Diagnostic, SharewiseError
 from sharewise.formats.yamlio import LineMap, load_yaml_text
-from sharewise.model import DECISIONS, Diagnostic, Option, Question, Tree
+from sharewise.model import DECISIONS, Option, Question, Tree
 
 __all__ = [
     "TESTS_FORMAT",
