@@ -23,7 +23,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from sharewise.engine import Engine
+from sharewise.engine.walk import Engine
 from sharewise.library import Library
 from sharewise.model import Option, Question, Tree
 

@@ -326,7 +326,7 @@ print(elapsed)
 _PER_CASE = """
 import sys, time
 from pathlib import Path
-from sharewise.engine import Engine
+from sharewise.engine.walk import Engine
 from sharewise.library import Library
 path = Path(sys.argv[1])
 library = Library([path.parent])

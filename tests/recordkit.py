@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from sharewise.answers import Case
-from sharewise.engine import Engine
+from sharewise.engine.walk import Engine
 from sharewise.library import Library, shipped_trees_dir
 from sharewise.record import SignOff
 from sharewise.scripted import run_case

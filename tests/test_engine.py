@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from sharewise.engine import Engine
+from sharewise.engine.walk import Engine
 from sharewise.errors import TreeInvalid
 from sharewise.library import Library
 

@@ -651,7 +651,7 @@ def test_an_option_that_is_not_a_word_is_named_by_kind_not_formatted_whole(write
 def test_a_fault_while_checking_one_case_never_stops_the_batch(
     write_tree: WriteTree, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from sharewise.engine import Engine
+    from sharewise.engine.walk import Engine
 
     write_tree()
     walk = Engine.walk

@@ -21,8 +21,8 @@ import functools
 import re
 from dataclasses import dataclass
 
-from sharewise.conditions import names_and_values
-from sharewise.engine import Engine, Walk
+from sharewise.engine.conditions import names_and_values
+from sharewise.engine.walk import Engine, Walk
 from sharewise.library import Library
 from sharewise.model import Question, Tree
 

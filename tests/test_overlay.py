@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from sharewise.cli import app
 from sharewise.config import Config
-from sharewise.engine import Engine
+from sharewise.engine.walk import Engine
 from sharewise.library import Library
 from sharewise.record import SignOff, build_record
 

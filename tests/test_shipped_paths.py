@@ -23,8 +23,8 @@ from typer.testing import CliRunner
 
 from sharewise.answers import case_from_mapping
 from sharewise.cli import app
-from sharewise.conditions import names_and_values
-from sharewise.engine import Engine
+from sharewise.engine.conditions import names_and_values
+from sharewise.engine.walk import Engine
 from sharewise.library import Library
 from sharewise.scripted import run_case
 

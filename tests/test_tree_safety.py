@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from sharewise.engine import Engine, Walk
+from sharewise.engine.walk import Engine, Walk
 from sharewise.library import Library, shipped_trees_dir
 
 # For each tree: the questions that establish the recipient's role and identity, the ones about

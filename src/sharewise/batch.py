@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from sharewise.casefiles import CaseSource, Entry, open_cases
-from sharewise.engine import Engine
+from sharewise.engine.walk import Engine
 from sharewise.errors import (
     EXIT_INCOMPLETE,
     EXIT_INVALID_ANSWER,

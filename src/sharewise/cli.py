@@ -219,7 +219,7 @@ def _decide_scripted(
 ) -> None:
     from sharewise.answers import Case, check_case_text, load_answers_file, parse_answer_flags
     from sharewise.config import load_config, sign_off_defaults
-    from sharewise.engine import Engine
+    from sharewise.engine.walk import Engine
     from sharewise.library import Library
     from sharewise.record import SignOff
     from sharewise.scripted import run_case

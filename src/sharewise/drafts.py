@@ -22,7 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sharewise.engine import AnswerValue
+from sharewise.engine.walk import AnswerValue
 from sharewise.errors import UsageError, WriteFailed
 
 __all__ = ["DRAFTS_ENV", "DRAFT_FORMAT", "Draft", "DraftStore", "default_drafts_dir", "new_draft_id"]

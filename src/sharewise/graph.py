@@ -19,7 +19,7 @@ import re
 import textwrap
 from collections.abc import Callable, Iterator
 
-from sharewise.conditions import AnswerIn, BoolOp, Condition, Contains, Equals, Not
+from sharewise.engine.conditions import AnswerIn, BoolOp, Condition, Contains, Equals, Not
 from sharewise.model import Question, Route, Tree
 
 __all__ = [

@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import Literal, Union
 
-from sharewise.conditions import Condition
+from sharewise.engine.conditions import Condition
 
 __all__ = [
     "CONTINUED_FROM",

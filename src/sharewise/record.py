@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sharewise import __version__
-from sharewise.engine import Step, Walk
+from sharewise.engine.walk import Step, Walk
 from sharewise.model import Tree
 
 __all__ = ["RECORD_FORMAT", "SignOff", "build_record", "missing_sign_off"]

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from sharewise.answers import Case
-from sharewise.engine import Engine, Step, Walk
+from sharewise.engine.walk import Engine, Step, Walk
 from sharewise.errors import EXIT_INCOMPLETE, EXIT_INVALID_ANSWER, EXIT_OK
 from sharewise.formats.safetext import cut
 from sharewise.model import Option, Question, Tree

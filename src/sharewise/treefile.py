@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal, cast
 
-from sharewise.conditions import Condition, ConditionError, names_and_values, parse_condition
+from sharewise.engine.conditions import Condition, ConditionError, names_and_values, parse_condition
 from sharewise.errors import Diagnostic
 from sharewise.formats.safetext import cut
 from sharewise.formats.yamlio import LineMap, fast_load, load_yaml_text

@@ -34,8 +34,8 @@ from typing import Any
 
 import yaml
 
-from sharewise.conditions import evaluate, names_and_values
-from sharewise.engine import Engine, Walk
+from sharewise.engine.conditions import evaluate, names_and_values
+from sharewise.engine.walk import Engine, Walk
 from sharewise.errors import EXIT_TESTS_FAILED, Diagnostic, SharewiseError
 from sharewise.formats.yamlio import LineMap, load_yaml_text
 from sharewise.model import DECISIONS, Option, Question, Tree

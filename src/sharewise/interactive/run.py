@@ -17,7 +17,7 @@ from rich.console import Console
 
 from sharewise.config import load_config, sign_off_defaults
 from sharewise.drafts import Draft, DraftStore
-from sharewise.engine import Engine
+from sharewise.engine.walk import Engine
 from sharewise.errors import EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE, EXIT_WRITE_FAILED, SharewiseError, UsageError
 from sharewise.interactive.prompter import BACK, BACK_KEY_NAME, Choice, Prompter, SessionStopped
 from sharewise.interactive.screen import Screen, shorten

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-from sharewise.conditions import evaluate
+from sharewise.engine.conditions import evaluate
 from sharewise.model import CONTINUED_FROM, Action, AnswerValue, Option, Outcome, Question, Route, Tree
 
 __all__ = ["AnswerError", "AnswerValue", "Engine", "Status", "Step", "Walk", "check_answer"]
