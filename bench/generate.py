@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from sharewise.engine.walk import Engine
-from sharewise.library import Library
 from sharewise.model import Option, Question, Tree
+from sharewise.trees.library import Library
 
 __all__ = ["answer_pool", "write_cases", "write_records_folder", "write_tree"]
 

@@ -9,9 +9,10 @@ from typing import Any
 
 from sharewise.answers import Case
 from sharewise.engine.walk import Engine
-from sharewise.library import Library, shipped_trees_dir
 from sharewise.record import SignOff
 from sharewise.scripted import run_case
+from sharewise.trees.library import Library
+from sharewise.trees.paths import shipped_trees_dir
 
 START = datetime(2026, 11, 22, 9, 30, tzinfo=timezone.utc)
 

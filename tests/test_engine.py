@@ -9,7 +9,7 @@ import pytest
 
 from sharewise.engine.walk import Engine
 from sharewise.errors import TreeInvalid
-from sharewise.library import Library
+from sharewise.trees.library import Library
 
 from .conftest import SIMPLE_BODY
 

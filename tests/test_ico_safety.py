@@ -23,8 +23,8 @@ from dataclasses import dataclass
 
 from sharewise.engine.conditions import names_and_values
 from sharewise.engine.walk import Engine, Walk
-from sharewise.library import Library
 from sharewise.model import Question, Tree
+from sharewise.trees.library import Library
 
 TREE = "ico-10-step"
 SAFE = {"role": "yes", "identity": "checked", "whereabouts": "no"}

@@ -25,8 +25,8 @@ from sharewise.answers import case_from_mapping
 from sharewise.cli import app
 from sharewise.engine.conditions import names_and_values
 from sharewise.engine.walk import Engine
-from sharewise.library import Library
 from sharewise.scripted import run_case
+from sharewise.trees.library import Library
 
 runner = CliRunner()
 SCHEMA = json.loads((Path(__file__).parents[1] / "docs" / "record.schema.json").read_text(encoding="utf-8"))

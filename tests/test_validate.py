@@ -10,8 +10,9 @@ import pytest
 from typer.testing import CliRunner
 
 from sharewise.cli import app
-from sharewise.library import Library, shipped_trees_dir
-from sharewise.treefile import load_tree_file
+from sharewise.trees.library import Library
+from sharewise.trees.load import load_tree_file
+from sharewise.trees.paths import shipped_trees_dir
 
 from .conftest import HEADER, SIMPLE_BODY
 

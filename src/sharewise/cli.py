@@ -70,7 +70,7 @@ def _root(
 def _complete_tree(incomplete: str) -> list[str]:
     """Tree ids for shell completion (a path typed instead is completed by the shell as a file)."""
     try:
-        from sharewise.library import Library
+        from sharewise.trees.library import Library
 
         return sorted(tree_id for tree_id in Library.default(_today()).ids() if tree_id.startswith(incomplete))
     except Exception:  # completion must never print a traceback into the user's shell
@@ -220,10 +220,10 @@ def _decide_scripted(
     from sharewise.answers import Case, check_case_text, load_answers_file, parse_answer_flags
     from sharewise.config import load_config, sign_off_defaults
     from sharewise.engine.walk import Engine
-    from sharewise.library import Library
     from sharewise.record import SignOff
     from sharewise.scripted import run_case
     from sharewise.store import records_dir as resolve_records_dir
+    from sharewise.trees.library import Library
 
     config = load_config()
     case = load_answers_file(answers_file) if answers_file else Case()
@@ -349,7 +349,7 @@ _CONFIG_HELP = "Settings file: trees path and {contacts.NAME} (default: $SHAREWI
 def _trees_library(paths: list[Path], config_file: Path | None, *, add_paths: bool = True) -> Any:
     """The library on the documented search path, with the folders of ``paths`` in front."""
     from sharewise.config import load_config
-    from sharewise.library import Library
+    from sharewise.trees.library import Library
 
     extra = [p for p in paths if p.is_dir()] + list({p.parent: None for p in paths if p.is_file()})
     return Library.default(_today(), extra=extra if add_paths else [], config=load_config(config_file))
@@ -386,7 +386,7 @@ def trees_validate(
     Exit 0 when every tree is valid (warnings allowed), 5 when any has an error, 2 usage error.
     """
     del plain  # this output has no colour or boxes; the flag is taken for consistency
-    from sharewise.library import tree_files_in
+    from sharewise.trees.paths import tree_files_in
 
     with _reported(as_json):
         library = _trees_library(paths or [], config_file)
@@ -410,7 +410,7 @@ def trees_validate(
         found: list[Any] = []
         for path in files:
             if path.name.endswith((".tests.yaml", ".tests.yml")):
-                from sharewise.treetests import load_tests
+                from sharewise.trees.tests import load_tests
 
                 problems = load_tests(path).diagnostics
             else:
@@ -450,7 +450,7 @@ def trees_list(
     as_json: Annotated[bool, typer.Option("--json", help="Print the list as JSON.")] = False,
 ) -> None:
     """List the trees available: id, title, version and source file."""
-    from sharewise.library import Library
+    from sharewise.trees.library import Library
 
     with _reported(as_json):  # the config file is read here, and may be wrong
         library = Library.default(_today())
@@ -477,7 +477,7 @@ def trees_list(
     if as_json:
         _emit_json(rows)
         return
-    from sharewise.render import print_tree_list
+    from sharewise.trees.show import print_tree_list
 
     print_tree_list(rows)
 
@@ -488,8 +488,8 @@ def trees_show(
     plain: Annotated[bool, typer.Option("--plain", help="No colour or box drawing.")] = False,
 ) -> None:
     """Print a tree readably: its questions, options, routes and outcomes."""
-    from sharewise.library import Library
-    from sharewise.render import print_tree
+    from sharewise.trees.library import Library
+    from sharewise.trees.show import print_tree
 
     with _reported():
         loaded = Library.default(_today()).get(tree)
@@ -527,7 +527,7 @@ def trees_test(
     tests file is not valid.
     """
     del plain  # this output has no colour or boxes; the flag is taken for consistency
-    from sharewise.treetests import collect, report, run_pair
+    from sharewise.trees.tests import collect, report, run_pair
 
     with _reported(as_json):
         library = _trees_library(paths or [], config_file)
@@ -579,7 +579,7 @@ def trees_graph(
 ) -> None:
     """Print a tree as a diagram for people: conditions in words, a key to the colours, an overlay's changes marked."""
     with _reported():
-        from sharewise.graph import FORMATS, to_dot, to_mermaid
+        from sharewise.trees.graph import FORMATS, to_dot, to_mermaid
 
         if fmt not in FORMATS:
             raise UsageError(f"--format must be one of: {', '.join(FORMATS)} (not '{fmt}')")
@@ -615,7 +615,7 @@ def trees_diff(
     """
     del plain  # this output has no colour or boxes; the flag is taken for consistency
     with _reported():
-        from sharewise.treediff import diff_trees, render_changes
+        from sharewise.trees.diff import diff_trees, render_changes
 
         library = _trees_library([], config_file, add_paths=False)
         if new is None:

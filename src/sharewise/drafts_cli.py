@@ -35,7 +35,7 @@ def drafts_list(
     from sharewise.cli import _reported, _today
     from sharewise.drafts import DraftStore
     from sharewise.interactive.run import draft_title
-    from sharewise.library import Library
+    from sharewise.trees.library import Library
 
     with _reported(as_json):
         store = DraftStore()

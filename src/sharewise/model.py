@@ -1,6 +1,6 @@
 """The typed shape of a decision tree, once loaded and validated.
 
-After :mod:`sharewise.treefile` has done its work nothing in the engine handles loose dicts: a tree
+After :mod:`sharewise.trees.load` has done its work nothing in the engine handles loose dicts: a tree
 is a :class:`Tree` of :class:`Question` and :class:`Outcome` objects with resolved routes.
 """
 

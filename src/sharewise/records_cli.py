@@ -272,8 +272,8 @@ def _print_rows(rows: Any, plain: bool) -> int:
     from rich.cells import cell_len
     from rich.text import Text
 
+    from sharewise.formats.console import DECISION_STYLE, make_console
     from sharewise.recordview import DECISION_LABELS
-    from sharewise.render import DECISION_STYLE, make_console
 
     console = make_console(plain)
     colour = not plain and console.is_terminal and not console.no_color and console.color_system is not None

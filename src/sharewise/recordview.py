@@ -453,7 +453,7 @@ def print_record(view: RecordView, *, plain: bool = False) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from sharewise.render import DECISION_STYLE, make_console
+    from sharewise.formats.console import DECISION_STYLE, make_console
 
     console = make_console(plain)
     console.print(Text("Information sharing decision record", style="dim"))

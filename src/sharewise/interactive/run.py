@@ -22,11 +22,11 @@ from sharewise.errors import EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE, EXIT_WRITE_FA
 from sharewise.interactive.prompter import BACK, BACK_KEY_NAME, Choice, Prompter, SessionStopped
 from sharewise.interactive.screen import Screen, shorten
 from sharewise.interactive.session import Session
-from sharewise.library import Library
 from sharewise.model import Tree
 from sharewise.record import SignOff
 from sharewise.store import records_dir as resolve_records_dir
 from sharewise.store import write_record
+from sharewise.trees.library import Library
 
 __all__ = ["DEFAULT_TREE", "draft_title", "first_answers", "run_interactive"]
 
@@ -60,7 +60,7 @@ def run_interactive(
     if out is not None and out.exists():
         raise UsageError(f"{out} already exists; sharewise never overwrites a record")
     if console is None:
-        from sharewise.render import make_console
+        from sharewise.formats.console import make_console
 
         console = make_console(plain)
     screen = Screen(console, plain=plain)

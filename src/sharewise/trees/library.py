@@ -24,40 +24,22 @@ from typing import TYPE_CHECKING
 
 from sharewise.errors import Diagnostic, TreeInvalid, UnknownTree
 from sharewise.model import CrossRef, Question, Tree, TreeSource
-from sharewise.treefile import LoadOptions, TreeFile, load_tree_file
+from sharewise.trees.load import LoadOptions, load_tree_file
+from sharewise.trees.loaded import TreeFile
+from sharewise.trees.paths import (
+    TREE_SUFFIXES,
+    display_path,
+    is_shipped,
+    path_key,
+    shipped_trees_dir,
+    shown_path,
+    tree_files_in,
+)
 
 if TYPE_CHECKING:
     from sharewise.config import Config
 
-__all__ = ["Library", "display_path", "shipped_trees_dir", "shown_path", "tree_files_in"]
-
-TREE_SUFFIXES = (".yaml", ".yml")
-
-
-def shipped_trees_dir() -> Path:
-    """The folder of trees that travel inside the package (or the checkout's ``trees/``)."""
-    packaged = Path(__file__).parent / "trees"
-    if packaged.is_dir():
-        return packaged
-    return Path(__file__).resolve().parents[2] / "trees"
-
-
-def tree_files_in(folder: Path) -> list[Path]:
-    """Tree files directly in ``folder``, sorted; tree test files (``*.tests.yaml``) are skipped."""
-    if not folder.is_dir():
-        return []
-    return sorted(
-        p for p in folder.iterdir() if p.suffix in TREE_SUFFIXES and not p.name.endswith((".tests.yaml", ".tests.yml"))
-    )
-
-
-def display_path(path: Path) -> Path:
-    """``path`` relative to the working folder when it lies inside it, for shorter messages."""
-    try:
-        return path.resolve().relative_to(Path.cwd())
-    except (ValueError, OSError):
-        return path
-
+__all__ = ["Library"]
 
 def _env_path() -> list[Path]:
     raw = os.environ.get("SHAREWISE_TREES_PATH", "")
@@ -110,7 +92,7 @@ class Library:
 
     def read(self, path: Path, *, fast: bool = True) -> TreeFile:
         """The file at ``path``, read once; ``fast=False`` reads it again with every line known."""
-        key = _key(path)
+        key = path_key(path)
         cached = self._files.get(key)
         if cached is None or (not fast and cached.fast):
             self._loading.append(key)
@@ -120,7 +102,7 @@ class Library:
                     placeholders=self.placeholders,
                     settings=self.settings,
                     base_of=lambda tree_id: self._base_for(key, tree_id),
-                    shipped=_is_shipped(key),
+                    shipped=is_shipped(key),
                     settings_file=self.settings_file,
                     fast=fast,
                 )
@@ -131,7 +113,7 @@ class Library:
 
     def _base_for(self, key: Path, tree_id: str) -> TreeFile | str:
         """The file an overlay at ``key`` extends: the next on the path declaring ``tree_id``."""
-        candidates = [_key(p) for p in self._all_ids().get(tree_id, [])]
+        candidates = [path_key(p) for p in self._all_ids().get(tree_id, [])]
         if key in candidates:
             candidates = candidates[candidates.index(key) + 1 :]
         if not candidates:
@@ -147,7 +129,7 @@ class Library:
         """The tree an overlay extends, as it was before the overlay; None for a tree that is no overlay."""
         if tree.file is None or len(tree.files) < 2:
             return None
-        base = self._base_for(_key(tree.file), tree.files[-2].tree)
+        base = self._base_for(path_key(tree.file), tree.files[-2].tree)
         return None if isinstance(base, str) else base.tree
 
     def _all_ids(self) -> dict[str, list[Path]]:
@@ -157,9 +139,9 @@ class Library:
             seen: set[Path] = set()
             for folder in self.folders:
                 for path in tree_files_in(folder):
-                    if _key(path) in seen:
+                    if path_key(path) in seen:
                         continue
-                    seen.add(_key(path))
+                    seen.add(path_key(path))
                     tree_id = _declared_id(path)
                     if tree_id:
                         index.setdefault(tree_id, []).append(path)
@@ -201,7 +183,7 @@ class Library:
 
     def _invalid(self, path: Path, errors: list[Diagnostic]) -> TreeInvalid:
         """The error for an unusable tree: which file is broken (an overlay, perhaps), where, and what still works."""
-        broken = [p for p in dict.fromkeys(self._broken_links.get(_key(path), [])) if _key(p) != _key(path)]
+        broken = [p for p in dict.fromkeys(self._broken_links.get(path_key(path), [])) if path_key(p) != path_key(path)]
         shown = list(errors)
         for other in broken:  # the broken tree's own problems, on its own lines
             shown.extend(d for d in self.read(other).errors if d not in shown)
@@ -212,7 +194,8 @@ class Library:
             message = f"the tree in {shown_path(path)} continues into a tree that cannot be used: {what} is not valid"
         else:
             message = f"{what} is not valid"
-        usable = [tid for tid, p in self.files() if _key(p) not in {_key(path), *map(_key, broken)} and self._usable(p)]
+        unusable = {path_key(path), *map(path_key, broken)}
+        usable = [tid for tid, p in self.files() if path_key(p) not in unusable and self._usable(p)]
         listed = ", ".join(usable[:10]) + (f" and {len(usable) - 10} more" if len(usable) > 10 else "")
         message += f"; still usable: {listed}" if usable else "; no other tree can be used either"
         if base:
@@ -239,7 +222,7 @@ class Library:
         assert tree is not None
         problems: list[Diagnostic] = []
         broken: list[Path] = []
-        self._broken_links[_key(loaded.path)] = broken
+        self._broken_links[path_key(loaded.path)] = broken
         for target, place, line in tree.links():
             if target == tree.id:
                 problems.append(loaded.diagnostic(place, line, "a tree cannot continue into itself"))
@@ -414,22 +397,6 @@ def _settings_source(path: Path | None) -> TreeSource | None:
     except OSError:
         return None
     return TreeSource(path.name, str(display_path(path)), digest, "settings", "", "")
-
-
-def _key(path: Path) -> Path:
-    return path.resolve() if path.exists() else path
-
-
-def _is_shipped(path: Path) -> bool:
-    return path.parent == _key(shipped_trees_dir())
-
-
-def shown_path(path: Path | str) -> str:
-    """A tree file for a message: a shipped one by name (not its long install path), others as found."""
-    path = Path(path)
-    if _is_shipped(_key(path)):
-        return f"sharewise's own {path.name}"
-    return str(display_path(path))
 
 
 def _extends(path: Path) -> str | None:

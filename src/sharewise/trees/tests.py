@@ -536,7 +536,7 @@ def collect(paths: list[Path], library: Any) -> list[tuple[Path | None, Path | N
     With no paths, every tree on the library's search path. A tree without tests pairs with None.
     """
     from sharewise.errors import UsageError
-    from sharewise.library import display_path, tree_files_in
+    from sharewise.trees.paths import display_path, tree_files_in
 
     pairs: list[tuple[Path | None, Path | None]] = []
     if not paths:

@@ -37,9 +37,10 @@ from typing import TYPE_CHECKING, Any
 from sharewise.errors import Diagnostic
 from sharewise.formats.yamlio import LineMap
 from sharewise.model import TreeSource
+from sharewise.trees.paths import shown_path
 
 if TYPE_CHECKING:
-    from sharewise.treefile import TreeFile
+    from sharewise.trees.loaded import TreeFile
 
 __all__ = ["OVERLAY_ONLY_KEYS", "Merged", "apply_overlay"]
 
@@ -320,8 +321,6 @@ def _relocator(
             if places.get(parent):
                 line = places[parent]
                 break
-        from sharewise.library import shown_path  # not at the top: the library reads overlays
-
         shown = shown_path(diag.file)
         where = f"{shown}:{diag.line}" if diag.line else shown
         message = f"{diag.message} (in '{base_id}' at {where}, which this overlay extends)"

@@ -2,7 +2,7 @@
 
 Every problem is collected rather than raised, so one run of ``sharewise trees validate`` reports
 them all, each with its file, line and dotted place (``nodes.consent.options.no.next``).
-Checks that need other trees (routes into another tree) live in :mod:`sharewise.library`.
+Checks that need other trees (routes into another tree) live in :mod:`sharewise.trees.library`.
 """
 
 from __future__ import annotations
@@ -39,8 +39,10 @@ from sharewise.model import (
     Tree,
     TreeSource,
 )
+from sharewise.trees.loaded import TreeFile
+from sharewise.trees.overlay import apply_overlay
 
-__all__ = ["FORMAT", "LoadOptions", "TreeFile", "load_tree_bytes", "load_tree_file", "resolve_placeholders"]
+__all__ = ["FORMAT", "LoadOptions", "load_tree_bytes", "load_tree_file", "resolve_placeholders"]
 
 FORMAT = "sharewise-tree/1"
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
@@ -101,72 +103,6 @@ class LoadOptions:
 # Trees this large are read first by the fast parser (when installed); smaller ones are quick
 # to read with line numbers, so every message about them is built the one, fully-lined way.
 _FAST_FROM_BYTES = 256 * 1024
-
-
-class TreeFile:
-    """The result of reading one tree file: the tree when it is valid, and every diagnostic.
-
-    ``data`` and ``lines`` keep the parsed (for an overlay: merged) data, so an overlay can be laid
-    on this tree in turn. ``origins`` names the file of places that came from another file than
-    ``path``, and ``relocate`` moves a problem found in a tree an overlay extends onto the overlay.
-    """
-
-    def __init__(
-        self,
-        path: Path,
-        tree: Tree | None,
-        diagnostics: list[Diagnostic],
-        *,
-        data: Any = None,
-        lines: LineMap | None = None,
-        origins: Mapping[str, str] | None = None,
-        relocate: Callable[[Diagnostic], Diagnostic] | None = None,
-        text: str | None = None,
-    ) -> None:
-        self.path = path
-        self.tree = tree
-        self.diagnostics = diagnostics
-        self._data = data
-        self._lines = lines or LineMap(file=str(path))
-        self._text = text
-        self.origins = dict(origins or {})
-        self.relocate = relocate
-
-    @property
-    def fast(self) -> bool:
-        """True when the fast parser read this file: its routes carry no line numbers."""
-        return self._text is not None
-
-    def _read_fully(self) -> None:
-        if self._text is not None:
-            loaded = load_yaml_text(self._text, str(self.path))
-            self._data, self._lines, self._text = loaded.data, loaded.lines, None
-
-    @property
-    def data(self) -> Any:
-        """The parsed data, for an overlay laid on this tree (read again with lines if need be)."""
-        self._read_fully()
-        return self._data
-
-    @property
-    def lines(self) -> LineMap:
-        self._read_fully()
-        return self._lines
-
-    def diagnostic(
-        self, place: str, line: int | None, message: str, severity: Literal["error", "warning"] = "error"
-    ) -> Diagnostic:
-        """A problem at ``place`` of this tree, named against the file an author would edit."""
-        found = Diagnostic(self.origins.get(place, str(self.path)), line, place, message, severity)
-        return self.relocate(found) if self.relocate else found
-
-    @property
-    def errors(self) -> list[Diagnostic]:
-        return [d for d in self.diagnostics if d.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Diagnostic]:
-        return [d for d in self.diagnostics if d.severity == "warning"]
 
 
 def load_tree_file(path: Path, today: date | None = None, *, options: LoadOptions | None = None) -> TreeFile:
@@ -230,8 +166,6 @@ def _load_tree_bytes(raw: bytes, path: Path, today: date | None, options: LoadOp
     retired: Mapping[str, tuple[str, int | None]] = {}
     base_files: tuple[TreeSource, ...] = ()
     if isinstance(data, dict) and "extends" in data:
-        from sharewise.overlay import apply_overlay
-
         merged = apply_overlay(data, lines, name, options.base_of, diags)
         if merged is None:
             return TreeFile(path, None, diags)
