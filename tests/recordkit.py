@@ -9,7 +9,7 @@ from typing import Any
 
 from sharewise.answers import Case
 from sharewise.engine.walk import Engine
-from sharewise.record import SignOff
+from sharewise.records.build import SignOff
 from sharewise.scripted import run_case
 from sharewise.trees.library import Library
 from sharewise.trees.paths import shipped_trees_dir

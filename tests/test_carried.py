@@ -10,7 +10,7 @@ import pytest
 
 from sharewise.engine.walk import Engine
 from sharewise.errors import TreeInvalid
-from sharewise.record import SignOff, build_record
+from sharewise.records.build import SignOff, build_record
 from sharewise.trees.library import Library
 
 WriteTree = Callable[..., Path]

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from sharewise.cli import app
 from sharewise.config import Config
 from sharewise.engine.walk import Engine
-from sharewise.record import SignOff, build_record
+from sharewise.records.build import SignOff, build_record
 from sharewise.trees.library import Library
 
 from .conftest import HEADER, SIMPLE_BODY

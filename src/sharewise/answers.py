@@ -17,7 +17,7 @@ from typing import Any
 from sharewise.errors import AnswersFileError, UsageError
 from sharewise.formats.safetext import cut
 from sharewise.formats.yamlio import MAX_DEPTH, MAX_INT_DIGITS, TOO_DEEP, data_problem, load_yaml_text
-from sharewise.record import SignOff
+from sharewise.records.build import SignOff
 
 __all__ = [
     "MAX_ANSWERS_BYTES",

@@ -40,9 +40,9 @@ from sharewise.errors import (
 )
 from sharewise.formats.safetext import clean, json_text
 from sharewise.model import DECISIONS
-from sharewise.record import SignOff, build_record, missing_sign_off
+from sharewise.records.build import SignOff, build_record, missing_sign_off
+from sharewise.records.store import RecordSink, open_store
 from sharewise.scripted import describe_walk
-from sharewise.store import RecordSink, open_store
 from sharewise.trees.library import Library
 
 __all__ = ["OUTPUT_FORMATS", "BatchOptions", "Checker", "Summary", "format_summary", "run_check"]

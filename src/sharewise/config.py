@@ -34,7 +34,7 @@ from typing import Any
 
 from sharewise.errors import UsageError
 from sharewise.formats.yamlio import LineMap, load_yaml_text
-from sharewise.record import SignOff
+from sharewise.records.build import SignOff
 
 __all__ = [
     "CONFIG_ENV",

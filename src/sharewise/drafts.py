@@ -183,7 +183,7 @@ class DraftStore:
 
     def _ensure_folder(self) -> None:
         try:
-            from sharewise.store import make_private_folder
+            from sharewise.records.safefiles import make_private_folder
 
             make_private_folder(self.folder)  # each folder made is 0700, whatever the umask
             if self.folder.stat().st_mode & 0o077:

@@ -1,7 +1,7 @@
 """``sharewise records ...``: verify, list, show, render and countersign decision records.
 
-Thin adapters: each command parses its flags, calls the core (:mod:`sharewise.verify`,
-:mod:`sharewise.store`, :mod:`sharewise.recordview`) and maps known errors to exit codes. The core
+Thin adapters: each command parses its flags, calls the core (:mod:`sharewise.records.verify`,
+:mod:`sharewise.records.store`, :mod:`sharewise.records.view`) and maps known errors to exit codes. The core
 modules are imported inside the commands, so ``sharewise --version`` stays fast.
 """
 
@@ -75,8 +75,8 @@ def verify(
     Exit codes: 0 every record holds; 6 any problem was found; 2 usage error (such as a bad key file
     or a path that does not exist).
     """
-    from sharewise.signing import TrustedKeys
-    from sharewise.verify import verify_paths
+    from sharewise.records.signing import TrustedKeys
+    from sharewise.records.verify import verify_paths
 
     with _reported():
         missing = [str(p) for p in paths if not p.exists()]
@@ -172,7 +172,7 @@ def list_records(  # noqa: PLR0917 - typer maps each parameter to a flag
     Rows stream out oldest first (record files are named by time), so memory stays flat however
     many records the folder holds.
     """
-    from sharewise.store import open_store, records_dir
+    from sharewise.records.store import open_store, records_dir
 
     with _reported():
         if decision is not None:
@@ -213,7 +213,7 @@ class _Filter:
 
 def _rows(store: Any) -> Any:
     """Each readable record's row, in name (time) order; an unreadable one is named on stderr."""
-    from sharewise.verify import RecordUnreadable, parse_record
+    from sharewise.records.verify import RecordUnreadable, parse_record
 
     try:
         import orjson
@@ -273,7 +273,7 @@ def _print_rows(rows: Any, plain: bool) -> int:
     from rich.text import Text
 
     from sharewise.formats.console import DECISION_STYLE, make_console
-    from sharewise.recordview import DECISION_LABELS
+    from sharewise.records.view import DECISION_LABELS
 
     console = make_console(plain)
     colour = not plain and console.is_terminal and not console.no_color and console.color_system is not None
@@ -374,10 +374,10 @@ def _print_rows(rows: Any, plain: bool) -> int:
 
 
 def _load_view(path: Path) -> Any:
-    from sharewise.integrity import check_record
-    from sharewise.recordview import RecordView
-    from sharewise.signing import TrustedKeys
-    from sharewise.verify import RecordUnreadable, load_record
+    from sharewise.records.integrity import check_record
+    from sharewise.records.signing import TrustedKeys
+    from sharewise.records.verify import RecordUnreadable, load_record
+    from sharewise.records.view import RecordView
 
     try:
         record, _ = load_record(path)
@@ -394,7 +394,7 @@ def show(
     plain: Annotated[bool, typer.Option("--plain", help="No colour or box drawing (screen readers).")] = False,
 ) -> None:
     """Lay a record out readably in the terminal, with whether its digest and signature hold."""
-    from sharewise.recordview import print_record
+    from sharewise.records.view import print_record
 
     with _reported():
         view = _load_view(file)
@@ -414,8 +414,8 @@ def render(
     ] = None,
 ) -> None:
     """Render a record for a case file or an email: Markdown, or HTML that prints well."""
-    from sharewise.recordview import render_html, render_markdown
-    from sharewise.store import write_new_file
+    from sharewise.records.safefiles import write_new_file
+    from sharewise.records.view import render_html, render_markdown
 
     with _reported():
         _one_of("--format", fmt, [f.value for f in Format])
@@ -447,7 +447,7 @@ def countersign(
     Signed with your key when one is set up (and must be, if the record is signed).
     Exit codes: 0 countersigned; 1 the file could not be updated; 2 usage error or the record does not verify.
     """
-    from sharewise.store import countersign_file
+    from sharewise.records.store import countersign_file
 
     with _reported():
         if not signed_by.strip() or not role.strip():
@@ -476,7 +476,7 @@ def keygen(
     ] = None,
 ) -> None:
     """Make your Ed25519 signing key (mode 0600) and its public key to give to whoever checks your records."""
-    from sharewise.signing import default_key_path, generate_key, public_key_path
+    from sharewise.records.signing import default_key_path, generate_key, public_key_path
 
     with _reported():
         path = out or default_key_path()

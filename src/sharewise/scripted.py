@@ -18,8 +18,8 @@ from sharewise.engine.walk import Engine, Step, Walk
 from sharewise.errors import EXIT_INCOMPLETE, EXIT_INVALID_ANSWER, EXIT_OK
 from sharewise.formats.safetext import cut
 from sharewise.model import Option, Question, Tree
-from sharewise.record import SIGN_OFF_FIELDS, build_record, missing_sign_off
-from sharewise.store import write_record
+from sharewise.records.build import SIGN_OFF_FIELDS, build_record, missing_sign_off
+from sharewise.records.store import write_record
 
 __all__ = ["ScriptedResult", "describe_walk", "question_json", "run_case", "sign_off_question_json"]
 

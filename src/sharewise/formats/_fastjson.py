@@ -1,8 +1,8 @@
 """The two JSON forms a record is written in, made by orjson when it is installed.
 
 A batch writes each record twice over in JSON: once in canonical form for its digest
-(:func:`sharewise.integrity.canonical_bytes`) and once indented for its file
-(:func:`sharewise.store.encode`). With the standard library those two encodings are about half the
+(:func:`sharewise.records.integrity.canonical_bytes`) and once indented for its file
+(:func:`sharewise.records.store.encode`). With the standard library those two encodings are about half the
 cost of a record; orjson makes them some fifteen times faster. Both functions here return exactly
 the bytes the standard library would, or None to say "use the standard library": when orjson is
 not installed, when the value holds a float (orjson writes some floats differently, ``1e16`` for
@@ -42,7 +42,7 @@ def indented(value: Any) -> bytes | None:
 
 
 def canonical(value: Any) -> bytes | None:
-    """The canonical form (:func:`sharewise.integrity.canonical_bytes`), or None.
+    """The canonical form (:func:`sharewise.records.integrity.canonical_bytes`), or None.
 
     That is ``json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
     allow_nan=False).encode()``.

@@ -23,9 +23,9 @@ from sharewise.interactive.prompter import BACK, BACK_KEY_NAME, Choice, Prompter
 from sharewise.interactive.screen import Screen, shorten
 from sharewise.interactive.session import Session
 from sharewise.model import Tree
-from sharewise.record import SignOff
-from sharewise.store import records_dir as resolve_records_dir
-from sharewise.store import write_record
+from sharewise.records.build import SignOff
+from sharewise.records.store import records_dir as resolve_records_dir
+from sharewise.records.store import write_record
 from sharewise.trees.library import Library
 
 __all__ = ["DEFAULT_TREE", "draft_title", "first_answers", "run_interactive"]

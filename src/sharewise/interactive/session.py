@@ -36,7 +36,7 @@ from sharewise.interactive.progress import Progress
 from sharewise.interactive.prompter import BACK, Back, Choice, MoreHelpWanted, Prompter, SessionStopped
 from sharewise.interactive.screen import ChangedAnswer, Position, Screen, shorten
 from sharewise.model import Option, Question, Tree
-from sharewise.record import SignOff, build_record
+from sharewise.records.build import SignOff, build_record
 
 __all__ = ["ANSWER_PROMPT", "Session", "SessionResult"]
 

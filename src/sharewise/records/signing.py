@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from sharewise.errors import UsageError
+from sharewise.records.safefiles import make_private_folder, write_new_file
 
 __all__ = [
     "ALGORITHM",
@@ -162,8 +163,6 @@ def generate_key(path: Path) -> SigningKey:
 
     Never replaces an existing file.
     """
-    from sharewise.store import make_private_folder, write_new_file
-
     try:
         from cryptography.hazmat.primitives import serialization
         from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey

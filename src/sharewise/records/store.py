@@ -6,7 +6,7 @@ replaced, and a reader never sees half a record. Any failure removes the tempora
 file system has no hard links, the final name is created exclusively instead (see
 :func:`write_new_file`).
 
-Every record is sealed on the way out (:func:`sharewise.integrity.seal`): it gets an ``integrity``
+Every record is sealed on the way out (:func:`sharewise.records.integrity.seal`): it gets an ``integrity``
 digest and, with a signing key configured, a signature. A record written into a records folder also
 joins that folder's **chain**: it holds the digest of the record written before it there. Writers
 hold an exclusive lock on the folder (``.sharewise.lock``) while they write, so two processes never
@@ -39,9 +39,17 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeGuard
 
 from sharewise.errors import UsageError, WriteFailed
 from sharewise.formats import _fastjson
+from sharewise.records.safefiles import (
+    failure_reason,
+    fsync_dir,
+    make_private_folder,
+    unlink_quietly,
+    write_exclusive,
+    write_new_file,
+)
 
 if TYPE_CHECKING:
-    from sharewise.signing import SigningKey
+    from sharewise.records.signing import SigningKey
 
 __all__ = [
     "HEAD_FILE",
@@ -58,14 +66,12 @@ __all__ = [
     "countersign_file",
     "default_records_dir",
     "encode",
-    "make_private_folder",
     "open_store",
     "read_head",
     "read_limited",
     "record_filename",
     "record_files",
     "records_dir",
-    "write_new_file",
     "write_record",
 ]
 
@@ -196,7 +202,7 @@ def _update_caller(record: Mapping[str, Any], sealed: Mapping[str, Any]) -> None
 
 
 def _signing_key() -> SigningKey | None:
-    from sharewise.signing import SigningKeyError, load_signing_key
+    from sharewise.records.signing import SigningKeyError, load_signing_key
 
     try:
         return load_signing_key()
@@ -210,7 +216,7 @@ def write_record(record: Mapping[str, Any], *, out: Path | None = None, folder: 
     A dict ``record`` gains the ``integrity`` block (and ``chain``/``signing``) it was written with.
     """
     if out is not None:
-        from sharewise.integrity import seal
+        from sharewise.records.integrity import seal
 
         sealed = seal(record, key=_signing_key())
         try:
@@ -447,7 +453,7 @@ class RecordWriter:
         """Seal ``record`` as the next link of the chain and write it; returns the new file's path."""
         if self._head is None:
             raise RuntimeError("use RecordWriter as a context manager")
-        from sharewise.integrity import ChainLink, seal
+        from sharewise.records.integrity import ChainLink, seal
 
         head = self._head
         sealed = seal(record, link=ChainLink(head.chain_id, head.sequence + 1, head.digest), key=self._key)
@@ -455,7 +461,7 @@ class RecordWriter:
             try:
                 _save_head(self.folder, head.but(pending=True), fsync=True)
             except OSError as exc:
-                raise self._failed(f"cannot write the record to {self.folder}: {_reason(exc)}") from exc
+                raise self._failed(f"cannot write the record to {self.folder}: {failure_reason(exc)}") from exc
             self._marked = True
         try:
             path = _write_in_folder(self.folder, sealed, fsync=self.fsync)
@@ -532,7 +538,7 @@ class RecordWriter:
             if self.count:  # with none, the head still names the newest record; only the mark is left
                 print(
                     f"sharewise: warning: {self.count:,} record(s) were written, the last as {self.last}, but "
-                    f"the chain head in {self.folder} could not be updated ({_reason(exc)}); the next write "
+                    f"the chain head in {self.folder} could not be updated ({failure_reason(exc)}); the next write "
                     "to the folder will repair it",
                     file=sys.stderr,
                 )
@@ -559,28 +565,6 @@ def _write_in_folder(folder: Path, record: Mapping[str, Any], *, fsync: bool = T
     except FileExistsError:  # same second and same id prefix: vanishingly rare, but never overwrite
         stem = name[: -len(".json")]
         return write_new_file(folder / f"{stem}-{secrets.token_hex(3)}.json", data, fsync=fsync)
-
-
-def make_private_folder(folder: Path) -> None:
-    """Create ``folder`` and any missing parents, each mode 0700 whatever the umask; raises ``OSError``.
-
-    Folders that already exist are left as they are: only what sharewise creates is made private.
-    """
-    missing: list[Path] = []
-    current = folder
-    while not current.is_dir():
-        missing.append(current)
-        if current.parent == current:
-            break
-        current = current.parent
-    for path in reversed(missing):
-        try:
-            path.mkdir(mode=0o700)
-        except FileExistsError:
-            if not path.is_dir():
-                raise
-            continue  # made by another process just now: theirs to set
-        path.chmod(0o700)  # mkdir's mode is cut by the umask (and a umask of 0 would leave 0777 parents)
 
 
 def _ensure_folder(folder: Path) -> None:
@@ -663,7 +647,7 @@ def _scan_head(folder: Path, names: list[str], stale: _Head | None) -> _Head:
     also ignores a record placed with a forged position; with no head at all the newest sound
     record of the folder's main chain is taken.
     """
-    from sharewise.integrity import record_digest
+    from sharewise.records.integrity import record_digest
 
     sound: dict[str, list[tuple[int, str | None, str, str, str | None]]] = {}  # chain id -> links
     for name in names:
@@ -723,10 +707,10 @@ def _save_head(folder: Path, head: _Head, *, fsync: bool) -> None:
             os.close(fd)
     tmp = folder / f".{HEAD_FILE}.{secrets.token_hex(4)}.tmp"
     try:
-        _write_fd(tmp, data, fsync=fsync)
+        write_exclusive(tmp, data, fsync=fsync)
         tmp.replace(folder / HEAD_FILE)
     except OSError:
-        _unlink_quietly(tmp)
+        unlink_quietly(tmp)
         raise
 
 
@@ -791,7 +775,7 @@ class FolderLock:
                     _touch(waiting)
                 if time.monotonic() > deadline:
                     os.close(fd)
-                    _unlink_quietly(waiting)
+                    unlink_quietly(waiting)
                     raise WriteFailed(
                         f"the records folder {self.folder} has been locked by another sharewise process for over "
                         f"{self.timeout:.0f} seconds; try again when it has finished"
@@ -801,7 +785,7 @@ class FolderLock:
                 os.close(fd)
                 raise WriteFailed(f"cannot lock the records folder {self.folder}: {exc.strerror or exc}") from exc
         if self.exclusive:
-            _unlink_quietly(waiting)  # another writer still waiting puts it back within a poll
+            unlink_quietly(waiting)  # another writer still waiting puts it back within a poll
         self._fd = fd
         return True
 
@@ -865,8 +849,8 @@ def countersign_file(
     unchanged. With a signing key configured the countersignature is signed; a signed record
     requires a signed countersignature.
     """
-    from sharewise.integrity import check_record, make_countersignature
-    from sharewise.signing import SigningKeyError, TrustedKeys, load_signing_key
+    from sharewise.records.integrity import check_record, make_countersignature
+    from sharewise.records.signing import SigningKeyError, TrustedKeys, load_signing_key
 
     if now.tzinfo is None:
         raise ValueError("the countersignature time must carry a time zone")
@@ -932,118 +916,14 @@ def _replace_file(target: Path, data: bytes) -> None:
     """Atomically replace ``target`` (a countersigned record) with ``data``, mode 0600."""
     tmp = target.parent / f".{target.name}.{secrets.token_hex(4)}.tmp"
     try:
-        _write_fd(tmp, data, fsync=True)
+        write_exclusive(tmp, data, fsync=True)
         tmp.replace(target)
     except OSError as exc:
-        _unlink_quietly(tmp)
+        unlink_quietly(tmp)
         raise WriteFailed(f"cannot update {target}: {exc.strerror or exc}; the record is unchanged") from exc
-    _fsync_dir(target.parent)
-
-
-# -- files ----------------------------------------------------------------------------------------
-
-
-def _write_fd(path: Path, data: bytes, *, fsync: bool) -> None:
-    """Create ``path`` exclusively (mode 0600) and write all of ``data``; remove it on failure."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        try:
-            view = memoryview(data)
-            while view:
-                written = os.write(fd, view)
-                view = view[written:]
-            if fsync:
-                os.fsync(fd)
-        finally:
-            os.close(fd)
-    except BaseException:
-        _unlink_quietly(path)
-        raise
-
-
-def write_new_file(target: Path, data: bytes, *, fsync: bool = True) -> Path:
-    """Create ``target`` with ``data``, mode 0600; raise if it exists or the write fails.
-
-    The data goes to a hidden temporary file that is then hard-linked to ``target``, so the name
-    never shows a partial file. On a file system without hard links (FAT, exFAT, an SMB share
-    without Unix extensions) ``target`` itself is created exclusively, written and flushed, and
-    removed if anything fails. Raises ``FileExistsError`` when ``target`` exists (so a caller can
-    pick another name) and :class:`WriteFailed` for any other failure.
-    """
-    folder = target.parent
-    if folder in _NO_LINKS:
-        return _write_in_place(target, data, fsync=fsync)
-    tmp = folder / f".{target.name}.{secrets.token_hex(4)}.tmp"
-    try:
-        _write_fd(tmp, data, fsync=fsync)
-    except OSError as exc:
-        raise WriteFailed(f"cannot write the record to {folder}: {_reason(exc)}; nothing was written") from exc
-    try:
-        os.link(tmp, target)
-    except FileExistsError:
-        raise
-    except OSError as exc:
-        if exc.errno not in _LINK_UNSUPPORTED:
-            raise WriteFailed(f"cannot write the record to {target}: {_reason(exc)}; nothing was written") from exc
-        _NO_LINKS.add(folder)  # the temporary file could be made, so it is links this folder lacks
-    else:
-        if fsync:
-            _fsync_dir(folder)
-        return target
-    finally:
-        _unlink_quietly(tmp)
-    return _write_in_place(target, data, fsync=fsync)
-
-
-# Why os.link fails on a file system that has no hard links (vfat says EPERM, SMB without Unix
-# extensions EACCES or EOPNOTSUPP). A folder where it failed is remembered for this process.
-_LINK_UNSUPPORTED = frozenset(
-    getattr(errno, name)
-    for name in ("EPERM", "EACCES", "EOPNOTSUPP", "ENOTSUP", "ENOSYS", "EMLINK", "EXDEV")
-    if hasattr(errno, name)
-)
-_NO_LINKS: set[Path] = set()
-
-
-def _write_in_place(target: Path, data: bytes, *, fsync: bool) -> Path:
-    """Create ``target`` exclusively and write it; on any failure remove it (never someone else's)."""
-    try:
-        _write_fd(target, data, fsync=fsync)
-    except FileExistsError:
-        raise
-    except OSError as exc:
-        raise WriteFailed(f"cannot write the record to {target}: {_reason(exc)}; nothing was written") from exc
-    if fsync:
-        _fsync_dir(target.parent)
-    return target
-
-
-def _reason(exc: OSError) -> str:
-    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return "the disk is full (or your quota is used up)"
-    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return f"permission denied ({exc.strerror})"
-    return str(exc.strerror or exc)
+    fsync_dir(target.parent)
 
 
 def _touch(path: Path) -> None:
     with contextlib.suppress(OSError):
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | _NOFOLLOW | _NONBLOCK, 0o600))
-
-
-def _unlink_quietly(path: Path) -> None:
-    with contextlib.suppress(OSError):
-        path.unlink()
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

@@ -2,7 +2,7 @@
 
 A file is checked on its own (digest, signature, countersignatures, that the bytes are exactly
 what sharewise wrote); a folder also has its chain checked (see
-:func:`sharewise.integrity.check_chain`). Verification fails closed: a record that cannot be
+:func:`sharewise.records.integrity.check_chain`). Verification fails closed: a record that cannot be
 read, has no integrity block, or should be signed and is not, is a problem, never a pass.
 """
 
@@ -15,9 +15,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sharewise.integrity import ChainEntry, ChainHead, check_chain, check_record
-from sharewise.signing import TrustedKeys
-from sharewise.store import HEAD_FILE, MAX_RECORD_BYTES, RecordStore, encode, open_store, read_limited, record_filename
+from sharewise.records.integrity import ChainEntry, ChainHead, check_chain, check_record
+from sharewise.records.signing import TrustedKeys
+from sharewise.records.store import (
+    HEAD_FILE,
+    MAX_RECORD_BYTES,
+    RecordStore,
+    encode,
+    open_store,
+    read_limited,
+    record_filename,
+)
 
 __all__ = ["MAX_RECORD_BYTES", "FolderResult", "Problem", "Report", "load_record", "parse_record", "verify_paths"]
 _SUFFIX = re.compile(r"^-[0-9a-f]{6}$")

@@ -11,7 +11,7 @@ digest and its own fields, so adding one never changes the record's digest and n
 chain. ``docs/records.md`` explains the whole design and what it does and does not protect.
 
 Checking is done here too, on records already parsed: :func:`check_record` for one record and
-:func:`check_chain` for the records of one folder. Reading files is :mod:`sharewise.verify`'s job.
+:func:`check_chain` for the records of one folder. Reading files is :mod:`sharewise.records.verify`'s job.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from sharewise.formats import _fastjson
 
 if TYPE_CHECKING:  # signing imports cryptography lazily; only its types are needed here
-    from sharewise.signing import SigningKey, TrustedKeys
+    from sharewise.records.signing import SigningKey, TrustedKeys
 
 __all__ = [
     "CANONICAL_FORM",
@@ -179,7 +179,7 @@ def _check_signature(
     if signature.get("key_id") != declared["key_id"] or signature.get("algorithm") != declared.get("algorithm"):
         return [f"{what} is signed with a different key or algorithm than it declares"]
     if trusted is None:
-        from sharewise.signing import TrustedKeys
+        from sharewise.records.signing import TrustedKeys
 
         trusted = TrustedKeys()
     problem = trusted.check(signature, context, digest)
