@@ -247,12 +247,12 @@ def write_records_folder(folder: Path, count: int, *, skip_every_other: bool = F
     """
     from datetime import datetime, timezone
 
-    from sharewise.answers import Case
+    from sharewise.frontends.answers import Case
+    from sharewise.frontends.scripted import run_case
     from sharewise.records.build import SignOff
     from sharewise.records.integrity import ChainLink, seal
     from sharewise.records.safefiles import make_private_folder
     from sharewise.records.store import _Head, _save_head, encode, record_filename
-    from sharewise.scripted import run_case
 
     library = Library.default()
     engine = Engine(library.get("ico-10-step"), library.get)

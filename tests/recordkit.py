@@ -7,10 +7,10 @@ import functools
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sharewise.answers import Case
 from sharewise.engine.walk import Engine
+from sharewise.frontends.answers import Case
+from sharewise.frontends.scripted import run_case
 from sharewise.records.build import SignOff
-from sharewise.scripted import run_case
 from sharewise.trees.library import Library
 from sharewise.trees.paths import shipped_trees_dir
 

@@ -17,9 +17,9 @@ import jsonschema
 import pytest
 from typer.testing import CliRunner
 
-from sharewise import batch
-from sharewise.batch import BatchOptions, run_check
 from sharewise.cli import app
+from sharewise.frontends import batch
+from sharewise.frontends.batch import BatchOptions, run_check
 from sharewise.records.integrity import check_record
 
 WriteTree = Callable[..., Path]

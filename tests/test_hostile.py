@@ -609,7 +609,7 @@ def test_an_interactive_session_on_a_hostile_tree_shows_no_raw_escapes(write_tre
 
 
 def test_a_hostile_draft_file_is_skipped_not_a_crash(tmp_path: Path) -> None:
-    from sharewise.drafts import DraftStore
+    from sharewise.frontends.drafts import DraftStore
 
     folder = tmp_path / "drafts"
     folder.mkdir()
@@ -679,14 +679,14 @@ def test_a_fault_while_checking_one_case_never_stops_the_batch(
 
 
 def test_the_progress_line_neutralises_the_cases_file_name(write_tree: WriteTree, tmp_path: Path) -> None:
-    from sharewise.batch import BatchOptions, run_check
+    from sharewise.frontends.batch import BatchOptions, run_check
 
     write_tree()
     cases = tmp_path / "cases\x1b]0;owned\x07.jsonl"
     cases.write_text(json.dumps({"tree": "t", "answers": {"purpose": "not-sure"}}) + "\n", encoding="utf-8")
     err = io.StringIO()
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("sharewise.batch.PROGRESS_INTERVAL", 0.0)  # draw at every case
+        patch.setattr("sharewise.frontends.batch.PROGRESS_INTERVAL", 0.0)  # draw at every case
         run_check(BatchOptions(cases=cases, progress=True), stdout=io.StringIO(), stderr=err)
     assert "checking cases\\x1b]0;owned" in err.getvalue()
     assert "\x1b" not in err.getvalue()

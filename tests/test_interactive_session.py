@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from sharewise.drafts import DraftStore
 from sharewise.errors import EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE
+from sharewise.frontends.drafts import DraftStore
 from sharewise.interactive import run_interactive
 from sharewise.interactive.fake import CTRL_C, CTRL_D, ENTER, HELP, Asked, FakePrompter
 from sharewise.interactive.prompter import BACK

@@ -578,8 +578,8 @@ class MemorySink:
 def test_a_second_backend_plugs_in_through_open_store_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import io
 
-    from sharewise import batch
-    from sharewise.batch import BatchOptions, run_check
+    from sharewise.frontends import batch
+    from sharewise.frontends.batch import BatchOptions, run_check
     from sharewise.records import verify
     from sharewise.records.verify import Report, _verify_folder
 

@@ -21,11 +21,11 @@ import jsonschema
 import pytest
 from typer.testing import CliRunner
 
-from sharewise.answers import case_from_mapping
 from sharewise.cli import app
 from sharewise.engine.conditions import names_and_values
 from sharewise.engine.walk import Engine
-from sharewise.scripted import run_case
+from sharewise.frontends.answers import case_from_mapping
+from sharewise.frontends.scripted import run_case
 from sharewise.trees.library import Library
 
 runner = CliRunner()

@@ -217,12 +217,12 @@ def _decide_scripted(
     records_dir: Path | None,
     as_json: bool,
 ) -> None:
-    from sharewise.answers import Case, check_case_text, load_answers_file, parse_answer_flags
     from sharewise.config import load_config, sign_off_defaults
     from sharewise.engine.walk import Engine
+    from sharewise.frontends.answers import Case, check_case_text, load_answers_file, parse_answer_flags
+    from sharewise.frontends.scripted import run_case
     from sharewise.records.build import SignOff
     from sharewise.records.store import records_dir as resolve_records_dir
-    from sharewise.scripted import run_case
     from sharewise.trees.library import Library
 
     config = load_config()
@@ -325,7 +325,7 @@ def check(
     """
     del plain  # this output has no colour or boxes; the flag is taken for consistency
     with _reported():
-        from sharewise.batch import BatchOptions, run_check
+        from sharewise.frontends.batch import BatchOptions, run_check
         from sharewise.records.build import SignOff
 
         options = BatchOptions(

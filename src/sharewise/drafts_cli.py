@@ -22,7 +22,7 @@ drafts_app = typer.Typer(
 
 
 def _complete_draft_id(incomplete: str) -> list[str]:
-    from sharewise.drafts import DraftStore
+    from sharewise.frontends.drafts import DraftStore
 
     return [d.id for d in DraftStore().saved() if d.id.startswith(incomplete)]
 
@@ -33,7 +33,7 @@ def drafts_list(
 ) -> None:
     """List saved drafts, the most recent first: id, questions, case reference, answers, when saved."""
     from sharewise.cli import _reported, _today
-    from sharewise.drafts import DraftStore
+    from sharewise.frontends.drafts import DraftStore
     from sharewise.interactive.run import draft_title
     from sharewise.trees.library import Library
 
@@ -76,8 +76,8 @@ def drafts_delete(
 ) -> None:
     """Delete drafts by id, for good. Exit 2 if an id names no draft (the others are still deleted)."""
     from sharewise.cli import _reported
-    from sharewise.drafts import DraftStore
     from sharewise.errors import UsageError
+    from sharewise.frontends.drafts import DraftStore
 
     store = DraftStore()
     missing: list[str] = []

@@ -16,9 +16,9 @@ from typing import Any
 from rich.console import Console
 
 from sharewise.config import load_config, sign_off_defaults
-from sharewise.drafts import Draft, DraftStore
 from sharewise.engine.walk import Engine
 from sharewise.errors import EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE, EXIT_WRITE_FAILED, SharewiseError, UsageError
+from sharewise.frontends.drafts import Draft, DraftStore
 from sharewise.interactive.prompter import BACK, BACK_KEY_NAME, Choice, Prompter, SessionStopped
 from sharewise.interactive.screen import Screen, shorten
 from sharewise.interactive.session import Session

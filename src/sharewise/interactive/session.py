@@ -29,9 +29,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from sharewise.drafts import Draft, DraftStore, new_draft_id
 from sharewise.engine.walk import AnswerValue, Engine, Step, Walk, check_answer
 from sharewise.errors import WriteFailed
+from sharewise.frontends.drafts import Draft, DraftStore, new_draft_id
 from sharewise.interactive.progress import Progress
 from sharewise.interactive.prompter import BACK, Back, Choice, MoreHelpWanted, Prompter, SessionStopped
 from sharewise.interactive.screen import ChangedAnswer, Position, Screen, shorten

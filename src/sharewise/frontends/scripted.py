@@ -13,10 +13,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sharewise.answers import Case
 from sharewise.engine.walk import Engine, Step, Walk
 from sharewise.errors import EXIT_INCOMPLETE, EXIT_INVALID_ANSWER, EXIT_OK
 from sharewise.formats.safetext import cut
+from sharewise.frontends.answers import Case
 from sharewise.model import Option, Question, Tree
 from sharewise.records.build import SIGN_OFF_FIELDS, build_record, missing_sign_off
 from sharewise.records.store import write_record

@@ -6,7 +6,7 @@ however long the file is. Engines are built once per tree id and reused, since t
 during a run.
 
 Each case ends in one of three states, the same as ``decide --json``: ``decided``, ``incomplete``
-(the next question, from :func:`sharewise.scripted.describe_walk`) or ``invalid`` (answers that
+(the next question, from :func:`sharewise.frontends.scripted.describe_walk`) or ``invalid`` (answers that
 cannot be accepted, a tree that cannot be used, or a line or row that cannot be read). The exit
 code reports the worst: 5 an invalid tree, then 4 an invalid case, then 3 an incomplete case, else
 0. A record that cannot be written stops the batch (exit 1): carrying on would leave decisions
@@ -27,7 +27,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from sharewise.casefiles import CaseSource, Entry, open_cases
 from sharewise.engine.walk import Engine
 from sharewise.errors import (
     EXIT_INCOMPLETE,
@@ -39,10 +38,11 @@ from sharewise.errors import (
     UsageError,
 )
 from sharewise.formats.safetext import clean, json_text
+from sharewise.frontends.casefiles import CaseSource, Entry, open_cases
+from sharewise.frontends.scripted import describe_walk
 from sharewise.model import DECISIONS
 from sharewise.records.build import SignOff, build_record, missing_sign_off
 from sharewise.records.store import RecordSink, open_store
-from sharewise.scripted import describe_walk
 from sharewise.trees.library import Library
 
 __all__ = ["OUTPUT_FORMATS", "BatchOptions", "Checker", "Summary", "format_summary", "run_check"]

@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Literal
 
-from sharewise.answers import Case, case_from_mapping, loads_json
 from sharewise.errors import AnswersFileError, UsageError
 from sharewise.formats.safetext import cut
 from sharewise.formats.yamlio import NodeBounds
+from sharewise.frontends.answers import Case, case_from_mapping, loads_json
 
 __all__ = ["FORMATS", "CaseSource", "Entry", "InputFormat", "detect_format", "open_cases"]
 
