@@ -473,7 +473,7 @@ def test_records_list_streams_json_and_tables_in_blocks(folder: Path) -> None:
 
 
 def test_json_rows_go_out_as_they_are_read(capsys: pytest.CaptureFixture[str]) -> None:
-    from sharewise.records_cli import _write_json_rows
+    from sharewise.cli.records import _write_json_rows
 
     seen: list[str] = []
 

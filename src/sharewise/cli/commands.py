@@ -1,4 +1,4 @@
-"""The command line: parse flags, call the core, map known errors to documented exit codes.
+"""The root command, ``decide`` and the ``trees`` group: parse flags, call the core, map known errors to exit codes.
 
 Heavy libraries (rich, questionary) are imported inside the commands that use them, so
 ``--version``, ``--help`` and the scripted path start quickly.
@@ -7,23 +7,20 @@ Heavy libraries (rich, questionary) are imported inside the commands that use th
 # No ``from __future__ import annotations`` here: typer reads every command's annotations on each
 # run, and evaluating them from strings costs more start-up time than the rest of --help.
 
-import json
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
 
 from sharewise import __version__
-from sharewise._fastparams import install as _install_fast_params
-from sharewise._plainhelp import install as _install_plain_help
-from sharewise.drafts_cli import drafts_app
-from sharewise.errors import EXIT_INCOMPLETE, EXIT_INVALID_TREE, SharewiseError, TreeInvalid, UsageError
-from sharewise.formats.safetext import clean, json_text
-from sharewise.records_cli import records_app
+from sharewise.cli._fastparams import install as _install_fast_params
+from sharewise.cli._plainhelp import install as _install_plain_help
+from sharewise.cli.drafts import drafts_app
+from sharewise.cli.records import records_app
+from sharewise.cli.report import emit_json, local_now, local_today, reported
+from sharewise.errors import EXIT_INCOMPLETE, EXIT_INVALID_TREE, TreeInvalid, UsageError
+from sharewise.formats.safetext import clean
 
 __all__ = ["RECORD_FILE_KEY", "app", "main"]
 
@@ -72,37 +69,9 @@ def _complete_tree(incomplete: str) -> list[str]:
     try:
         from sharewise.trees.library import Library
 
-        return sorted(tree_id for tree_id in Library.default(_today()).ids() if tree_id.startswith(incomplete))
+        return sorted(tree_id for tree_id in Library.default(local_today()).ids() if tree_id.startswith(incomplete))
     except Exception:  # completion must never print a traceback into the user's shell
         return []
-
-
-def _emit_json(payload: Any) -> None:
-    sys.stdout.write(json_text(json.dumps(payload, ensure_ascii=False, indent=2)) + "\n")
-
-
-@contextmanager
-def _reported(as_json: bool = False) -> Iterator[None]:
-    """Turn a known error into its message and exit code; with ``as_json`` print it as JSON."""
-    try:
-        yield
-    except SharewiseError as exc:
-        details = [str(d) for d in getattr(exc, "diagnostics", [])]
-        if as_json:
-            _emit_json({"status": "error", "exit_code": exc.exit_code, "message": str(exc), "errors": details})
-        else:
-            print(clean(f"sharewise: {exc}"), file=sys.stderr)
-            for line in details:
-                print(clean(f"  {line}"), file=sys.stderr)
-        raise typer.Exit(exc.exit_code) from None
-
-
-def _today() -> date:
-    return datetime.now().astimezone().date()
-
-
-def _now() -> datetime:
-    return datetime.now().astimezone()
 
 
 # -- decide -------------------------------------------------------------------------------------
@@ -163,7 +132,7 @@ def decide(
     3 incomplete; 4 an answer is invalid; 5 the tree is invalid.
     """
     scripted = no_input or answers is not None or bool(answer) or not sys.stdin.isatty()
-    with _reported(as_json):
+    with reported(as_json):
         if scripted:
             if resume:
                 raise UsageError(_resume_refused(no_input, answers is not None or bool(answer)))
@@ -234,7 +203,7 @@ def _decide_scripted(
     case.case_ref = case_ref or case.case_ref
     # The file was checked as it was read; what is left to check came from the command line.
     check_case_text(case, f"{answers_file} or the command line" if answers_file else "the command line")
-    today = _today()
+    today = local_today()
     library = Library.default(today, config=config)
     start = library.get(tree_ref)
     engine = Engine(start, library.get)
@@ -246,11 +215,11 @@ def _decide_scripted(
                 file=sys.stderr,
             )
     folder = None if out else resolve_records_dir(records_dir, config.records_dir)
-    result = run_case(engine, case, now=_now, out=out, folder=folder)
+    result = run_case(engine, case, now=local_now, out=out, folder=folder)
     if as_json:
         # The record itself, and beside it where it was written (not part of the record: the file
         # holds exactly the record, and its digest covers only that).
-        _emit_json({**result.payload, RECORD_FILE_KEY: str(result.path)} if result.path else result.payload)
+        emit_json({**result.payload, RECORD_FILE_KEY: str(result.path)} if result.path else result.payload)
     else:
         _print_result(result)
     raise typer.Exit(result.exit_code)
@@ -324,7 +293,7 @@ def check(
     written. When several apply the highest wins: 5, then 4, then 3.
     """
     del plain  # this output has no colour or boxes; the flag is taken for consistency
-    with _reported():
+    with reported():
         from sharewise.frontends.batch import BatchOptions, run_check
         from sharewise.records.build import SignOff
 
@@ -336,7 +305,7 @@ def check(
             records_dir=records_dir,
             sign_off=SignOff(signed_by, role, organisation),
         )
-        code = run_check(options, today=_today())  # its clock reads the time once a second
+        code = run_check(options, today=local_today())  # its clock reads the time once a second
     raise typer.Exit(code)
 
 
@@ -352,7 +321,7 @@ def _trees_library(paths: list[Path], config_file: Path | None, *, add_paths: bo
     from sharewise.trees.library import Library
 
     extra = [p for p in paths if p.is_dir()] + list({p.parent: None for p in paths if p.is_file()})
-    return Library.default(_today(), extra=extra if add_paths else [], config=load_config(config_file))
+    return Library.default(local_today(), extra=extra if add_paths else [], config=load_config(config_file))
 
 
 def _is_settings_file(path: Path) -> bool:
@@ -388,7 +357,7 @@ def trees_validate(
     del plain  # this output has no colour or boxes; the flag is taken for consistency
     from sharewise.trees.paths import tree_files_in
 
-    with _reported(as_json):
+    with reported(as_json):
         library = _trees_library(paths or [], config_file)
         files: list[Path] = []
         for path in paths or []:
@@ -424,7 +393,7 @@ def trees_validate(
             warnings += len(problems) - n_err
         verdict = "valid" if errors == 0 else "not valid"
         if as_json:
-            _emit_json(
+            emit_json(
                 {
                     "valid": errors == 0,
                     "files": [str(p) for p in files],
@@ -452,8 +421,8 @@ def trees_list(
     """List the trees available: id, title, version and source file."""
     from sharewise.trees.library import Library
 
-    with _reported(as_json):  # the config file is read here, and may be wrong
-        library = Library.default(_today())
+    with reported(as_json):  # the config file is read here, and may be wrong
+        library = Library.default(local_today())
     rows = []
     for tree_id, path in library.files():
         loaded = library.read(path)
@@ -475,7 +444,7 @@ def trees_list(
             }
         )
     if as_json:
-        _emit_json(rows)
+        emit_json(rows)
         return
     from sharewise.trees.show import print_tree_list
 
@@ -491,8 +460,8 @@ def trees_show(
     from sharewise.trees.library import Library
     from sharewise.trees.show import print_tree
 
-    with _reported():
-        loaded = Library.default(_today()).get(tree)
+    with reported():
+        loaded = Library.default(local_today()).get(tree)
         print_tree(loaded, plain=plain)
 
 
@@ -529,12 +498,12 @@ def trees_test(
     del plain  # this output has no colour or boxes; the flag is taken for consistency
     from sharewise.trees.tests import collect, report, run_pair
 
-    with _reported(as_json):
+    with reported(as_json):
         library = _trees_library(paths or [], config_file)
         results = [run_pair(tree, tests, library) for tree, tests in collect(paths or [], library)]
         lines, code = report(results, strict=strict, quiet=quiet)
         if as_json:
-            _emit_json({"exit_code": code, "files": [_test_result_json(r) for r in results]})
+            emit_json({"exit_code": code, "files": [_test_result_json(r) for r in results]})
         else:
             print(clean("\n".join(lines)))
     raise typer.Exit(code)
@@ -578,7 +547,7 @@ def trees_graph(
     config_file: Annotated[Optional[Path], typer.Option("--config", help=_CONFIG_HELP, dir_okay=False)] = None,
 ) -> None:
     """Print a tree as a diagram for people: conditions in words, a key to the colours, an overlay's changes marked."""
-    with _reported():
+    with reported():
         from sharewise.trees.graph import FORMATS, to_dot, to_mermaid
 
         if fmt not in FORMATS:
@@ -614,7 +583,7 @@ def trees_diff(
     --exit-code, 1 when there are changes. 2 usage error; 5 a tree is invalid.
     """
     del plain  # this output has no colour or boxes; the flag is taken for consistency
-    with _reported():
+    with reported():
         from sharewise.trees.diff import diff_trees, render_changes
 
         library = _trees_library([], config_file, add_paths=False)
@@ -627,7 +596,7 @@ def trees_diff(
             before, after = library.get(old), library.get(new)
         changes = diff_trees(before, after)
         if as_json:
-            _emit_json(
+            emit_json(
                 {
                     "old": {"id": before.id, "version": before.version, "sha256": before.sha256},
                     "new": {"id": after.id, "version": after.version, "sha256": after.sha256},
@@ -646,7 +615,7 @@ def main() -> None:
         code = app(standalone_mode=False)
     except typer.TyperException as exc:  # a bad flag or value: the parser's usage errors
         if "--json" in sys.argv[1:]:  # the README promises an error object for usage errors too
-            _emit_json({"status": "error", "exit_code": exc.exit_code, "message": exc.format_message(), "errors": []})
+            emit_json({"status": "error", "exit_code": exc.exit_code, "message": exc.format_message(), "errors": []})
         else:
             show = getattr(exc, "show", None)
             if callable(show):

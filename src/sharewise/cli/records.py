@@ -16,8 +16,9 @@ from typing import Annotated, Any, Optional
 
 import typer
 
+from sharewise.cli.report import emit_json, reported
 from sharewise.errors import EXIT_VERIFY_FAILED, UsageError
-from sharewise.formats.safetext import clean, json_text
+from sharewise.formats.safetext import clean
 
 __all__ = ["records_app"]
 
@@ -39,20 +40,10 @@ class Format(str, Enum):
     html = "html"
 
 
-def _reported() -> Any:
-    from sharewise.cli import _reported as reported  # one place maps errors to exit codes
-
-    return reported()
-
-
 def _one_of(flag: str, value: str, allowed: list[str]) -> None:
     """A usage error naming the allowed values (the value is a flag's, never personal)."""
     if value not in allowed:
         raise UsageError(f"{flag} must be one of: {', '.join(allowed)} (not '{value}')")
-
-
-def _emit_json(payload: Any) -> None:
-    sys.stdout.write(json_text(json.dumps(payload, ensure_ascii=False, indent=2)) + "\n")
 
 
 # -- verify ---------------------------------------------------------------------------------------
@@ -78,14 +69,14 @@ def verify(
     from sharewise.records.signing import TrustedKeys
     from sharewise.records.verify import verify_paths
 
-    with _reported():
+    with reported():
         missing = [str(p) for p in paths if not p.exists()]
         if missing:  # a mistyped path is a usage error, not a record that failed to verify
             raise UsageError(f"no such file or folder: {', '.join(missing)}")
         trusted = TrustedKeys.load(trust or [])
         report = verify_paths(paths, trusted=trusted, require_signatures=require_signatures)
     if as_json:
-        _emit_json(
+        emit_json(
             {
                 "ok": report.ok,
                 "records": report.records,
@@ -174,7 +165,7 @@ def list_records(  # noqa: PLR0917 - typer maps each parameter to a flag
     """
     from sharewise.records.store import open_store, records_dir
 
-    with _reported():
+    with reported():
         if decision is not None:
             _one_of("--decision", decision, [d.value for d in Decision])
         folder = records_dir(folder)
@@ -396,7 +387,7 @@ def show(
     """Lay a record out readably in the terminal, with whether its digest and signature hold."""
     from sharewise.records.view import print_record
 
-    with _reported():
+    with reported():
         view = _load_view(file)
     print_record(view, plain=plain)
 
@@ -417,7 +408,7 @@ def render(
     from sharewise.records.safefiles import write_new_file
     from sharewise.records.view import render_html, render_markdown
 
-    with _reported():
+    with reported():
         _one_of("--format", fmt, [f.value for f in Format])
         view = _load_view(file)
         text = render_html(view) if fmt == Format.html.value else render_markdown(view)
@@ -449,7 +440,7 @@ def countersign(
     """
     from sharewise.records.store import countersign_file
 
-    with _reported():
+    with reported():
         if not signed_by.strip() or not role.strip():
             raise UsageError("give your name with --signed-by and your role with --role")
         record = countersign_file(
@@ -478,7 +469,7 @@ def keygen(
     """Make your Ed25519 signing key (mode 0600) and its public key to give to whoever checks your records."""
     from sharewise.records.signing import default_key_path, generate_key, public_key_path
 
-    with _reported():
+    with reported():
         path = out or default_key_path()
         key = generate_key(path)
     print(f"Signing key written to {path} (keep it private; back it up safely).")

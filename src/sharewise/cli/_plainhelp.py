@@ -6,7 +6,7 @@ what each value is with ``metavar``; :func:`install` makes help show those names
 such as TEXT, FILE or PATH where none is given), the allowed values of a choice, and arguments in
 capitals as most command-line tools do (``CASES``, ``[PATHS]...``).
 
-Like :mod:`sharewise._fastparams` this hooks private typer internals, checking for each, and does
+Like :mod:`sharewise.cli._fastparams` this hooks private typer internals, checking for each, and does
 nothing when they are missing: a typer that changes them shows its own help, never an error.
 """
 

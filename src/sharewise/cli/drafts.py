@@ -12,6 +12,8 @@ from typing import Annotated
 
 import typer
 
+from sharewise.cli.report import local_today, reported
+
 __all__ = ["drafts_app"]
 
 drafts_app = typer.Typer(
@@ -32,15 +34,14 @@ def drafts_list(
     as_json: Annotated[bool, typer.Option("--json", help="Print the drafts as a JSON list.")] = False,
 ) -> None:
     """List saved drafts, the most recent first: id, questions, case reference, answers, when saved."""
-    from sharewise.cli import _reported, _today
     from sharewise.frontends.drafts import DraftStore
     from sharewise.interactive.run import draft_title
     from sharewise.trees.library import Library
 
-    with _reported(as_json):
+    with reported(as_json):
         store = DraftStore()
         drafts = store.saved()
-        library = Library.default(_today())
+        library = Library.default(local_today())
     if as_json:
         rows = [
             {
@@ -75,13 +76,12 @@ def drafts_delete(
     ],
 ) -> None:
     """Delete drafts by id, for good. Exit 2 if an id names no draft (the others are still deleted)."""
-    from sharewise.cli import _reported
     from sharewise.errors import UsageError
     from sharewise.frontends.drafts import DraftStore
 
     store = DraftStore()
     missing: list[str] = []
-    with _reported():
+    with reported():
         for draft_id in draft_ids:
             if store.delete(draft_id):
                 print(f"Deleted draft {draft_id}.")
