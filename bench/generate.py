@@ -23,9 +23,9 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from sharewise.engine import Engine
-from sharewise.library import Library
+from sharewise.engine.walk import Engine
 from sharewise.model import Option, Question, Tree
+from sharewise.trees.library import Library
 
 __all__ = ["answer_pool", "write_cases", "write_records_folder", "write_tree"]
 
@@ -247,11 +247,12 @@ def write_records_folder(folder: Path, count: int, *, skip_every_other: bool = F
     """
     from datetime import datetime, timezone
 
-    from sharewise.answers import Case
-    from sharewise.integrity import ChainLink, seal
-    from sharewise.record import SignOff
-    from sharewise.scripted import run_case
-    from sharewise.store import _Head, _save_head, encode, make_private_folder, record_filename
+    from sharewise.frontends.answers import Case
+    from sharewise.frontends.scripted import run_case
+    from sharewise.records.build import SignOff
+    from sharewise.records.integrity import ChainLink, seal
+    from sharewise.records.safefiles import make_private_folder
+    from sharewise.records.store import _Head, _save_head, encode, record_filename
 
     library = Library.default()
     engine = Engine(library.get("ico-10-step"), library.get)

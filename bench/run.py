@@ -158,7 +158,7 @@ def prepare(quick: bool) -> dict[str, Path]:
         [str(PYTHON), "-m", "compileall", "-q", str(ROOT / "src" / "sharewise")], check=True, env=child_env()
     )
     pool = answer_pool(TREE, 2000)
-    from sharewise.library import Library
+    from sharewise.trees.library import Library
 
     version = Library.default().get(TREE).sha256  # cases are made again when the tree changes
     files: dict[str, Path] = {}
@@ -312,7 +312,7 @@ def batch(files: dict[str, Path], runs: int, quick: bool) -> list[Row]:
 _LOAD = """
 import sys, time
 from pathlib import Path
-from sharewise.library import Library
+from sharewise.trees.library import Library
 path = Path(sys.argv[1])
 start = time.perf_counter()
 library = Library([path.parent])
@@ -326,8 +326,8 @@ print(elapsed)
 _PER_CASE = """
 import sys, time
 from pathlib import Path
-from sharewise.engine import Engine
-from sharewise.library import Library
+from sharewise.engine.walk import Engine
+from sharewise.trees.library import Library
 path = Path(sys.argv[1])
 library = Library([path.parent])
 tree = library.read(path).tree
@@ -538,7 +538,7 @@ def large(files: dict[str, Path], runs: int, memory_cases: int) -> list[Row]:
     # figure would make that figure measure the deletion (see 'Records on this machine's disk').
     many = OUT / f"cases-{memory_cases // 1000}k.jsonl"
     marker = many.with_suffix(".made")
-    from sharewise.library import Library
+    from sharewise.trees.library import Library
 
     version = f"{memory_cases} {Library.default().get(TREE).sha256}"
     if not (many.exists() and marker.exists() and marker.read_text() == version):

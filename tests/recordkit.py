@@ -7,11 +7,12 @@ import functools
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sharewise.answers import Case
-from sharewise.engine import Engine
-from sharewise.library import Library, shipped_trees_dir
-from sharewise.record import SignOff
-from sharewise.scripted import run_case
+from sharewise.engine.walk import Engine
+from sharewise.frontends.answers import Case
+from sharewise.frontends.scripted import run_case
+from sharewise.records.build import SignOff
+from sharewise.trees.library import Library
+from sharewise.trees.paths import shipped_trees_dir
 
 START = datetime(2026, 11, 22, 9, 30, tzinfo=timezone.utc)
 

@@ -162,7 +162,7 @@ def test_the_menu_says_which_trees_are_not_available(broken_overlay: Path) -> No
 
 
 def test_a_problem_in_the_shipped_tree_an_overlay_extends_names_it_without_its_install_path(tmp_path: Path) -> None:
-    from sharewise.library import shipped_trees_dir
+    from sharewise.trees.paths import shipped_trees_dir
 
     overlay = tmp_path / "local.yaml"
     overlay.write_text(

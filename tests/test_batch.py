@@ -17,10 +17,10 @@ import jsonschema
 import pytest
 from typer.testing import CliRunner
 
-from sharewise import batch
-from sharewise.batch import BatchOptions, run_check
 from sharewise.cli import app
-from sharewise.integrity import check_record
+from sharewise.frontends import batch
+from sharewise.frontends.batch import BatchOptions, run_check
+from sharewise.records.integrity import check_record
 
 WriteTree = Callable[..., Path]
 runner = CliRunner()
@@ -488,9 +488,9 @@ def test_each_example_file_gives_the_documented_results(
 
 
 def test_fast_json_gives_the_standard_librarys_bytes_or_steps_aside() -> None:
-    from sharewise import _fastjson
-    from sharewise.integrity import canonical_bytes
-    from sharewise.store import encode
+    from sharewise.formats import _fastjson
+    from sharewise.records.integrity import canonical_bytes
+    from sharewise.records.store import encode
 
     values: list[Any] = [
         {"b": 1, "a": [True, None, 'é \u2028 \x00 \x1f \x7f "q" \\ /', {}, []], "c": {"z": -(2**63), "y": 2**63 - 1}},

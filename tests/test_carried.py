@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from sharewise.engine import Engine
+from sharewise.engine.walk import Engine
 from sharewise.errors import TreeInvalid
-from sharewise.library import Library
-from sharewise.record import SignOff, build_record
+from sharewise.records.build import SignOff, build_record
+from sharewise.trees.library import Library
 
 WriteTree = Callable[..., Path]
 

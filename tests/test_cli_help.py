@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from sharewise.cli import _complete_tree, app
+from sharewise.cli import app
+from sharewise.cli.commands import _complete_tree
 
 runner = CliRunner()
 COMMANDS = [

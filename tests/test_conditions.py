@@ -1,6 +1,6 @@
 import pytest
 
-from sharewise.conditions import ConditionError, evaluate, names_and_values, parse_condition
+from sharewise.engine.conditions import ConditionError, evaluate, names_and_values, parse_condition
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from sharewise.config import Config, ConfigError, Signer, config_path, load_config, sign_off_defaults
-from sharewise.record import SignOff
+from sharewise.records.build import SignOff
 
 
 def write(path: Path, text: str) -> Path:

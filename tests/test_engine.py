@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from sharewise.engine import Engine
+from sharewise.engine.walk import Engine
 from sharewise.errors import TreeInvalid
-from sharewise.library import Library
+from sharewise.trees.library import Library
 
 from .conftest import SIMPLE_BODY
 

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from sharewise.library import Library
 from sharewise.model import Tree
-from sharewise.treefile import LoadOptions, load_tree_file
+from sharewise.trees.library import Library
+from sharewise.trees.load import LoadOptions, load_tree_file
 
 pytest.importorskip("yaml_rs")
 

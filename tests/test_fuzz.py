@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from sharewise.cli import app
-from sharewise.library import shipped_trees_dir
+from sharewise.trees.paths import shipped_trees_dir
 
 runner = CliRunner()
 SHIPPED = {

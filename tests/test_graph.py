@@ -21,9 +21,9 @@ import pytest
 from typer.testing import CliRunner
 
 from sharewise.cli import app
-from sharewise.graph import DECISION_COLOURS, mermaid_id, to_dot, to_mermaid
-from sharewise.library import Library
 from sharewise.model import Tree
+from sharewise.trees.graph import DECISION_COLOURS, mermaid_id, to_dot, to_mermaid
+from sharewise.trees.library import Library
 
 WriteTree = Callable[..., Path]
 SHIPPED = ("when-to-share", "how-much-to-share", "ico-10-step")
@@ -323,7 +323,7 @@ def test_an_overlay_s_additions_and_changes_are_marked(tmp_path: Path, monkeypat
     tree = library.get("t")
     base = library.base_tree(tree)
     assert base is not None
-    from sharewise.graph import changed_nodes
+    from sharewise.trees.graph import changed_nodes
 
     assert changed_nodes(tree, base) == {"purpose"}
     dot = to_dot(tree, base)

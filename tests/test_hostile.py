@@ -504,7 +504,7 @@ def test_the_interactive_console_neutralises_what_it_prints() -> None:
     from rich.panel import Panel
     from rich.text import Text
 
-    from sharewise.render import make_console
+    from sharewise.formats.console import make_console
 
     console = make_console()
     console.file = io.StringIO()
@@ -526,7 +526,7 @@ def bad_routes_body(count: int) -> str:
 
 
 def test_many_bad_routes_give_capped_diagnostics_and_few_suggestions(write_tree: WriteTree) -> None:
-    from sharewise.treefile import MAX_DIAGNOSTICS, load_tree_file
+    from sharewise.trees.load import MAX_DIAGNOSTICS, load_tree_file
 
     loaded = load_tree_file(write_tree(bad_routes_body(1500)))
     assert loaded.tree is None
@@ -538,7 +538,7 @@ def test_many_bad_routes_give_capped_diagnostics_and_few_suggestions(write_tree:
 
 
 def test_many_unknown_keys_are_capped_too(write_tree: WriteTree) -> None:
-    from sharewise.treefile import load_tree_file
+    from sharewise.trees.load import load_tree_file
 
     extra = "".join(f"stray-{i}: 1\n" for i in range(5000))
     loaded = load_tree_file(write_tree(SIMPLE_BODY + extra))
@@ -547,7 +547,7 @@ def test_many_unknown_keys_are_capped_too(write_tree: WriteTree) -> None:
 
 
 def test_only_warnings_before_the_cap_still_leave_a_tree_with_dropped_errors_invalid() -> None:
-    from sharewise import treefile
+    from sharewise.trees import load as treefile
 
     builder = treefile._Builder("f", treefile.LineMap(), [], None)
     for _ in range(treefile.MAX_DIAGNOSTICS):
@@ -561,7 +561,7 @@ def test_only_warnings_before_the_cap_still_leave_a_tree_with_dropped_errors_inv
 def test_a_tree_file_over_the_size_limit_is_refused_unread(
     write_tree: WriteTree, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from sharewise import treefile
+    from sharewise.trees import load as treefile
 
     tree = write_tree()
     monkeypatch.setattr(treefile, "MAX_TREE_BYTES", tree.stat().st_size - 1)
@@ -592,9 +592,9 @@ def test_a_hostile_record_file_is_reported_not_a_crash(tmp_path: Path, content: 
 
 def test_an_interactive_session_on_a_hostile_tree_shows_no_raw_escapes(write_tree: WriteTree, tmp_path: Path) -> None:
     from sharewise.errors import EXIT_OK
+    from sharewise.formats.console import make_console
     from sharewise.interactive import run_interactive
     from sharewise.interactive.fake import ENTER, FakePrompter
-    from sharewise.render import make_console
 
     hostile_tree(write_tree)
     console = make_console()  # the console run_interactive makes for itself
@@ -609,7 +609,7 @@ def test_an_interactive_session_on_a_hostile_tree_shows_no_raw_escapes(write_tre
 
 
 def test_a_hostile_draft_file_is_skipped_not_a_crash(tmp_path: Path) -> None:
-    from sharewise.drafts import DraftStore
+    from sharewise.frontends.drafts import DraftStore
 
     folder = tmp_path / "drafts"
     folder.mkdir()
@@ -651,7 +651,7 @@ def test_an_option_that_is_not_a_word_is_named_by_kind_not_formatted_whole(write
 def test_a_fault_while_checking_one_case_never_stops_the_batch(
     write_tree: WriteTree, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from sharewise.engine import Engine
+    from sharewise.engine.walk import Engine
 
     write_tree()
     walk = Engine.walk
@@ -679,14 +679,14 @@ def test_a_fault_while_checking_one_case_never_stops_the_batch(
 
 
 def test_the_progress_line_neutralises_the_cases_file_name(write_tree: WriteTree, tmp_path: Path) -> None:
-    from sharewise.batch import BatchOptions, run_check
+    from sharewise.frontends.batch import BatchOptions, run_check
 
     write_tree()
     cases = tmp_path / "cases\x1b]0;owned\x07.jsonl"
     cases.write_text(json.dumps({"tree": "t", "answers": {"purpose": "not-sure"}}) + "\n", encoding="utf-8")
     err = io.StringIO()
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("sharewise.batch.PROGRESS_INTERVAL", 0.0)  # draw at every case
+        patch.setattr("sharewise.frontends.batch.PROGRESS_INTERVAL", 0.0)  # draw at every case
         run_check(BatchOptions(cases=cases, progress=True), stdout=io.StringIO(), stderr=err)
     assert "checking cases\\x1b]0;owned" in err.getvalue()
     assert "\x1b" not in err.getvalue()

@@ -21,10 +21,10 @@ import functools
 import re
 from dataclasses import dataclass
 
-from sharewise.conditions import names_and_values
-from sharewise.engine import Engine, Walk
-from sharewise.library import Library
+from sharewise.engine.conditions import names_and_values
+from sharewise.engine.walk import Engine, Walk
 from sharewise.model import Question, Tree
+from sharewise.trees.library import Library
 
 TREE = "ico-10-step"
 SAFE = {"role": "yes", "identity": "checked", "whereabouts": "no"}

@@ -2,7 +2,7 @@
 
 The scripted and batch paths must never import the interactive libraries (questionary,
 prompt_toolkit), and should not import pydantic either: typer would use it to coerce parameters,
-which :mod:`sharewise._fastparams` does directly for sharewise's plain text and path options.
+which :mod:`sharewise.cli._fastparams` does directly for sharewise's plain text and path options.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from sharewise import _fastparams
+from sharewise.cli import _fastparams
 
 INTERACTIVE = ("questionary", "prompt_toolkit")
 
@@ -81,14 +81,14 @@ def test_version_and_help_import_no_tree_or_interactive_code(tmp_path: Path) -> 
         assert name not in out["modules"], name
 
 
-@pytest.mark.skipif(not _fastparams.install(), reason="this typer has not the internals sharewise._fastparams hooks")
+@pytest.mark.skipif(not _fastparams.install(), reason="this typer has not the internals sharewise.cli._fastparams hooks")
 def test_running_commands_does_not_import_pydantic(tmp_path: Path, cases: Path) -> None:
     out = probe(tmp_path, ["check", str(cases), "--tree", "ico-10-step", "--format", "jsonl"])
     assert out["codes"] == [0]
     assert "pydantic" not in out["modules"]
 
 
-# -- sharewise._fastparams gives exactly typer's results ---------------------------------------
+# -- sharewise.cli._fastparams gives exactly typer's results ---------------------------------------
 
 
 def _all_parameters() -> list[tuple[Any, Any]]:
@@ -114,7 +114,7 @@ def test_fast_parameters_coerce_exactly_as_typer_does(tmp_path: Path) -> None:
 
     fast_get = core._TyperParameter.get_runtime_param
     if not getattr(fast_get, "_sharewise_fast_params", False):
-        pytest.skip("this typer has not the internals sharewise._fastparams hooks")
+        pytest.skip("this typer has not the internals sharewise.cli._fastparams hooks")
     typer_get = fast_get.__wrapped__
     (tmp_path / "file.txt").write_text("x")
     values: list[Any] = [True, False, "1", "x", "", "-", str(tmp_path), f"{tmp_path}/", str(tmp_path / "file.txt"),

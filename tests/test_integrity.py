@@ -19,9 +19,9 @@ from typing import Any
 
 import pytest
 
-from sharewise import store
 from sharewise.errors import WriteFailed
-from sharewise.integrity import (
+from sharewise.records import store
+from sharewise.records.integrity import (
     ChainEntry,
     ChainHead,
     ChainLink,
@@ -31,9 +31,9 @@ from sharewise.integrity import (
     record_digest,
     seal,
 )
-from sharewise.signing import SigningKey, SigningKeyError, TrustedKeys, generate_key, load_signing_key
-from sharewise.store import HEAD_FILE, FolderLock, RecordWriter, countersign_file, write_record
-from sharewise.verify import Report, verify_paths
+from sharewise.records.signing import SigningKey, SigningKeyError, TrustedKeys, generate_key, load_signing_key
+from sharewise.records.store import HEAD_FILE, FolderLock, RecordWriter, countersign_file, write_record
+from sharewise.records.verify import Report, verify_paths
 
 from .recordkit import REFUSE_REQUEST, START, make_record
 
@@ -274,7 +274,7 @@ WRITER = textwrap.dedent(
     from pathlib import Path
     sys.path.insert(0, {root!r})
     from tests.recordkit import make_record
-    from sharewise.store import write_record
+    from sharewise.records.store import write_record
 
     folder, go, tag = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
     template = make_record(case_ref=tag)

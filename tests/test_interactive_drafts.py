@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from sharewise.drafts import Draft, DraftStore, default_drafts_dir, new_draft_id
 from sharewise.errors import UsageError, WriteFailed
+from sharewise.frontends.drafts import Draft, DraftStore, default_drafts_dir, new_draft_id
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=timezone.utc)
 

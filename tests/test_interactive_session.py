@@ -15,12 +15,12 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from sharewise.drafts import DraftStore
 from sharewise.errors import EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE
+from sharewise.frontends.drafts import DraftStore
 from sharewise.interactive import run_interactive
 from sharewise.interactive.fake import CTRL_C, CTRL_D, ENTER, HELP, Asked, FakePrompter
 from sharewise.interactive.prompter import BACK
-from sharewise.library import Library
+from sharewise.trees.library import Library
 
 NOW = datetime(2026, 11, 22, 14, 30, tzinfo=timezone.utc)
 LONG = "An answer long enough for any minimum length in the trees."

@@ -14,9 +14,9 @@ from typer.testing import CliRunner
 
 from sharewise.cli import app
 from sharewise.config import Config
-from sharewise.engine import Engine
-from sharewise.library import Library
-from sharewise.record import SignOff, build_record
+from sharewise.engine.walk import Engine
+from sharewise.records.build import SignOff, build_record
+from sharewise.trees.library import Library
 
 from .conftest import HEADER, SIMPLE_BODY
 
@@ -393,7 +393,7 @@ def test_a_broken_example_overlay_names_its_file_and_line(tmp_path: Path) -> Non
 
 
 def test_overlay_reading_alone_explains_it_needs_the_library(tmp_path: Path) -> None:
-    from sharewise.treefile import load_tree_file
+    from sharewise.trees.load import load_tree_file
 
     path = _overlay(tmp_path, "")
     loaded = load_tree_file(path, date(2026, 1, 1))

@@ -6,7 +6,7 @@ from importlib.resources import files
 from pathlib import Path
 
 import sharewise
-from sharewise.library import shipped_trees_dir
+from sharewise.trees.paths import shipped_trees_dir
 
 
 def test_schemas_are_package_data() -> None:
@@ -26,7 +26,7 @@ SHIPPED_NAMES = {"when-to-share.yaml", "how-much-to-share.yaml", "ico-10-step.ya
 def test_shipped_trees_are_inside_an_installed_package(tmp_path: Path) -> None:
     package_dir = Path(sharewise.__file__).parent
     if "site-packages" in package_dir.parts:  # a normal install, as CI makes: look inside it
-        assert shipped_trees_dir() == package_dir / "trees"
+        assert shipped_trees_dir() == package_dir / "trees" / "shipped"
         names = {p.name for p in shipped_trees_dir().glob("*.yaml") if not p.name.endswith(".tests.yaml")}
     else:  # an editable install reads the checkout's trees/: build the wheel a user would get
         import subprocess
@@ -44,6 +44,6 @@ def test_shipped_trees_are_inside_an_installed_package(tmp_path: Path) -> None:
         assert built.returncode == 0, built.stderr
         [wheel] = tmp_path.glob("sharewise-*.whl")
         inside = zipfile.ZipFile(wheel).namelist()
-        names = {Path(n).name for n in inside if n.startswith("sharewise/trees/") and not n.endswith(".tests.yaml")}
+        names = {Path(n).name for n in inside if n.startswith("sharewise/trees/shipped/") and not n.endswith(".tests.yaml")}
         assert "sharewise/schemas/record.schema.json" in inside
     assert names >= SHIPPED_NAMES

@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from sharewise.cli import app
-from sharewise.store import HEAD_FILE, write_record
+from sharewise.records.store import HEAD_FILE, write_record
 
 from .recordkit import REFUSE_REQUEST, make_record
 
@@ -219,7 +219,7 @@ def test_a_refusal_shows_the_request_and_the_reply_never_a_recipient(folder: Pat
 
 def test_a_refusal_or_advice_record_never_calls_a_recipient_shared_with() -> None:
     """Records made before issue 11 kept the requester of a refusal under `recipient`."""
-    from sharewise.recordview import RecordView, render_markdown
+    from sharewise.records.view import RecordView, render_markdown
 
     for decision, heading in (
         ("do-not-share", "The request, and why it was not shared"),
@@ -321,8 +321,8 @@ def test_countersign_adds_a_second_sign_off_and_still_verifies(folder: Path) -> 
 def test_the_cli_does_not_import_the_records_machinery_until_used() -> None:
     code = (
         "import sys, sharewise.cli; "
-        "print([m for m in sys.modules if m.startswith(('sharewise.integrity', 'sharewise.signing', "
-        "'sharewise.verify', 'sharewise.recordview', 'cryptography', 'rich'))])"
+        "print([m for m in sys.modules if m.startswith(('sharewise.records.integrity', 'sharewise.records.signing', "
+        "'sharewise.records.verify', 'sharewise.records.view', 'cryptography', 'rich'))])"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
@@ -332,7 +332,7 @@ def test_the_cli_does_not_import_the_records_machinery_until_used() -> None:
 
 
 def test_printed_pages_carry_the_case_record_id_and_page_numbers() -> None:
-    from sharewise.recordview import RecordView, css_string, render_html
+    from sharewise.records.view import RecordView, css_string, render_html
 
     record = make_record(case_ref='REQ-"9" </style> x')
     page = render_html(RecordView.of(record))
@@ -355,7 +355,7 @@ _CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 @pytest.mark.skipif(_CHROMIUM is None or shutil.which("pdftotext") is None, reason="needs Chromium and pdftotext")
 @pytest.mark.timeout(120)
 def test_the_record_prints_to_pdf_with_a_running_head_and_page_numbers(tmp_path: Path) -> None:
-    from sharewise.recordview import RecordView, render_html
+    from sharewise.records.view import RecordView, render_html
 
     from .recordkit import EMERGENCY_SHARE
 

@@ -19,13 +19,14 @@ from typing import Any
 
 import pytest
 
-from sharewise import store
 from sharewise.errors import WriteFailed
-from sharewise.integrity import ChainEntry, ChainHead, check_chain
-from sharewise.recordview import RecordView, render_markdown
-from sharewise.signing import TrustedKeys
-from sharewise.store import HEAD_FILE, LOCK_FILE, FolderLock, RecordWriter, make_private_folder, write_record
-from sharewise.verify import Report, verify_paths
+from sharewise.records import safefiles, store
+from sharewise.records.integrity import ChainEntry, ChainHead, check_chain
+from sharewise.records.safefiles import make_private_folder
+from sharewise.records.signing import TrustedKeys
+from sharewise.records.store import HEAD_FILE, LOCK_FILE, FolderLock, RecordWriter, write_record
+from sharewise.records.verify import Report, verify_paths
+from sharewise.records.view import RecordView, render_markdown
 
 from .recordkit import make_record
 
@@ -207,7 +208,7 @@ BATCH = textwrap.dedent(
     from pathlib import Path
     sys.path.insert(0, {root!r})
     from tests.recordkit import make_record
-    from sharewise.store import RecordWriter
+    from sharewise.records.store import RecordWriter
 
     template = make_record()
     with RecordWriter(Path(sys.argv[1]), fsync=False) as writer:
@@ -254,7 +255,7 @@ def test_records_are_written_where_hard_links_are_not_supported(
         raise PermissionError(errno.EPERM, os.strerror(errno.EPERM))  # what vfat says
 
     monkeypatch.setattr(os, "link", no_links)
-    monkeypatch.setattr(store, "_NO_LINKS", set())
+    monkeypatch.setattr(safefiles, "_NO_LINKS", set())
     for n in range(3):
         write_record(make_record(minutes=n), folder=folder)
     out = tmp_path / "out" / "one.json"
@@ -273,7 +274,7 @@ def test_records_are_written_where_hard_links_are_not_supported(
 
 def test_without_hard_links_a_failed_write_leaves_nothing(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     fill(folder, 2)
-    monkeypatch.setattr(store, "_NO_LINKS", {folder})
+    monkeypatch.setattr(safefiles, "_NO_LINKS", {folder})
     real_write = os.write
     full: list[bool] = []
 
@@ -366,7 +367,7 @@ def test_every_folder_made_is_0700_under_umask_000(tmp_path: Path) -> None:
     try:
         write_record(make_record(), folder=tmp_path / "data" / "sharewise" / "records")
         make_private_folder(tmp_path / "state" / "sharewise" / "drafts")
-        from sharewise.signing import generate_key
+        from sharewise.records.signing import generate_key
 
         generate_key(tmp_path / "config" / "sharewise" / "keys" / "me.pem")
     finally:
@@ -472,7 +473,7 @@ def test_records_list_streams_json_and_tables_in_blocks(folder: Path) -> None:
 
 
 def test_json_rows_go_out_as_they_are_read(capsys: pytest.CaptureFixture[str]) -> None:
-    from sharewise.records_cli import _write_json_rows
+    from sharewise.cli.records import _write_json_rows
 
     seen: list[str] = []
 
@@ -521,7 +522,7 @@ def test_a_torn_chain_head_is_rebuilt_from_the_records(folder: Path) -> None:
 
 
 class MemoryStore:
-    """A register kept in memory, implementing :class:`sharewise.store.RecordStore` as a database would."""
+    """A register kept in memory, implementing :class:`sharewise.records.store.RecordStore` as a database would."""
 
     def __init__(self) -> None:
         self.rows: dict[str, bytes] = {}
@@ -556,7 +557,7 @@ class MemorySink:
         pass
 
     def write(self, record: Any) -> Path:
-        from sharewise.integrity import ChainLink, seal
+        from sharewise.records.integrity import ChainLink, seal
 
         head = self.register.head or {"chain": "c0ffee00-0000-4000-8000-000000000000", "sequence": 0, "digest": None}
         sealed = seal(record, link=ChainLink(head["chain"], head["sequence"] + 1, head["digest"]))
@@ -577,9 +578,10 @@ class MemorySink:
 def test_a_second_backend_plugs_in_through_open_store_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import io
 
-    from sharewise import batch, verify
-    from sharewise.batch import BatchOptions, run_check
-    from sharewise.verify import Report, _verify_folder
+    from sharewise.frontends import batch
+    from sharewise.frontends.batch import BatchOptions, run_check
+    from sharewise.records import verify
+    from sharewise.records.verify import Report, _verify_folder
 
     from .recordkit import EMERGENCY_SHARE, REFUSE_REQUEST
 

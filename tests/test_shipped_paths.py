@@ -21,12 +21,12 @@ import jsonschema
 import pytest
 from typer.testing import CliRunner
 
-from sharewise.answers import case_from_mapping
 from sharewise.cli import app
-from sharewise.conditions import names_and_values
-from sharewise.engine import Engine
-from sharewise.library import Library
-from sharewise.scripted import run_case
+from sharewise.engine.conditions import names_and_values
+from sharewise.engine.walk import Engine
+from sharewise.frontends.answers import case_from_mapping
+from sharewise.frontends.scripted import run_case
+from sharewise.trees.library import Library
 
 runner = CliRunner()
 SCHEMA = json.loads((Path(__file__).parents[1] / "docs" / "record.schema.json").read_text(encoding="utf-8"))

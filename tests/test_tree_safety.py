@@ -18,8 +18,9 @@ from typing import Any
 
 import pytest
 
-from sharewise.engine import Engine, Walk
-from sharewise.library import Library, shipped_trees_dir
+from sharewise.engine.walk import Engine, Walk
+from sharewise.trees.library import Library
+from sharewise.trees.paths import shipped_trees_dir
 
 # For each tree: the questions that establish the recipient's role and identity, the ones about
 # whereabouts, and the answers to them that let a share go ahead.

@@ -9,8 +9,8 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from sharewise.cli import app
-from sharewise.library import Library
-from sharewise.treediff import diff_trees, render_changes
+from sharewise.trees.diff import diff_trees, render_changes
+from sharewise.trees.library import Library
 
 from .conftest import HEADER, SIMPLE_BODY
 

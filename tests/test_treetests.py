@@ -10,8 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from sharewise.cli import app
-from sharewise.library import shipped_trees_dir
-from sharewise.treetests import load_tests
+from sharewise.trees.paths import shipped_trees_dir
+from sharewise.trees.tests import load_tests
 
 WriteTree = Callable[..., Path]
 

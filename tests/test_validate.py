@@ -10,8 +10,9 @@ import pytest
 from typer.testing import CliRunner
 
 from sharewise.cli import app
-from sharewise.library import Library, shipped_trees_dir
-from sharewise.treefile import load_tree_file
+from sharewise.trees.library import Library
+from sharewise.trees.load import load_tree_file
+from sharewise.trees.paths import shipped_trees_dir
 
 from .conftest import HEADER, SIMPLE_BODY
 
@@ -342,7 +343,7 @@ def test_shipped_trees_match_the_json_schema(tree_id: str) -> None:
 
     import jsonschema
 
-    from sharewise.yamlio import load_yaml_text
+    from sharewise.formats.yamlio import load_yaml_text
 
     schema = json.loads(runner.invoke(app, ["trees", "schema"]).stdout)
     data = load_yaml_text((shipped_trees_dir() / f"{tree_id}.yaml").read_text(encoding="utf-8")).data
@@ -354,7 +355,7 @@ def test_the_example_overlay_matches_the_json_schema_and_a_broken_one_does_not()
 
     import jsonschema
 
-    from sharewise.yamlio import load_yaml_text
+    from sharewise.formats.yamlio import load_yaml_text
 
     validator = jsonschema.Draft202012Validator(json.loads(runner.invoke(app, ["trees", "schema"]).stdout))
     example = Path(__file__).parents[1] / "examples" / "partnership" / "trees" / "when-to-share.yaml"

@@ -1,4 +1,4 @@
-from sharewise.yamlio import load_yaml_text
+from sharewise.formats.yamlio import load_yaml_text
 
 
 def test_yes_no_on_off_stay_words_and_dates_and_versions_stay_text() -> None:

@@ -33,8 +33,8 @@ from pathlib import Path
 from typing import Any
 
 from sharewise.errors import UsageError
-from sharewise.record import SignOff
-from sharewise.yamlio import LineMap, load_yaml_text
+from sharewise.formats.yamlio import LineMap, load_yaml_text
+from sharewise.records.build import SignOff
 
 __all__ = [
     "CONFIG_ENV",

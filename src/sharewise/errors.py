@@ -1,4 +1,4 @@
-"""The exceptions sharewise raises on purpose, and the exit code each one maps to.
+"""The exceptions sharewise raises on purpose, the exit code each one maps to, and the located diagnostics they carry.
 
 The command line catches :class:`SharewiseError` and prints its message on one line (plus any
 details); anything else is a bug and is allowed to crash visibly.
@@ -7,10 +7,8 @@ details); anything else is a bug and is allowed to crash visibly.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, ClassVar
-
-if TYPE_CHECKING:  # only for annotations: keeps --version and --help from importing the model
-    from sharewise.model import Diagnostic
+from dataclasses import dataclass
+from typing import ClassVar, Literal
 
 __all__ = [
     "EXIT_INCOMPLETE",
@@ -22,6 +20,7 @@ __all__ = [
     "EXIT_VERIFY_FAILED",
     "EXIT_WRITE_FAILED",
     "AnswersFileError",
+    "Diagnostic",
     "SharewiseError",
     "TreeInvalid",
     "UnknownTree",
@@ -37,6 +36,23 @@ EXIT_INCOMPLETE = 3
 EXIT_INVALID_ANSWER = 4
 EXIT_INVALID_TREE = 5
 EXIT_VERIFY_FAILED = 6  # 'sharewise records verify' found a problem
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """One problem found in a tree file; ``severity`` is ``error`` or ``warning``."""
+
+    file: str
+    line: int | None
+    place: str
+    message: str
+    severity: Literal["error", "warning"] = "error"
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        label = "warning: " if self.severity == "warning" else ""
+        place = f" {self.place}:" if self.place else ":"
+        return f"{where}{place} {label}{self.message}"
 
 
 class SharewiseError(Exception):

@@ -1,6 +1,6 @@
 """The typed shape of a decision tree, once loaded and validated.
 
-After :mod:`sharewise.treefile` has done its work nothing in the engine handles loose dicts: a tree
+After :mod:`sharewise.trees.load` has done its work nothing in the engine handles loose dicts: a tree
 is a :class:`Tree` of :class:`Question` and :class:`Outcome` objects with resolved routes.
 """
 
@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import Literal, Union
 
-from sharewise.conditions import Condition
+from sharewise.engine.conditions import Condition
 
 __all__ = [
     "CONTINUED_FROM",
@@ -23,7 +23,6 @@ __all__ = [
     "Citation",
     "CrossRef",
     "Decision",
-    "Diagnostic",
     "Kind",
     "Option",
     "Outcome",
@@ -41,23 +40,6 @@ DECISIONS: tuple[str, ...] = ("share", "do-not-share", "seek-advice")
 KINDS: tuple[str, ...] = ("choice", "multi", "text", "date")
 TREE_PREFIX = "tree:"
 CONTINUED_FROM = "continued_from"  # the name a condition uses for the tree this one was continued from
-
-
-@dataclass(frozen=True, slots=True)
-class Diagnostic:
-    """One problem found in a tree file; ``severity`` is ``error`` or ``warning``."""
-
-    file: str
-    line: int | None
-    place: str
-    message: str
-    severity: Literal["error", "warning"] = "error"
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        label = "warning: " if self.severity == "warning" else ""
-        place = f" {self.place}:" if self.place else ":"
-        return f"{where}{place} {label}{self.message}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,17 +16,17 @@ from typing import Any
 from rich.console import Console
 
 from sharewise.config import load_config, sign_off_defaults
-from sharewise.drafts import Draft, DraftStore
-from sharewise.engine import Engine
+from sharewise.engine.walk import Engine
 from sharewise.errors import EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE, EXIT_WRITE_FAILED, SharewiseError, UsageError
+from sharewise.frontends.drafts import Draft, DraftStore
 from sharewise.interactive.prompter import BACK, BACK_KEY_NAME, Choice, Prompter, SessionStopped
 from sharewise.interactive.screen import Screen, shorten
 from sharewise.interactive.session import Session
-from sharewise.library import Library
 from sharewise.model import Tree
-from sharewise.record import SignOff
-from sharewise.store import records_dir as resolve_records_dir
-from sharewise.store import write_record
+from sharewise.records.build import SignOff
+from sharewise.records.store import records_dir as resolve_records_dir
+from sharewise.records.store import write_record
+from sharewise.trees.library import Library
 
 __all__ = ["DEFAULT_TREE", "draft_title", "first_answers", "run_interactive"]
 
@@ -60,7 +60,7 @@ def run_interactive(
     if out is not None and out.exists():
         raise UsageError(f"{out} already exists; sharewise never overwrites a record")
     if console is None:
-        from sharewise.render import make_console
+        from sharewise.formats.console import make_console
 
         console = make_console(plain)
     screen = Screen(console, plain=plain)

@@ -18,7 +18,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from sharewise.engine import Step, Walk
+from sharewise.engine.walk import Step, Walk
 from sharewise.interactive.layout import hint, prompt_rows
 from sharewise.interactive.prompter import HELP_KEY, Choice
 from sharewise.model import Action, Outcome, Question, Tree

@@ -1,7 +1,7 @@
 """The interactive decision: questions, going back, review, amendments, sign-off and drafts.
 
 The session holds the practitioner's answers and nothing else; where they lead is always asked of
-:meth:`sharewise.engine.Engine.walk`, so routing lives in one place. It asks through a
+:meth:`sharewise.engine.walk.Engine.walk`, so routing lives in one place. It asks through a
 :class:`~sharewise.interactive.prompter.Prompter` and shows through a
 :class:`~sharewise.interactive.screen.Screen`, so it runs without a terminal in tests.
 
@@ -29,14 +29,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from sharewise.drafts import Draft, DraftStore, new_draft_id
-from sharewise.engine import AnswerValue, Engine, Step, Walk, check_answer
+from sharewise.engine.walk import AnswerValue, Engine, Step, Walk, check_answer
 from sharewise.errors import WriteFailed
+from sharewise.frontends.drafts import Draft, DraftStore, new_draft_id
 from sharewise.interactive.progress import Progress
 from sharewise.interactive.prompter import BACK, Back, Choice, MoreHelpWanted, Prompter, SessionStopped
 from sharewise.interactive.screen import ChangedAnswer, Position, Screen, shorten
 from sharewise.model import Option, Question, Tree
-from sharewise.record import SignOff, build_record
+from sharewise.records.build import SignOff, build_record
 
 __all__ = ["ANSWER_PROMPT", "Session", "SessionResult"]
 

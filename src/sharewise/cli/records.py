@@ -1,0 +1,479 @@
+"""``sharewise records ...``: verify, list, show, render and countersign decision records.
+
+Thin adapters: each command parses its flags, calls the core (:mod:`sharewise.records.verify`,
+:mod:`sharewise.records.store`, :mod:`sharewise.records.view`) and maps known errors to exit codes. The core
+modules are imported inside the commands, so ``sharewise --version`` stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date, datetime
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from sharewise.cli.report import emit_json, reported
+from sharewise.errors import EXIT_VERIFY_FAILED, UsageError
+from sharewise.formats.safetext import clean
+
+__all__ = ["records_app"]
+
+records_app = typer.Typer(
+    help="Verify, list, show, render and countersign decision records.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+
+
+class Decision(str, Enum):
+    share = "share"
+    do_not_share = "do-not-share"
+    seek_advice = "seek-advice"
+
+
+class Format(str, Enum):
+    md = "md"
+    html = "html"
+
+
+def _one_of(flag: str, value: str, allowed: list[str]) -> None:
+    """A usage error naming the allowed values (the value is a flag's, never personal)."""
+    if value not in allowed:
+        raise UsageError(f"{flag} must be one of: {', '.join(allowed)} (not '{value}')")
+
+
+# -- verify ---------------------------------------------------------------------------------------
+
+
+@records_app.command("verify")
+def verify(
+    paths: Annotated[list[Path], typer.Argument(help="Record files or records folders.")],
+    require_signatures: Annotated[
+        bool, typer.Option("--require-signatures", help="Fail any record or countersignature that is not signed.")
+    ] = False,
+    trust: Annotated[
+        Optional[list[Path]],
+        typer.Option("--trust", help="Also trust this Ed25519 public key (PEM); repeat for more.", dir_okay=False),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as one JSON object.")] = False,
+) -> None:
+    """Check digests, signatures and each folder's chain; one line per problem, naming the file.
+
+    Exit codes: 0 every record holds; 6 any problem was found; 2 usage error (such as a bad key file
+    or a path that does not exist).
+    """
+    from sharewise.records.signing import TrustedKeys
+    from sharewise.records.verify import verify_paths
+
+    with reported():
+        missing = [str(p) for p in paths if not p.exists()]
+        if missing:  # a mistyped path is a usage error, not a record that failed to verify
+            raise UsageError(f"no such file or folder: {', '.join(missing)}")
+        trusted = TrustedKeys.load(trust or [])
+        report = verify_paths(paths, trusted=trusted, require_signatures=require_signatures)
+    if as_json:
+        emit_json(
+            {
+                "ok": report.ok,
+                "records": report.records,
+                "problems": [{"file": str(p.path), "message": p.message} for p in report.problems],
+                "folders": [
+                    {
+                        "folder": str(f.folder),
+                        "records": f.records,
+                        "head_sequence": f.head_sequence,
+                        "head_digest": f.head_digest,
+                    }
+                    for f in report.folders
+                ],
+            }
+        )
+    else:
+        for problem in report.problems:
+            print(clean(str(problem)))
+        for folder in report.folders if report.ok else ():
+            if folder.head_digest:  # worth quoting elsewhere: it anchors the whole chain
+                print(
+                    clean(
+                        f"{folder.folder}: {folder.records} record(s); chain head {folder.head_sequence} "
+                        f"sha256 {folder.head_digest}"
+                    ),
+                    file=sys.stderr,
+                )
+        count = len(report.problems)
+        verdict = "all hold" if report.ok else f"{count} problem{'s' if count != 1 else ''} found"
+        print(f"{report.records} record(s) checked: {verdict}.", file=sys.stderr)
+    if not report.ok:
+        raise typer.Exit(EXIT_VERIFY_FAILED)
+
+
+# -- list -----------------------------------------------------------------------------------------
+
+
+def _parse_day(value: str | None, flag: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"{flag} takes a date as YYYY-MM-DD, not '{value}'") from None
+
+
+def _row(path: Path, record: dict[str, Any]) -> dict[str, Any]:
+    outcome: dict[str, Any] = record["outcome"] if isinstance(record.get("outcome"), dict) else {}
+    sign_off: dict[str, Any] = record["sign_off"] if isinstance(record.get("sign_off"), dict) else {}
+    counters = [c.get("name", "") for c in record.get("countersignatures") or [] if isinstance(c, dict)]
+    return {
+        "file": path.name,
+        "created_at": str(record.get("created_at", "")),
+        "case_ref": record.get("case_ref"),
+        "trees": [str(t.get("id")) for t in record.get("trees") or [] if isinstance(t, dict)],
+        "decision": outcome.get("decision"),
+        "outcome": outcome.get("title"),
+        "signed_by": sign_off.get("name"),
+        "countersigned_by": counters,
+        "signed": "signing" in record,
+    }
+
+
+@records_app.command("list")
+def list_records(  # noqa: PLR0917 - typer maps each parameter to a flag
+    folder: Annotated[
+        Optional[Path], typer.Argument(help="Records folder (default: the records folder).", file_okay=False)
+    ] = None,
+    decision: Annotated[
+        Optional[str],
+        typer.Option("--decision", metavar="[share|do-not-share|seek-advice]", help="Only records with this decision."),
+    ] = None,
+    tree: Annotated[Optional[str], typer.Option("--tree", help="Only records that used this tree id.")] = None,
+    case_ref: Annotated[
+        Optional[str], typer.Option("--case-ref", help="Only records with this case reference.")
+    ] = None,
+    since: Annotated[Optional[str], typer.Option("--since", help="Only records made on or after YYYY-MM-DD.")] = None,
+    until: Annotated[Optional[str], typer.Option("--until", help="Only records made on or before YYYY-MM-DD.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the rows as JSON.")] = False,
+    plain: Annotated[bool, typer.Option("--plain", help="No colour or box drawing.")] = False,
+) -> None:
+    """A table of the records in a folder: date, case ref, trees, decision, signed by. Does not verify.
+
+    Rows stream out oldest first (record files are named by time), so memory stays flat however
+    many records the folder holds.
+    """
+    from sharewise.records.store import open_store, records_dir
+
+    with reported():
+        if decision is not None:
+            _one_of("--decision", decision, [d.value for d in Decision])
+        folder = records_dir(folder)
+        if not folder.is_dir():
+            raise UsageError(f"no records folder at {folder}")
+        first, last = _parse_day(since, "--since"), _parse_day(until, "--until")
+        wanted = _Filter(decision, tree, case_ref, first, last)
+        rows = (row for row in _rows(open_store(folder)) if wanted(row))
+        count = _write_json_rows(rows) if as_json else _print_rows(rows, plain)
+    if not as_json:
+        print(f"{count} record(s).", file=sys.stderr)
+
+
+class _Filter:
+    """Whether a row passes ``records list``'s filters."""
+
+    def __init__(self, decision: str | None, tree: str | None, case_ref: str | None, first: Any, last: Any) -> None:
+        self.decision, self.tree, self.case_ref, self.first, self.last = decision, tree, case_ref, first, last
+
+    def __call__(self, row: dict[str, Any]) -> bool:
+        if self.decision is not None and row["decision"] != self.decision:
+            return False
+        if self.tree is not None and self.tree not in row["trees"]:
+            return False
+        if self.case_ref is not None and row["case_ref"] != self.case_ref:
+            return False
+        if self.first or self.last:
+            try:
+                day = datetime.fromisoformat(row["created_at"]).date()
+            except ValueError:
+                return False
+            if (self.first and day < self.first) or (self.last and day > self.last):
+                return False
+        return True
+
+
+def _rows(store: Any) -> Any:
+    """Each readable record's row, in name (time) order; an unreadable one is named on stderr."""
+    from sharewise.records.verify import RecordUnreadable, parse_record
+
+    try:
+        import orjson
+
+        loads: Any = orjson.loads
+    except ImportError:  # pragma: no cover - orjson is a dependency
+        loads = json.loads
+    for name in store.snapshot().names:
+        try:
+            data = store.read(name)
+            try:  # the quick parse; anything odd is parsed again for its message
+                record = loads(data)
+                if not isinstance(record, dict) or not str(record.get("format", "")).startswith("sharewise-record/"):
+                    raise ValueError
+            except ValueError:
+                record = parse_record(data)
+        except (RecordUnreadable, OSError) as exc:
+            print(f"sharewise: skipped {store.where(name)}: {exc}", file=sys.stderr)
+            continue
+        yield _row(store.where(name), record)
+
+
+def _write_json_rows(rows: Any) -> int:
+    """The rows as one JSON array, byte for byte ``json.dumps(rows, indent=2)``, written as they come."""
+    out = sys.stdout
+    count = 0
+    for row in rows:
+        text = json.dumps(row, ensure_ascii=False, indent=2).replace("\n", "\n  ")
+        out.write(("[\n  " if not count else ",\n  ") + text)
+        count += 1
+    out.write("\n]\n" if count else "[]\n")
+    return count
+
+
+def _key(value: object) -> str:
+    """A decision as a dict key: a record's odd value (a list, say) is never looked up as itself."""
+    return value if isinstance(value, str) else ""
+
+
+_CHUNK = 500  # rows laid out at a time: the first block sets the column widths for the rest
+_CONTROL = dict.fromkeys((*range(32), *range(127, 160)), "?")  # never sent raw to the terminal
+
+
+_WIDE_LIST = 110
+"""Columns from which ``records list`` is a table with whole file names; below, two lines a record."""
+
+
+def _print_rows(rows: Any, plain: bool) -> int:
+    """The rows, written as they are read (a table widget holding every row took gigabytes and most
+    of the time): piped, one tab-separated line a record; on a narrow terminal, two lines a record
+    with the whole file name on the second; otherwise a table whose first block of rows sets the
+    column widths. A file name is never broken, so it can be copied."""
+    import textwrap
+    from itertools import islice
+
+    from rich.cells import cell_len
+    from rich.text import Text
+
+    from sharewise.formats.console import DECISION_STYLE, make_console
+    from sharewise.records.view import DECISION_LABELS
+
+    console = make_console(plain)
+    colour = not plain and console.is_terminal and not console.no_color and console.color_system is not None
+    out = console.file
+    headers = ("date", "case ref", "trees", "decision", "signed by", "file")
+
+    def cells(row: dict[str, Any]) -> list[str]:
+        signed_by = str(row["signed_by"] or "")
+        if row["countersigned_by"]:
+            signed_by += " + " + ", ".join(str(c) for c in row["countersigned_by"])
+        values = [
+            row["created_at"][:16].replace("T", " "),
+            str(row["case_ref"] or ""),
+            ", ".join(row["trees"]),
+            DECISION_LABELS.get(_key(row["decision"]), str(row["decision"])),
+            signed_by,
+            row["file"],
+        ]
+        return [" ".join(clean(v).split()) for v in values]
+
+    def paint(style: str, text: str) -> str:
+        with console.capture() as captured:
+            console.print(Text(text, style=style), end="")
+        return captured.get()
+
+    painted: dict[tuple[object, str], str] = {}
+
+    def styled(column: int, text: str, decision: object) -> str:
+        if not (colour and column == 3 and _key(decision) in DECISION_STYLE and text):
+            return text
+        key = (decision, text)
+        if key not in painted:
+            painted[key] = paint(DECISION_STYLE[str(decision)], text)
+        return painted[key]
+
+    count = 0
+    if not console.is_terminal:  # piped: for grep, cut and sort; never wrapped
+        out.write("\t".join(headers) + "\n")
+        for row in rows:
+            out.write("\t".join(cells(row)) + "\n")
+            count += 1
+        out.flush()
+        return count
+    if console.width < _WIDE_LIST:  # too narrow for six columns and a whole file name
+        for row in rows:
+            date, ref, trees, decision, signed_by, file = cells(row)
+            details = " · ".join(d for d in (ref and f"case {ref}", trees, signed_by) if d)
+            first = f"{date}  {styled(3, decision, row['decision'])}  {details}"
+            shown = first if colour else textwrap.fill(first, console.width, subsequent_indent="  ")
+            out.write(shown + "\n")
+            out.write(f"  {file}\n")
+            count += 1
+        out.flush()
+        return count
+
+    def fit(block: list[list[str]]) -> list[int]:
+        widths = [max([cell_len(h), *(cell_len(c[i]) for c in block)]) for i, h in enumerate(headers)]
+        spare = console.width - 2 * (len(headers) - 1) - widths[0] - widths[3] - widths[5]
+        flexible = (1, 2, 4)  # the file name keeps its width
+        total = sum(widths[i] for i in flexible)
+        if total > spare > 0:
+            for i in flexible:
+                widths[i] = max(cell_len(headers[i]), widths[i] * spare // total)
+        return widths
+
+    def wrap(text: str, width: int) -> list[str]:
+        if cell_len(text) <= width:
+            return [text]
+        return textwrap.wrap(text, width) or [""]
+
+    rows = iter(rows)
+    widths: list[int] | None = None
+    while True:
+        raw = list(islice(rows, _CHUNK))
+        block = [cells(row) for row in raw]
+        if widths is None:
+            widths = fit(block)
+            header = "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()
+            out.write((paint("bold", header) if colour else header) + "\n")
+            if not plain:
+                out.write("  ".join("-" * w for w in widths) + "\n")
+        for row, values in zip(raw, block, strict=True):
+            parts = [[v] if i == 5 else wrap(v, w) for i, (v, w) in enumerate(zip(values, widths, strict=True))]
+            for n in range(max(len(p) for p in parts)):
+                line = []
+                for column, (part, width) in enumerate(zip(parts, widths, strict=True)):
+                    text = part[n] if n < len(part) else ""
+                    line.append(styled(column, text, row["decision"]) + " " * (width - cell_len(text)))
+                out.write("  ".join(line).rstrip() + "\n")
+        count += len(block)
+        if len(block) < _CHUNK:
+            break
+    out.flush()
+    return count
+
+
+# -- show and render ------------------------------------------------------------------------------
+
+
+def _load_view(path: Path) -> Any:
+    from sharewise.records.integrity import check_record
+    from sharewise.records.signing import TrustedKeys
+    from sharewise.records.verify import RecordUnreadable, load_record
+    from sharewise.records.view import RecordView
+
+    try:
+        record, _ = load_record(path)
+    except FileNotFoundError:
+        raise UsageError(f"no record at {path}") from None
+    except (RecordUnreadable, OSError) as exc:
+        raise UsageError(f"{path}: {exc}") from None
+    return RecordView.of(record, check_record(record, trusted=TrustedKeys.load()))
+
+
+@records_app.command("show")
+def show(
+    file: Annotated[Path, typer.Argument(help="A record file.", dir_okay=False)],
+    plain: Annotated[bool, typer.Option("--plain", help="No colour or box drawing (screen readers).")] = False,
+) -> None:
+    """Lay a record out readably in the terminal, with whether its digest and signature hold."""
+    from sharewise.records.view import print_record
+
+    with reported():
+        view = _load_view(file)
+    print_record(view, plain=plain)
+
+
+@records_app.command("render")
+def render(
+    file: Annotated[Path, typer.Argument(help="A record file.", dir_okay=False)],
+    fmt: Annotated[
+        str,
+        typer.Option("--format", "-f", metavar="[md|html]", help="md (Markdown) or html (one self-contained page)."),
+    ] = Format.md.value,
+    out: Annotated[
+        Optional[Path],
+        typer.Option("--out", "-o", help="Write to this new file (owner-only) instead of printing.", dir_okay=False),
+    ] = None,
+) -> None:
+    """Render a record for a case file or an email: Markdown, or HTML that prints well."""
+    from sharewise.records.safefiles import write_new_file
+    from sharewise.records.view import render_html, render_markdown
+
+    with reported():
+        _one_of("--format", fmt, [f.value for f in Format])
+        view = _load_view(file)
+        text = render_html(view) if fmt == Format.html.value else render_markdown(view)
+        if out is None:
+            sys.stdout.write(clean(text))
+            return
+        try:
+            write_new_file(out, text.encode("utf-8"))
+        except FileExistsError:
+            raise UsageError(f"{out} already exists; choose a new file name") from None
+    print(f"Written to {out}", file=sys.stderr)
+
+
+# -- countersign ----------------------------------------------------------------------------------
+
+
+@records_app.command("countersign")
+def countersign(
+    file: Annotated[Path, typer.Argument(help="The record file to countersign.", dir_okay=False)],
+    signed_by: Annotated[str, typer.Option("--signed-by", help="Your name (the second signer).")],
+    role: Annotated[str, typer.Option("--role", help="Your role, for example designated safeguarding lead.")],
+    organisation: Annotated[Optional[str], typer.Option("--organisation", help="Your organisation.")] = None,
+    note: Annotated[Optional[str], typer.Option("--note", help="A comment to keep with your countersignature.")] = None,
+) -> None:
+    """Add a second person's sign-off to a record; the original is kept and the record still verifies.
+
+    Signed with your key when one is set up (and must be, if the record is signed).
+    Exit codes: 0 countersigned; 1 the file could not be updated; 2 usage error or the record does not verify.
+    """
+    from sharewise.records.store import countersign_file
+
+    with reported():
+        if not signed_by.strip() or not role.strip():
+            raise UsageError("give your name with --signed-by and your role with --role")
+        record = countersign_file(
+            file,
+            name=signed_by,
+            role=role,
+            organisation=organisation,
+            note=note,
+            now=datetime.now().astimezone(),
+        )
+    entry = record["countersignatures"][-1]
+    signed = " and signed with your key" if "signature" in entry else ""
+    print(clean(f"Countersigned {file} as {entry['name']}{signed}."))
+
+
+# -- keygen ---------------------------------------------------------------------------------------
+
+
+@records_app.command("keygen")
+def keygen(
+    out: Annotated[
+        Optional[Path],
+        typer.Option("--out", help="Private key file (default: the standard signing key location).", dir_okay=False),
+    ] = None,
+) -> None:
+    """Make your Ed25519 signing key (mode 0600) and its public key to give to whoever checks your records."""
+    from sharewise.records.signing import default_key_path, generate_key, public_key_path
+
+    with reported():
+        path = out or default_key_path()
+        key = generate_key(path)
+    print(f"Signing key written to {path} (keep it private; back it up safely).")
+    print(f"Public key written to {public_key_path(path)}: give it to anyone who verifies your records.")
+    print(f"Key id: {key.key_id}")
+    if out is not None:
+        print(f"To sign with it, set SHAREWISE_SIGNING_KEY={path}")

@@ -1,0 +1,46 @@
+"""What every command module shares: a known error turned into its message and documented exit code,
+JSON written to standard output, and the local date and time commands work from."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from typing import Any
+
+import typer
+
+from sharewise.errors import SharewiseError
+from sharewise.formats.safetext import clean, json_text
+
+__all__ = ["emit_json", "local_now", "local_today", "reported"]
+
+
+def emit_json(payload: Any) -> None:
+    sys.stdout.write(json_text(json.dumps(payload, ensure_ascii=False, indent=2)) + "\n")
+
+
+@contextmanager
+def reported(as_json: bool = False) -> Iterator[None]:
+    """Turn a known error into its message and exit code; with ``as_json`` print it as JSON."""
+    try:
+        yield
+    except SharewiseError as exc:
+        details = [str(d) for d in getattr(exc, "diagnostics", [])]
+        if as_json:
+            emit_json({"status": "error", "exit_code": exc.exit_code, "message": str(exc), "errors": details})
+        else:
+            print(clean(f"sharewise: {exc}"), file=sys.stderr)
+            for line in details:
+                print(clean(f"  {line}"), file=sys.stderr)
+        raise typer.Exit(exc.exit_code) from None
+
+
+def local_today() -> date:
+    return datetime.now().astimezone().date()
+
+
+def local_now() -> datetime:
+    return datetime.now().astimezone()

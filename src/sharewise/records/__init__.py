@@ -1,0 +1,1 @@
+"""Decision records: building one from a walk, sealing and chaining, the store, signing, verifying and viewing."""

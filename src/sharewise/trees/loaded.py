@@ -1,0 +1,82 @@
+"""What reading a tree file gives: the tree when it is valid, every diagnostic, and the data an overlay needs.
+
+Its own module so the loader and the overlay reader can both name it without importing each other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from sharewise.errors import Diagnostic
+from sharewise.formats.yamlio import LineMap, load_yaml_text
+from sharewise.model import Tree
+
+__all__ = ["TreeFile"]
+
+
+class TreeFile:
+    """The result of reading one tree file: the tree when it is valid, and every diagnostic.
+
+    ``data`` and ``lines`` keep the parsed (for an overlay: merged) data, so an overlay can be laid
+    on this tree in turn. ``origins`` names the file of places that came from another file than
+    ``path``, and ``relocate`` moves a problem found in a tree an overlay extends onto the overlay.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        tree: Tree | None,
+        diagnostics: list[Diagnostic],
+        *,
+        data: Any = None,
+        lines: LineMap | None = None,
+        origins: Mapping[str, str] | None = None,
+        relocate: Callable[[Diagnostic], Diagnostic] | None = None,
+        text: str | None = None,
+    ) -> None:
+        self.path = path
+        self.tree = tree
+        self.diagnostics = diagnostics
+        self._data = data
+        self._lines = lines or LineMap(file=str(path))
+        self._text = text
+        self.origins = dict(origins or {})
+        self.relocate = relocate
+
+    @property
+    def fast(self) -> bool:
+        """True when the fast parser read this file: its routes carry no line numbers."""
+        return self._text is not None
+
+    def _read_fully(self) -> None:
+        if self._text is not None:
+            loaded = load_yaml_text(self._text, str(self.path))
+            self._data, self._lines, self._text = loaded.data, loaded.lines, None
+
+    @property
+    def data(self) -> Any:
+        """The parsed data, for an overlay laid on this tree (read again with lines if need be)."""
+        self._read_fully()
+        return self._data
+
+    @property
+    def lines(self) -> LineMap:
+        self._read_fully()
+        return self._lines
+
+    def diagnostic(
+        self, place: str, line: int | None, message: str, severity: Literal["error", "warning"] = "error"
+    ) -> Diagnostic:
+        """A problem at ``place`` of this tree, named against the file an author would edit."""
+        found = Diagnostic(self.origins.get(place, str(self.path)), line, place, message, severity)
+        return self.relocate(found) if self.relocate else found
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "warning"]
