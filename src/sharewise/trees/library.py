@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Library"]
 
+
 def _env_path() -> list[Path]:
     raw = os.environ.get("SHAREWISE_TREES_PATH", "")
     return [Path(p).expanduser() for p in raw.split(os.pathsep) if p.strip()]

@@ -15,6 +15,7 @@ from sharewise.model import Question, Route, Tree
 
 __all__ = ["print_tree", "print_tree_list"]
 
+
 def print_tree_list(rows: Sequence[Mapping[str, Any]], plain: bool = False) -> None:
     console = make_console(plain)
     table = Table(box=None if plain else box.SIMPLE_HEAD, show_edge=False)

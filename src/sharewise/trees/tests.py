@@ -39,6 +39,7 @@ from sharewise.engine.walk import Engine, Walk
 from sharewise.errors import EXIT_TESTS_FAILED, Diagnostic, SharewiseError
 from sharewise.formats.yamlio import LineMap, load_yaml_text
 from sharewise.model import DECISIONS, Option, Question, Tree
+from sharewise.trees.load import SETTINGS
 
 __all__ = [
     "TESTS_FORMAT",
@@ -269,8 +270,6 @@ def load_tests(path: Path) -> TestsFile:
 def _settings(reader: _Reader, data: Mapping[str, Any]) -> dict[str, str]:
     """``settings: {public_authority: yes}``: the settings the cases are written for, whatever the
     settings file of the machine running them says."""
-    from sharewise.treefile import SETTINGS
-
     raw = data.get("settings")
     if raw is None:
         return {}
@@ -551,7 +550,6 @@ def _coverage(
 
 
 # -- finding and reporting -----------------------------------------------------------------------
-
 
 
 def collect(paths: list[Path], library: Any) -> list[tuple[Path | None, Path | None]]:
