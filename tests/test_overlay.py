@@ -335,7 +335,9 @@ def test_search_order_is_command_line_then_environment_then_config_then_shipped(
     library = Library.default(extra=[folders["cli"]], config=Config(trees_path=(folders["config"],)))
     assert library.folders[:3] == [folders["cli"], folders["env"], folders["config"]]
     assert library.path_of("when-to-share") == folders["cli"] / "when-to-share.yaml"
-    assert library.folders[-1].name == "trees"
+    from sharewise.trees.paths import shipped_trees_dir
+
+    assert library.folders[-1] == shipped_trees_dir()  # the shipped trees come last
 
 
 # -- the worked example ------------------------------------------------------------------------
