@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import cache
 
-from sharewise.model import Question, Tree
+from sharewise.engine.conditions import evaluate
+from sharewise.model import CONTINUED_FROM, Question, Tree
 
 __all__ = ["Progress"]
 
@@ -53,20 +54,22 @@ class Progress:
         longest = 0
         for route in routes:
             if route.tree is not None:
-                after = self._entering(route.tree)
+                after = self._entering(route.tree, tree_id)
             elif route.target in tree.outcomes:
                 outcome = tree.outcomes[route.target]
-                after = self._entering(outcome.continues) if outcome.continues else len(outcome.record)
+                after = self._entering(outcome.continues, tree_id) if outcome.continues else len(outcome.record)
             else:
                 after = self._longest(tree_id, route.target, continued)
             longest = max(longest, after)
         return asked + longest
 
-    def _entering(self, tree_id: str) -> int:
-        """The most questions a tree asks when the decision continues into it."""
+    def _entering(self, tree_id: str, giving: str) -> int:
+        """The most questions a tree asks when the decision continues into it from ``giving``: its
+        start is the first start route that holds for a tree continued from there."""
         target = self._tree(tree_id)
+        seen = {CONTINUED_FROM: giving}
         start = next(
-            (r.target for r in target.start_routes if r.condition_text and "continued_from" in r.condition_text),
+            (r.target for r in target.start_routes if r.condition is None or evaluate(r.condition, seen)),
             target.start,
         )
         return self._longest(target.id, start, True)
