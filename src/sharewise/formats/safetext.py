@@ -47,6 +47,8 @@ def json_text(encoded: str) -> str:
     the output can always be written as UTF-8, and tools that split lines on U+2028 still see
     one JSON object a line.
     """
+    if encoded.isascii() and "\x7f" not in encoded:  # every other character it escapes is beyond ASCII
+        return encoded
     if _JSON_UNSAFE.search(encoded) is None:
         return encoded
     return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", encoded)
