@@ -72,11 +72,12 @@ class Route:
     condition_text: str | None = None
     place: str = ""
     line: int | None = None
+    #: The id of the tree this route continues into, or None for a route inside the tree.
+    tree: str | None = field(default=None, init=False, compare=False, repr=False)
 
-    @property
-    def tree(self) -> str | None:
-        """The id of the tree this route continues into, or None for a route inside the tree."""
-        return self.target[len(TREE_PREFIX) :] if self.target.startswith(TREE_PREFIX) else None
+    def __post_init__(self) -> None:
+        target = self.target
+        object.__setattr__(self, "tree", target[len(TREE_PREFIX) :] if target.startswith(TREE_PREFIX) else None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,9 +110,12 @@ class Question:
     setting: str | None = None  # the settings name that can answer this question (``setting:``)
     preset: str | None = None  # the value the settings file gives it, filled in when the tree is read
     _by_value: dict[str, Option] = field(default_factory=dict, compare=False, repr=False)
+    #: True when an option is offered only under a condition (``if:``); worked out once, for the walk.
+    gated: bool = field(default=False, init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         self._by_value.update({opt.value: opt for opt in self.options})
+        object.__setattr__(self, "gated", any(opt.condition is not None for opt in self.options))
 
     def option(self, value: str) -> Option | None:
         return self._by_value.get(value)
