@@ -29,12 +29,6 @@ records_app = typer.Typer(
 )
 
 
-class Decision(str, Enum):
-    share = "share"
-    do_not_share = "do-not-share"
-    seek_advice = "seek-advice"
-
-
 class Format(str, Enum):
     md = "md"
     html = "html"
@@ -167,7 +161,9 @@ def list_records(  # noqa: PLR0917 - typer maps each parameter to a flag
 
     with reported():
         if decision is not None:
-            _one_of("--decision", decision, [d.value for d in Decision])
+            from sharewise.decisions import DECISIONS
+
+            _one_of("--decision", decision, list(DECISIONS))
         folder = records_dir(folder)
         if not folder.is_dir():
             raise UsageError(f"no records folder at {folder}")
