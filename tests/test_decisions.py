@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -70,3 +71,27 @@ def test_a_diagram_colours_and_keys_each_decision_from_the_table(write_tree: Cal
         assert f"classDef {words.mermaid_class} fill:{fill},stroke:{stroke},color:#000000" in mermaid
         assert f'"key:{words.id}" [label="{words.key_text}", style="rounded,filled", fillcolor="{fill}"' in dot
     assert "class R_share share" in mermaid and "class R_no_dpurpose doNotShare" in mermaid
+
+
+def _decision_enums(node: object) -> list[list[str]]:
+    if isinstance(node, dict):
+        found = [node["enum"]] if "share" in node.get("enum", []) else []
+        return found + [e for value in node.values() for e in _decision_enums(value)]
+    if isinstance(node, list):
+        return [e for value in node for e in _decision_enums(value)]
+    return []
+
+
+def test_the_schemas_and_the_records_list_flag_name_the_same_decisions() -> None:
+    """Text that cannot read the table (JSON Schemas; --help, kept free of imports) is kept in step here."""
+    root = Path(__file__).parents[1]
+    schemas = [root / "src/sharewise/schemas/tree.schema.json", root / "src/sharewise/schemas/record.schema.json"]
+    for schema in [*schemas, root / "docs/record.schema.json"]:
+        enums = _decision_enums(json.loads(schema.read_text(encoding="utf-8")))
+        assert enums and all(enum == list(DECISIONS) for enum in enums), schema
+    from typer.testing import CliRunner
+
+    from sharewise.cli import app
+
+    result = CliRunner().invoke(app, ["records", "list", "--help"])
+    assert f"--decision [{'|'.join(DECISIONS)}]" in result.stdout
