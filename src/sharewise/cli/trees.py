@@ -28,7 +28,7 @@ trees_app = typer.Typer(
 )
 
 
-# -- the commands --------------------------------------------------------------------------------------
+# -- the commands ----------------------------------------------------------------------------------
 
 
 _CONFIG_HELP = "Settings file: trees path and {contacts.NAME} (default: $SHAREWISE_CONFIG, then the user's)."
