@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from sharewise.cli import app
-from sharewise.cli.commands import _complete_tree
+from sharewise.cli.report import complete_tree as _complete_tree
 
 runner = CliRunner()
 COMMANDS = [

@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import Literal, Union
 
+from sharewise.decisions import DECISIONS, Decision
 from sharewise.engine.conditions import Condition
 
 __all__ = [
@@ -34,9 +35,7 @@ __all__ = [
 ]
 
 AnswerValue = Union[str, list[str]]
-Decision = Literal["share", "do-not-share", "seek-advice"]
 Kind = Literal["choice", "multi", "text", "date"]
-DECISIONS: tuple[str, ...] = ("share", "do-not-share", "seek-advice")
 KINDS: tuple[str, ...] = ("choice", "multi", "text", "date")
 TREE_PREFIX = "tree:"
 CONTINUED_FROM = "continued_from"  # the name a condition uses for the tree this one was continued from

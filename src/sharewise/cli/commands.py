@@ -1,4 +1,7 @@
-"""The root command, ``decide`` and the ``trees`` group: parse flags, call the core, map known errors to exit codes.
+"""The root command, ``decide`` and ``check``: parse flags, call the core, map known errors to exit codes.
+
+Each command group has its own module (:mod:`sharewise.cli.trees`, :mod:`sharewise.cli.records`,
+:mod:`sharewise.cli.drafts`); this one builds the application from them.
 
 Heavy libraries (rich, questionary) are imported inside the commands that use them, so
 ``--version``, ``--help`` and the scripted path start quickly.
@@ -18,16 +21,14 @@ from sharewise.cli._fastparams import install as _install_fast_params
 from sharewise.cli._plainhelp import install as _install_plain_help
 from sharewise.cli.drafts import drafts_app
 from sharewise.cli.records import records_app
-from sharewise.cli.report import emit_json, local_now, local_today, reported
+from sharewise.cli.report import PLAIN_HELP, complete_tree, emit_json, local_now, local_today, reported
+from sharewise.cli.trees import trees_app
 from sharewise.errors import EXIT_INCOMPLETE, EXIT_INVALID_TREE, TreeInvalid, UsageError
 from sharewise.formats.safetext import clean
 
 __all__ = ["RECORD_FILE_KEY", "app", "main"]
 
-_PLAIN_HELP = "No colour or box drawing (this output has none; taken by every command that prints)."
-
 RECORD_FILE_KEY = "record_file"
-EXIT_DIFFERENT = 1  # 'trees diff --exit-code': the trees differ
 """In ``decide --json`` output for a decided case: the path of the record file written."""
 
 _install_fast_params()  # text and path options coerced without importing pydantic (start-up time)
@@ -40,9 +41,6 @@ app = typer.Typer(
     add_completion=True,  # --install-completion and --show-completion; trees and files complete
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
-)
-trees_app = typer.Typer(
-    help="List, show, validate and describe decision trees.", no_args_is_help=True, rich_markup_mode=None
 )
 app.add_typer(trees_app, name="trees")
 app.add_typer(records_app, name="records")
@@ -64,16 +62,6 @@ def _root(
     """Guided, recorded decisions about sharing information to safeguard people."""
 
 
-def _complete_tree(incomplete: str) -> list[str]:
-    """Tree ids for shell completion (a path typed instead is completed by the shell as a file)."""
-    try:
-        from sharewise.trees.library import Library
-
-        return sorted(tree_id for tree_id in Library.default(local_today()).ids() if tree_id.startswith(incomplete))
-    except Exception:  # completion must never print a traceback into the user's shell
-        return []
-
-
 # -- decide -------------------------------------------------------------------------------------
 
 
@@ -82,7 +70,7 @@ def decide(
     tree: Annotated[
         Optional[str],
         typer.Argument(
-            metavar="TREE", help="Tree id (see 'sharewise trees list') or a tree file.", autocompletion=_complete_tree
+            metavar="TREE", help="Tree id (see 'sharewise trees list') or a tree file.", autocompletion=complete_tree
         ),
     ] = None,
     no_input: Annotated[
@@ -190,9 +178,11 @@ def _decide_scripted(
     from sharewise.engine.walk import Engine
     from sharewise.frontends.answers import Case, check_case_text, load_answers_file, parse_answer_flags
     from sharewise.frontends.scripted import run_case
+    from sharewise.frontends.scripted_text import overdue_notice
     from sharewise.records.build import SignOff
     from sharewise.records.store import records_dir as resolve_records_dir
     from sharewise.trees.library import Library
+    from sharewise.trees.review import overdue
 
     config = load_config()
     case = load_answers_file(answers_file) if answers_file else Case()
@@ -207,13 +197,8 @@ def _decide_scripted(
     library = Library.default(today, config=config)
     start = library.get(tree_ref)
     engine = Engine(start, library.get)
-    for tree in engine.reachable_trees():
-        if tree.next_review < today:
-            print(
-                f"sharewise: notice: the '{tree.id}' tree was due for review on {tree.next_review.isoformat()}; "
-                "tell its owner",
-                file=sys.stderr,
-            )
+    for tree in overdue(engine.reachable_trees(), today):
+        print(overdue_notice(tree), file=sys.stderr)
     folder = None if out else resolve_records_dir(records_dir, config.records_dir)
     result = run_case(engine, case, now=local_now, out=out, folder=folder)
     if as_json:
@@ -225,34 +210,13 @@ def _decide_scripted(
     raise typer.Exit(result.exit_code)
 
 
-def _say(text: str, file: Any = None) -> None:
-    """Print a line that holds text from a tree or a case: control characters shown as escapes."""
-    print(clean(text), file=file)
-
-
 def _print_result(result: Any) -> None:
-    payload = result.payload
-    if result.status == "decided":
-        outcome = payload["outcome"]
-        _say(f"Decision: {outcome['decision']} - {outcome['title']}")
-        for action in outcome["actions"]:
-            _say(f"  [ ] {action}")
-        _say(f"Record written to {result.path}")
-    elif result.status == "invalid":
-        _say("Some answers cannot be accepted:", file=sys.stderr)
-        for error in payload["errors"]:
-            asked = f" ({error['question']})" if error.get("question") else ""
-            _say(f"  {error['id']}{asked}: {error['message']}", file=sys.stderr)
-    else:
-        nxt = payload["next"]
-        _say(f"Incomplete: the next question is '{nxt['id']}': {nxt['text']}", file=sys.stderr)
-        if nxt.get("options"):
-            values = ", ".join(o["value"] for o in nxt["options"])
-            _say(f"  answer with --answer {nxt['id']}=VALUE, one of: {values}", file=sys.stderr)
-        elif nxt["id"].startswith("sign_off."):
-            _say("  give --signed-by NAME and --role ROLE", file=sys.stderr)
-        else:
-            _say(f"  answer with --answer {nxt['id']}=TEXT ({nxt['kind']})", file=sys.stderr)
+    """The result in words: a decision on standard output, anything else on standard error."""
+    from sharewise.frontends.scripted_text import result_lines
+
+    lines, on_stderr = result_lines(result)
+    for line in lines:  # text from a tree or a case: control characters shown as escapes
+        print(clean(line), file=sys.stderr if on_stderr else None)
 
 
 # -- check --------------------------------------------------------------------------------------
@@ -284,7 +248,7 @@ def check(
     organisation: Annotated[
         Optional[str], typer.Option("--organisation", metavar="ORG", help="Sign-off organisation.")
     ] = None,
-    plain: Annotated[bool, typer.Option("--plain", help=_PLAIN_HELP)] = False,
+    plain: Annotated[bool, typer.Option("--plain", help=PLAIN_HELP)] = False,
 ) -> None:
     """Check many cases at once from a JSONL, CSV or YAML file (see docs/batch.md).
 
@@ -307,306 +271,6 @@ def check(
         )
         code = run_check(options, today=local_today())  # its clock reads the time once a second
     raise typer.Exit(code)
-
-
-# -- trees --------------------------------------------------------------------------------------
-
-
-_CONFIG_HELP = "Settings file: trees path and {contacts.NAME} (default: $SHAREWISE_CONFIG, then the user's)."
-
-
-def _trees_library(paths: list[Path], config_file: Path | None, *, add_paths: bool = True) -> Any:
-    """The library on the documented search path, with the folders of ``paths`` in front."""
-    from sharewise.config import load_config
-    from sharewise.trees.library import Library
-
-    extra = [p for p in paths if p.is_dir()] + list({p.parent: None for p in paths if p.is_file()})
-    return Library.default(local_today(), extra=extra if add_paths else [], config=load_config(config_file))
-
-
-def _is_settings_file(path: Path) -> bool:
-    """True for a sharewise settings file: its top-level keys are all settings (read line by line)."""
-    from sharewise.config import _PARSERS
-
-    keys = set()
-    try:
-        with path.open(encoding="utf-8") as handle:
-            for line in handle:
-                if line[:1].isalpha():
-                    keys.add(line.split(":", 1)[0].strip())
-    except (OSError, UnicodeDecodeError):
-        return False
-    return bool(keys) and keys <= set(_PARSERS)
-
-
-@trees_app.command("validate")
-def trees_validate(
-    paths: Annotated[
-        Optional[list[Path]], typer.Argument(help="Tree files or folders; default: every tree found.")
-    ] = None,
-    config_file: Annotated[Optional[Path], typer.Option("--config", help=_CONFIG_HELP, dir_okay=False)] = None,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print one JSON object: counts and every problem (for editors and CI).")
-    ] = False,
-    plain: Annotated[bool, typer.Option("--plain", help=_PLAIN_HELP)] = False,
-) -> None:
-    """Check tree files (and tree tests files) and report every problem with its file, line and place.
-
-    Exit 0 when every tree is valid (warnings allowed), 5 when any has an error, 2 usage error.
-    """
-    del plain  # this output has no colour or boxes; the flag is taken for consistency
-    from sharewise.trees.paths import tree_files_in
-
-    with reported(as_json):
-        library = _trees_library(paths or [], config_file)
-        files: list[Path] = []
-        for path in paths or []:
-            if path.is_dir():
-                for candidate in tree_files_in(path):
-                    if _is_settings_file(candidate):  # a folder may keep its settings beside its trees
-                        print(
-                            f"sharewise: skipped {clean(str(candidate))}: a settings file, not a tree", file=sys.stderr
-                        )
-                    else:
-                        files.append(candidate)
-            elif path.exists():
-                files.append(path)
-            else:
-                raise UsageError(f"no such file or folder: {path}")
-        if not paths:
-            files = [p for _, p in library.files()]
-        errors = warnings = 0
-        found: list[Any] = []
-        for path in files:
-            if path.name.endswith((".tests.yaml", ".tests.yml")):
-                from sharewise.trees.tests import load_tests
-
-                problems = load_tests(path).diagnostics
-            else:
-                problems = library.check(path)
-            for problem in problems:
-                if not as_json:
-                    print(clean(str(problem)))
-            found.extend(problems)
-            n_err = sum(1 for p in problems if p.severity == "error")
-            errors += n_err
-            warnings += len(problems) - n_err
-        verdict = "valid" if errors == 0 else "not valid"
-        if as_json:
-            emit_json(
-                {
-                    "valid": errors == 0,
-                    "files": [str(p) for p in files],
-                    "errors": errors,
-                    "warnings": warnings,
-                    "problems": [
-                        {"file": d.file, "line": d.line, "place": d.place, "severity": d.severity, "message": d.message}
-                        for d in found
-                    ],
-                }
-            )
-        else:
-            print(
-                f"{len(files)} tree file(s) checked: {errors} error(s), {warnings} warning(s); {verdict}.",
-                file=sys.stderr,
-            )
-        if errors:
-            raise typer.Exit(EXIT_INVALID_TREE)
-
-
-@trees_app.command("list")
-def trees_list(
-    as_json: Annotated[bool, typer.Option("--json", help="Print the list as JSON.")] = False,
-) -> None:
-    """List the trees available: id, title, version and source file."""
-    from sharewise.trees.library import Library
-
-    with reported(as_json):  # the config file is read here, and may be wrong
-        library = Library.default(local_today())
-    rows = []
-    for tree_id, path in library.files():
-        loaded = library.read(path)
-        tree = loaded.tree
-        # Valid on its own, but unusable while a tree it continues into (a broken overlay) is not.
-        usable = tree is not None and not any(d.severity == "error" for d in library.check(path))
-        title = tree.title if tree else "(not valid: run 'sharewise trees validate')"
-        if tree is not None and not usable:
-            title += " (not usable: a tree it continues into is not valid; run 'sharewise trees validate')"
-        rows.append(
-            {
-                "id": tree_id,
-                "title": title,
-                "version": tree.version if tree else "",
-                "description": tree.description if tree else "",
-                "file": str(path),
-                "valid": tree is not None,
-                "usable": usable,
-            }
-        )
-    if as_json:
-        emit_json(rows)
-        return
-    from sharewise.trees.show import print_tree_list
-
-    print_tree_list(rows)
-
-
-@trees_app.command("show")
-def trees_show(
-    tree: Annotated[str, typer.Argument(help="Tree id or file.", autocompletion=_complete_tree)],
-    plain: Annotated[bool, typer.Option("--plain", help="No colour or box drawing.")] = False,
-) -> None:
-    """Print a tree readably: its questions, options, routes and outcomes."""
-    from sharewise.trees.library import Library
-    from sharewise.trees.show import print_tree
-
-    with reported():
-        loaded = Library.default(local_today()).get(tree)
-        print_tree(loaded, plain=plain)
-
-
-@trees_app.command("schema")
-def trees_schema() -> None:
-    """Print the JSON Schema for tree files, for editors that check YAML as you type."""
-    from importlib.resources import files
-
-    sys.stdout.write(files("sharewise").joinpath("schemas/tree.schema.json").read_text(encoding="utf-8"))
-
-
-@trees_app.command("test")
-def trees_test(
-    paths: Annotated[
-        Optional[list[Path]], typer.Argument(help="Tests files, tree files or folders; default: every tree found.")
-    ] = None,
-    strict: Annotated[
-        bool,
-        typer.Option("--strict", help="Also fail when a question, option or outcome is unreached, or no tests exist."),
-    ] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="List only failing cases.")] = False,
-    config_file: Annotated[Optional[Path], typer.Option("--config", help=_CONFIG_HELP, dir_okay=False)] = None,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print one JSON object: each file's cases and coverage (for CI).")
-    ] = False,
-    plain: Annotated[bool, typer.Option("--plain", help=_PLAIN_HELP)] = False,
-) -> None:
-    """Run the test cases kept beside each tree (TREE.tests.yaml) and report coverage.
-
-    Exit 0 when every case passes (with --strict: and every question, option and outcome is
-    reached); 1 when a case fails (with --strict: or something is not reached); 5 when a tree or a
-    tests file is not valid.
-    """
-    del plain  # this output has no colour or boxes; the flag is taken for consistency
-    from sharewise.trees.tests import collect, report, run_pair
-
-    with reported(as_json):
-        library = _trees_library(paths or [], config_file)
-        results = [run_pair(tree, tests, library) for tree, tests in collect(paths or [], library)]
-        lines, code = report(results, strict=strict, quiet=quiet)
-        if as_json:
-            emit_json({"exit_code": code, "files": [_test_result_json(r) for r in results]})
-        else:
-            print(clean("\n".join(lines)))
-    raise typer.Exit(code)
-
-
-def _test_result_json(result: Any) -> dict[str, Any]:
-    tree = result.tree
-    coverage = result.coverage
-    return {
-        "tests": str(result.tests) if result.tests else None,
-        "tree_file": str(result.tree_file) if result.tree_file else None,
-        "tree": {"id": tree.id, "version": tree.version} if tree else None,
-        "cases": [
-            {"name": c.case.name, "line": c.case.line, "passed": c.passed, "diff": c.diff, "path": c.path}
-            for c in result.cases
-        ],
-        "coverage": None
-        if coverage is None
-        else {
-            "questions": list(coverage.questions),
-            "options": list(coverage.options),
-            "outcomes": list(coverage.outcomes),
-            "not_reached": [{"what": what, "at": at} for what, at in coverage.missed],
-        },
-        "problems": [str(d) for d in result.diagnostics],
-    }
-
-
-@trees_app.command("graph")
-def trees_graph(
-    tree: Annotated[str, typer.Argument(help="Tree id or file.", autocompletion=_complete_tree)],
-    fmt: Annotated[
-        str,
-        typer.Option(
-            "--format",
-            "-f",
-            metavar="[mermaid|dot]",
-            help="mermaid (for Markdown, wikis and code hosts) or dot (Graphviz).",
-        ),
-    ] = "mermaid",
-    config_file: Annotated[Optional[Path], typer.Option("--config", help=_CONFIG_HELP, dir_okay=False)] = None,
-) -> None:
-    """Print a tree as a diagram for people: conditions in words, a key to the colours, an overlay's changes marked."""
-    with reported():
-        from sharewise.trees.graph import FORMATS, to_dot, to_mermaid
-
-        if fmt not in FORMATS:
-            raise UsageError(f"--format must be one of: {', '.join(FORMATS)} (not '{fmt}')")
-        library = _trees_library([Path(tree)] if Path(tree).is_file() else [], config_file)
-        loaded = library.get(tree)
-        base = library.base_tree(loaded)  # an overlay: its changes are marked on the diagram
-        sys.stdout.write(clean(to_mermaid(loaded, base) if fmt == "mermaid" else to_dot(loaded, base)))
-
-
-@trees_app.command("diff")
-def trees_diff(
-    old: Annotated[
-        str,
-        typer.Argument(
-            help="The earlier tree, id or file (an overlay alone: against its base).", autocompletion=_complete_tree
-        ),
-    ],
-    new: Annotated[
-        Optional[str], typer.Argument(help="The later tree: id or file.", autocompletion=_complete_tree)
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the changes as JSON.")] = False,
-    exit_code: Annotated[
-        bool, typer.Option("--exit-code", help="Exit 1 when the trees differ, 0 when they do not (as git diff).")
-    ] = False,
-    plain: Annotated[bool, typer.Option("--plain", help=_PLAIN_HELP)] = False,
-    config_file: Annotated[Optional[Path], typer.Option("--config", help=_CONFIG_HELP, dir_okay=False)] = None,
-) -> None:
-    """Show what changed between two versions of a tree, for policy sign-off.
-
-    Lists questions added, removed and reworded, options and routes changed, outcomes added,
-    removed or changed (changed decisions first), and sources and dates. Exit 0; with
-    --exit-code, 1 when there are changes. 2 usage error; 5 a tree is invalid.
-    """
-    del plain  # this output has no colour or boxes; the flag is taken for consistency
-    with reported():
-        from sharewise.trees.diff import diff_trees, render_changes
-
-        library = _trees_library([], config_file, add_paths=False)
-        if new is None:
-            after = library.get(old)
-            before = library.base_tree(after)
-            if before is None:
-                raise UsageError(f"{old} is not an overlay; name the two trees to compare")
-        else:
-            before, after = library.get(old), library.get(new)
-        changes = diff_trees(before, after)
-        if as_json:
-            emit_json(
-                {
-                    "old": {"id": before.id, "version": before.version, "sha256": before.sha256},
-                    "new": {"id": after.id, "version": after.version, "sha256": after.sha256},
-                    "changes": [c.as_dict() for c in changes],
-                }
-            )
-        else:
-            print(clean("\n".join(render_changes(before, after, changes))))
-    if exit_code and changes:
-        raise typer.Exit(EXIT_DIFFERENT)
 
 
 def main() -> None:

@@ -1,8 +1,9 @@
 """``sharewise records ...``: verify, list, show, render and countersign decision records.
 
 Thin adapters: each command parses its flags, calls the core (:mod:`sharewise.records.verify`,
-:mod:`sharewise.records.store`, :mod:`sharewise.records.view`) and maps known errors to exit codes. The core
-modules are imported inside the commands, so ``sharewise --version`` stays fast.
+:mod:`sharewise.records.store`, :mod:`sharewise.records.query` and :mod:`sharewise.records.listing`,
+:mod:`sharewise.records.view`) and maps known errors to exit codes. The core modules are imported
+inside the commands, so ``sharewise --version`` stays fast.
 """
 
 from __future__ import annotations
@@ -27,12 +28,6 @@ records_app = typer.Typer(
     no_args_is_help=True,
     rich_markup_mode=None,
 )
-
-
-class Decision(str, Enum):
-    share = "share"
-    do_not_share = "do-not-share"
-    seek_advice = "seek-advice"
 
 
 class Format(str, Enum):
@@ -123,23 +118,6 @@ def _parse_day(value: str | None, flag: str) -> date | None:
         raise UsageError(f"{flag} takes a date as YYYY-MM-DD, not '{value}'") from None
 
 
-def _row(path: Path, record: dict[str, Any]) -> dict[str, Any]:
-    outcome: dict[str, Any] = record["outcome"] if isinstance(record.get("outcome"), dict) else {}
-    sign_off: dict[str, Any] = record["sign_off"] if isinstance(record.get("sign_off"), dict) else {}
-    counters = [c.get("name", "") for c in record.get("countersignatures") or [] if isinstance(c, dict)]
-    return {
-        "file": path.name,
-        "created_at": str(record.get("created_at", "")),
-        "case_ref": record.get("case_ref"),
-        "trees": [str(t.get("id")) for t in record.get("trees") or [] if isinstance(t, dict)],
-        "decision": outcome.get("decision"),
-        "outcome": outcome.get("title"),
-        "signed_by": sign_off.get("name"),
-        "countersigned_by": counters,
-        "signed": "signing" in record,
-    }
-
-
 @records_app.command("list")
 def list_records(  # noqa: PLR0917 - typer maps each parameter to a flag
     folder: Annotated[
@@ -163,68 +141,32 @@ def list_records(  # noqa: PLR0917 - typer maps each parameter to a flag
     Rows stream out oldest first (record files are named by time), so memory stays flat however
     many records the folder holds.
     """
+    from sharewise.records.query import RecordFilter, record_rows
     from sharewise.records.store import open_store, records_dir
 
     with reported():
         if decision is not None:
-            _one_of("--decision", decision, [d.value for d in Decision])
+            from sharewise.decisions import DECISIONS
+
+            _one_of("--decision", decision, list(DECISIONS))
         folder = records_dir(folder)
         if not folder.is_dir():
             raise UsageError(f"no records folder at {folder}")
         first, last = _parse_day(since, "--since"), _parse_day(until, "--until")
-        wanted = _Filter(decision, tree, case_ref, first, last)
-        rows = (row for row in _rows(open_store(folder)) if wanted(row))
-        count = _write_json_rows(rows) if as_json else _print_rows(rows, plain)
+        wanted = RecordFilter(decision, tree, case_ref, first, last)
+        rows = (row for row in record_rows(open_store(folder), skipped=_skipped) if wanted(row))
+        if as_json:
+            count = _write_json_rows(rows)
+        else:
+            from sharewise.records.listing import write_rows
+
+            count = write_rows(rows, plain)
     if not as_json:
         print(f"{count} record(s).", file=sys.stderr)
 
 
-class _Filter:
-    """Whether a row passes ``records list``'s filters."""
-
-    def __init__(self, decision: str | None, tree: str | None, case_ref: str | None, first: Any, last: Any) -> None:
-        self.decision, self.tree, self.case_ref, self.first, self.last = decision, tree, case_ref, first, last
-
-    def __call__(self, row: dict[str, Any]) -> bool:
-        if self.decision is not None and row["decision"] != self.decision:
-            return False
-        if self.tree is not None and self.tree not in row["trees"]:
-            return False
-        if self.case_ref is not None and row["case_ref"] != self.case_ref:
-            return False
-        if self.first or self.last:
-            try:
-                day = datetime.fromisoformat(row["created_at"]).date()
-            except ValueError:
-                return False
-            if (self.first and day < self.first) or (self.last and day > self.last):
-                return False
-        return True
-
-
-def _rows(store: Any) -> Any:
-    """Each readable record's row, in name (time) order; an unreadable one is named on stderr."""
-    from sharewise.records.verify import RecordUnreadable, parse_record
-
-    try:
-        import orjson
-
-        loads: Any = orjson.loads
-    except ImportError:  # pragma: no cover - orjson is a dependency
-        loads = json.loads
-    for name in store.snapshot().names:
-        try:
-            data = store.read(name)
-            try:  # the quick parse; anything odd is parsed again for its message
-                record = loads(data)
-                if not isinstance(record, dict) or not str(record.get("format", "")).startswith("sharewise-record/"):
-                    raise ValueError
-            except ValueError:
-                record = parse_record(data)
-        except (RecordUnreadable, OSError) as exc:
-            print(f"sharewise: skipped {store.where(name)}: {exc}", file=sys.stderr)
-            continue
-        yield _row(store.where(name), record)
+def _skipped(path: Path, problem: Exception) -> None:
+    print(f"sharewise: skipped {path}: {problem}", file=sys.stderr)
 
 
 def _write_json_rows(rows: Any) -> int:
@@ -236,128 +178,6 @@ def _write_json_rows(rows: Any) -> int:
         out.write(("[\n  " if not count else ",\n  ") + text)
         count += 1
     out.write("\n]\n" if count else "[]\n")
-    return count
-
-
-def _key(value: object) -> str:
-    """A decision as a dict key: a record's odd value (a list, say) is never looked up as itself."""
-    return value if isinstance(value, str) else ""
-
-
-_CHUNK = 500  # rows laid out at a time: the first block sets the column widths for the rest
-_CONTROL = dict.fromkeys((*range(32), *range(127, 160)), "?")  # never sent raw to the terminal
-
-
-_WIDE_LIST = 110
-"""Columns from which ``records list`` is a table with whole file names; below, two lines a record."""
-
-
-def _print_rows(rows: Any, plain: bool) -> int:
-    """The rows, written as they are read (a table widget holding every row took gigabytes and most
-    of the time): piped, one tab-separated line a record; on a narrow terminal, two lines a record
-    with the whole file name on the second; otherwise a table whose first block of rows sets the
-    column widths. A file name is never broken, so it can be copied."""
-    import textwrap
-    from itertools import islice
-
-    from rich.cells import cell_len
-    from rich.text import Text
-
-    from sharewise.formats.console import DECISION_STYLE, make_console
-    from sharewise.records.view import DECISION_LABELS
-
-    console = make_console(plain)
-    colour = not plain and console.is_terminal and not console.no_color and console.color_system is not None
-    out = console.file
-    headers = ("date", "case ref", "trees", "decision", "signed by", "file")
-
-    def cells(row: dict[str, Any]) -> list[str]:
-        signed_by = str(row["signed_by"] or "")
-        if row["countersigned_by"]:
-            signed_by += " + " + ", ".join(str(c) for c in row["countersigned_by"])
-        values = [
-            row["created_at"][:16].replace("T", " "),
-            str(row["case_ref"] or ""),
-            ", ".join(row["trees"]),
-            DECISION_LABELS.get(_key(row["decision"]), str(row["decision"])),
-            signed_by,
-            row["file"],
-        ]
-        return [" ".join(clean(v).split()) for v in values]
-
-    def paint(style: str, text: str) -> str:
-        with console.capture() as captured:
-            console.print(Text(text, style=style), end="")
-        return captured.get()
-
-    painted: dict[tuple[object, str], str] = {}
-
-    def styled(column: int, text: str, decision: object) -> str:
-        if not (colour and column == 3 and _key(decision) in DECISION_STYLE and text):
-            return text
-        key = (decision, text)
-        if key not in painted:
-            painted[key] = paint(DECISION_STYLE[str(decision)], text)
-        return painted[key]
-
-    count = 0
-    if not console.is_terminal:  # piped: for grep, cut and sort; never wrapped
-        out.write("\t".join(headers) + "\n")
-        for row in rows:
-            out.write("\t".join(cells(row)) + "\n")
-            count += 1
-        out.flush()
-        return count
-    if console.width < _WIDE_LIST:  # too narrow for six columns and a whole file name
-        for row in rows:
-            date, ref, trees, decision, signed_by, file = cells(row)
-            details = " · ".join(d for d in (ref and f"case {ref}", trees, signed_by) if d)
-            first = f"{date}  {styled(3, decision, row['decision'])}  {details}"
-            shown = first if colour else textwrap.fill(first, console.width, subsequent_indent="  ")
-            out.write(shown + "\n")
-            out.write(f"  {file}\n")
-            count += 1
-        out.flush()
-        return count
-
-    def fit(block: list[list[str]]) -> list[int]:
-        widths = [max([cell_len(h), *(cell_len(c[i]) for c in block)]) for i, h in enumerate(headers)]
-        spare = console.width - 2 * (len(headers) - 1) - widths[0] - widths[3] - widths[5]
-        flexible = (1, 2, 4)  # the file name keeps its width
-        total = sum(widths[i] for i in flexible)
-        if total > spare > 0:
-            for i in flexible:
-                widths[i] = max(cell_len(headers[i]), widths[i] * spare // total)
-        return widths
-
-    def wrap(text: str, width: int) -> list[str]:
-        if cell_len(text) <= width:
-            return [text]
-        return textwrap.wrap(text, width) or [""]
-
-    rows = iter(rows)
-    widths: list[int] | None = None
-    while True:
-        raw = list(islice(rows, _CHUNK))
-        block = [cells(row) for row in raw]
-        if widths is None:
-            widths = fit(block)
-            header = "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()
-            out.write((paint("bold", header) if colour else header) + "\n")
-            if not plain:
-                out.write("  ".join("-" * w for w in widths) + "\n")
-        for row, values in zip(raw, block, strict=True):
-            parts = [[v] if i == 5 else wrap(v, w) for i, (v, w) in enumerate(zip(values, widths, strict=True))]
-            for n in range(max(len(p) for p in parts)):
-                line = []
-                for column, (part, width) in enumerate(zip(parts, widths, strict=True)):
-                    text = part[n] if n < len(part) else ""
-                    line.append(styled(column, text, row["decision"]) + " " * (width - cell_len(text)))
-                out.write("  ".join(line).rstrip() + "\n")
-        count += len(block)
-        if len(block) < _CHUNK:
-            break
-    out.flush()
     return count
 
 

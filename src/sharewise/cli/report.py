@@ -1,5 +1,6 @@
 """What every command module shares: a known error turned into its message and documented exit code,
-JSON written to standard output, and the local date and time commands work from."""
+JSON written to standard output, the local date and time commands work from, tree ids for shell
+completion, and the help of the ``--plain`` flag that many commands take."""
 
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ import typer
 from sharewise.errors import SharewiseError
 from sharewise.formats.safetext import clean, json_text
 
-__all__ = ["emit_json", "local_now", "local_today", "reported"]
+__all__ = ["PLAIN_HELP", "complete_tree", "emit_json", "local_now", "local_today", "reported"]
+
+PLAIN_HELP = "No colour or box drawing (this output has none; taken by every command that prints)."
 
 
 def emit_json(payload: Any) -> None:
@@ -44,3 +47,13 @@ def local_today() -> date:
 
 def local_now() -> datetime:
     return datetime.now().astimezone()
+
+
+def complete_tree(incomplete: str) -> list[str]:
+    """Tree ids for shell completion (a path typed instead is completed by the shell as a file)."""
+    try:
+        from sharewise.trees.library import Library
+
+        return sorted(tree_id for tree_id in Library.default(local_today()).ids() if tree_id.startswith(incomplete))
+    except Exception:  # completion must never print a traceback into the user's shell
+        return []

@@ -11,11 +11,13 @@ from collections.abc import Iterable
 from rich.console import Console, ConsoleOptions, RenderableType
 from rich.segment import Segment
 
+from sharewise.decisions import TABLE
 from sharewise.formats.safetext import clean
 
 __all__ = ["DECISION_STYLE", "SafeConsole", "make_console"]
 
-DECISION_STYLE = {"share": "bold green", "do-not-share": "bold red", "seek-advice": "bold yellow"}
+DECISION_STYLE = {words.id: words.style for words in TABLE}
+"""Decision id -> the rich style of its word (from :mod:`sharewise.decisions`)."""
 
 
 class SafeConsole(Console):

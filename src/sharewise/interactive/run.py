@@ -27,6 +27,7 @@ from sharewise.records.build import SignOff
 from sharewise.records.store import records_dir as resolve_records_dir
 from sharewise.records.store import write_record
 from sharewise.trees.library import Library
+from sharewise.trees.review import overdue
 
 __all__ = ["DEFAULT_TREE", "draft_title", "first_answers", "run_interactive"]
 
@@ -86,9 +87,8 @@ def run_interactive(
     engine = Engine(start, library.get)
     if draft is None:
         screen.welcome(start, BACK_KEY_NAME)
-    for reached in engine.reachable_trees():
-        if reached.next_review < today:
-            screen.overdue(reached)
+    for reached in overdue(engine.reachable_trees(), today):
+        screen.overdue(reached)
     folder = resolve_records_dir(records_dir, config.records_dir)
 
     def write(record: dict[str, Any]) -> Path:

@@ -18,6 +18,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from sharewise.decisions import TABLE
 from sharewise.engine.walk import Step, Walk
 from sharewise.interactive.layout import hint, prompt_rows
 from sharewise.interactive.prompter import HELP_KEY, Choice
@@ -25,8 +26,8 @@ from sharewise.model import Action, Outcome, Question, Tree
 
 __all__ = ["DECISION_WORDS", "ChangedAnswer", "Position", "Screen", "number_ranges", "shorten"]
 
-DECISION_WORDS = {"share": "Share", "do-not-share": "Do not share", "seek-advice": "Seek advice"}
-_DECISION_STYLE = {"share": "green", "do-not-share": "red", "seek-advice": "yellow"}
+DECISION_WORDS = {words.id: words.label for words in TABLE}
+_DECISION_STYLE = {words.id: words.colour for words in TABLE}  # a panel's border: the colour, not bold
 MAX_WIDTH = 100
 
 

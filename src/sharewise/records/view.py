@@ -16,9 +16,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sharewise.decisions import BY_ID, TABLE
+
 __all__ = ["DECISION_LABELS", "DETAIL_LABELS", "RecordView", "print_record", "render_html", "render_markdown"]
 
-DECISION_LABELS = {"share": "Share", "do-not-share": "Do not share", "seek-advice": "Seek advice"}
+DECISION_LABELS = {words.id: words.label for words in TABLE}
 
 # detail name -> label; the first group is "what was shared with whom", the rest are the reasons
 SHARING_DETAILS = {
@@ -47,11 +49,7 @@ REQUEST_DETAILS = {
     "what_shared": "What was considered (nothing was shared)",
     "what_withheld": "What was held back",
 }
-SECTION_TITLES = {
-    "share": "What was shared, with whom",
-    "do-not-share": "The request, and why it was not shared",
-    "seek-advice": "The request, and the advice needed first",
-}
+SECTION_TITLES = {words.id: words.heading for words in TABLE}
 REASON_DETAILS = {
     "purpose": "Purpose",
     "reasons": "Reasons",
@@ -289,8 +287,11 @@ def render_markdown(view: RecordView) -> str:
 
 # -- HTML -----------------------------------------------------------------------------------------
 
-_CSS = """
-:root { --ink: #1b1b1b; --muted: #505a5f; --rule: #b1b4b6; --share: #00703c; --stop: #a4120e; --ask: #7a5200; }
+_CSS = (
+    """
+:root { --ink: #1b1b1b; --muted: #505a5f; --rule: #b1b4b6; """
+    + " ".join(f"--{w.css_name}: {w.css_colour};" for w in TABLE)
+    + """ }
 * { box-sizing: border-box; }
 body { margin: 0; color: var(--ink); background: #fff;
   font: 16px/1.5 "Segoe UI", Arial, "Helvetica Neue", Helvetica, sans-serif; }
@@ -302,10 +303,9 @@ dl.meta { display: grid; grid-template-columns: max-content 1fr; gap: .15rem 1re
 dl.meta dt { font-weight: 600; }
 dl.meta dd { margin: 0; }
 .decision { border: 3px solid var(--ink); border-left-width: 12px; padding: .75rem 1rem; margin: 1.25rem 0; }
-.decision.share { border-color: var(--share); }
-.decision.do-not-share { border-color: var(--stop); }
-.decision.seek-advice { border-color: var(--ask); }
-.verdict { font-size: 1.5rem; font-weight: 700; margin: 0; }
+"""
+    + "".join(f".decision.{w.id} {{ border-color: var(--{w.css_name}); }}\n" for w in TABLE)
+    + """.verdict { font-size: 1.5rem; font-weight: 700; margin: 0; }
 .decision p { margin: .35rem 0; }
 .field { margin: 0 0 .9rem; }
 .field h3 { font-size: 1rem; margin: 0 0 .15rem; }
@@ -330,6 +330,7 @@ footer { margin-top: 2rem; color: var(--muted); font-size: .85rem;
   .decision, .warning { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 }
 """
+)  # the decisions' colours and borders come from sharewise.decisions; .warning uses --stop
 
 
 def _h(text: str) -> str:
@@ -453,11 +454,11 @@ def print_record(view: RecordView, *, plain: bool = False) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from sharewise.formats.console import DECISION_STYLE, make_console
+    from sharewise.formats.console import make_console
 
     console = make_console(plain)
     console.print(Text("Information sharing decision record", style="dim"))
-    console.print(Text(f"Decision: {view.decision_label.upper()}", style=DECISION_STYLE.get(view.decision, "bold")))
+    console.print(Text(f"Decision: {view.decision_label.upper()}", style=_decision_style(view.decision)))
     console.print(Text(view.outcome_title, style="bold"))
     if view.summary:
         console.print(view.summary)
@@ -496,6 +497,18 @@ def print_record(view: RecordView, *, plain: bool = False) -> None:
             grid.add_row(Text(f"{number}.", style="bold"), Text(question, style="bold"))
             grid.add_row("", Text(answer))
             console.print(grid)
+    _print_closing(console, view)
+
+
+def _decision_style(decision: str) -> str:
+    words = BY_ID.get(decision)
+    return words.style if words is not None else "bold"
+
+
+def _print_closing(console: Any, view: RecordView) -> None:
+    """The record's sign-off, countersignatures and integrity, on the terminal."""
+    from rich.text import Text
+
     console.print()
     console.print(Text("Sign-off", style="bold underline"))
     console.print(Text(f"Signed off by {_who(view.sign_off)} on {view.sign_off.signed_at}."))

@@ -19,6 +19,7 @@ import re
 import textwrap
 from collections.abc import Callable, Iterator
 
+from sharewise.decisions import TABLE
 from sharewise.engine.conditions import AnswerIn, BoolOp, Condition, Contains, Equals, Not
 from sharewise.model import Question, Route, Tree
 
@@ -39,12 +40,8 @@ WRAP = 40
 MAX_LABEL = 200
 MAX_EDGE_LABEL = 320
 CHANGED_COLOUR = "#0b5ed7"
-DECISION_COLOURS = {
-    "share": ("#d1e7dd", "#0f5132"),
-    "do-not-share": ("#f8d7da", "#842029"),
-    "seek-advice": ("#fff3cd", "#664d03"),
-}
-_MERMAID_CLASS = {"share": "share", "do-not-share": "doNotShare", "seek-advice": "seekAdvice"}
+DECISION_COLOURS = {words.id: (words.graph_fill, words.graph_stroke) for words in TABLE}
+"""Decision id -> (fill, stroke) of its outcome boxes (from :mod:`sharewise.decisions`)."""
 _MERMAID_ENTITIES = {
     "#": "#35;",
     '"': "#quot;",
@@ -185,9 +182,7 @@ def changed_nodes(tree: Tree, base: Tree | None) -> set[str]:
 
 _KEY = (
     ("question", "A question"),
-    ("share", "Decision: share"),
-    ("do-not-share", "Decision: do not share"),
-    ("seek-advice", "Decision: seek advice"),
+    *((words.id, words.key_text) for words in TABLE),
     ("tree", "Carries on into another tree"),
 )
 
@@ -259,12 +254,7 @@ def to_mermaid(tree: Tree, base: Tree | None = None) -> str:
             out.append(f"    {mermaid_id('R', outcome_id)} --> {mermaid_id('T', outcome.continues)}")
     for tree_id in targets_trees:
         out.append(f"    {mermaid_id('T', tree_id)}[[{_mermaid_label(f'Continue into the tree {tree_id}')}]]")
-    for decision, (fill, stroke) in DECISION_COLOURS.items():
-        out.append(f"    classDef {_MERMAID_CLASS[decision]} fill:{fill},stroke:{stroke},color:#000000")
-    for decision in DECISION_COLOURS:
-        members = [mermaid_id("R", o.id) for o in tree.outcomes.values() if o.decision == decision]
-        if members:
-            out.append(f"    class {','.join(members)} {_MERMAID_CLASS[decision]}")
+    out += _mermaid_decision_classes(tree)
     out += _mermaid_key(bool(changed))
     if changed:
         out.append(f"    classDef changed stroke:{CHANGED_COLOUR},stroke-width:3px,stroke-dasharray:6 3")
@@ -275,6 +265,19 @@ def to_mermaid(tree: Tree, base: Tree | None = None) -> str:
     return "\n".join(out) + "\n"
 
 
+def _mermaid_decision_classes(tree: Tree) -> list[str]:
+    """The decisions' Mermaid classes, and the outcomes that take each."""
+    out = [
+        f"    classDef {words.mermaid_class} fill:{words.graph_fill},stroke:{words.graph_stroke},color:#000000"
+        for words in TABLE
+    ]
+    for words in TABLE:
+        members = [mermaid_id("R", o.id) for o in tree.outcomes.values() if o.decision == words.id]
+        if members:
+            out.append(f"    class {','.join(members)} {words.mermaid_class}")
+    return out
+
+
 def _mermaid_key(overlay: bool) -> list[str]:
     out = ['    subgraph K_key ["Key"]']
     for kind, text in (*_KEY, *((("changed", "Added or changed by this overlay"),) if overlay else ())):
@@ -282,8 +285,8 @@ def _mermaid_key(overlay: bool) -> list[str]:
         shape = {"question": "[{}]", "tree": "[[{}]]"}.get(kind, "([{}])")
         out.append(f"    {node}{shape.format(_mermaid_label(text))}")
     out.append("    end")
-    for kind in DECISION_COLOURS:
-        out.append(f"    class {mermaid_id('K', kind)} {_MERMAID_CLASS[kind]}")
+    for words in TABLE:
+        out.append(f"    class {mermaid_id('K', words.id)} {words.mermaid_class}")
     if overlay:
         out.append(f"    class {mermaid_id('K', 'changed')} changed")
     return out
