@@ -34,9 +34,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from sharewise.diagnostics import Collector
 from sharewise.errors import Diagnostic
 from sharewise.formats.yamlio import LineMap
-from sharewise.model import TreeSource
+from sharewise.model import ID_PATTERN, TreeSource
 from sharewise.trees.paths import shown_path
 
 if TYPE_CHECKING:
@@ -61,16 +62,16 @@ class Merged:
 
 
 class _Merge:
-    def __init__(self, file: str, over_lines: LineMap, base_lines: LineMap, diags: list[Diagnostic]) -> None:
-        self.file = file
-        self.over = over_lines
+    def __init__(self, found: Collector, base_lines: LineMap) -> None:
+        self.found = found  # problems are named on the overlay's own lines
+        self.file = found.file
+        self.over = found.lines
         self.base = base_lines
-        self.diags = diags
-        self.lines = LineMap(file=file)
+        self.lines = LineMap(file=self.file)
         self.retired: dict[str, tuple[str, int | None]] = {}
 
     def error(self, place: str, message: str, container: object, key: str | None = None) -> None:
-        self.diags.append(Diagnostic(self.file, self.over.of(container, key), place, message))
+        self.found.error(place, message, container, key)
 
     # -- line bookkeeping -------------------------------------------------------------------
     def adopt(self, value: object, source: LineMap) -> None:
@@ -337,49 +338,44 @@ def apply_overlay(
     diags: list[Diagnostic],
 ) -> Merged | None:
     """Lay the overlay ``data`` (read from ``file``) on the tree it extends; None when it cannot be."""
+    found = Collector(file, lines, diags)
     extends = data.get("extends")
     ext_line = lines.of(data, "extends")
-    if not isinstance(extends, str) or not re.match(r"^[a-z0-9][a-z0-9_-]*$", extends):
-        diags.append(Diagnostic(file, ext_line, "extends", "'extends' names the tree this overlay changes, by its id"))
+    if not isinstance(extends, str) or not ID_PATTERN.match(extends):
+        found.at(ext_line, "extends", "'extends' names the tree this overlay changes, by its id")
         return None
     if base_of is None:
         message = "an overlay is read through the trees search path; use 'sharewise trees validate'"
-        diags.append(Diagnostic(file, ext_line, "extends", message))
+        found.at(ext_line, "extends", message)
         return None
     base = base_of(extends)
     if isinstance(base, str):
-        diags.append(Diagnostic(file, ext_line, "extends", base))
+        found.at(ext_line, "extends", base)
         return None
     if base.tree is None or not isinstance(base.data, dict):
         first = next((str(d) for d in base.errors), "")
         message = f"the tree '{extends}' ({base.path}) is not valid; fix it first" + (f": {first}" if first else "")
-        diags.append(Diagnostic(file, ext_line, "extends", message))
+        found.at(ext_line, "extends", message)
         return None
     missing = [key for key in _REQUIRED if key not in data]
     if missing:
-        diags.append(
-            Diagnostic(
-                file,
-                lines.of(data),
-                "",
-                f"an overlay gives its own {', '.join(repr(k) for k in missing)}: "
-                "it is local policy, owned and reviewed locally",
-            )
+        found.at(
+            lines.of(data),
+            "",
+            f"an overlay gives its own {', '.join(repr(k) for k in missing)}: "
+            "it is local policy, owned and reviewed locally",
         )
-    merge = _Merge(file, lines, base.lines, diags)
+    merge = _Merge(found, base.lines)
     merged = merge.top(base.data, data, base.tree.start)
     base_reviewed = base.tree.reviewed.isoformat()
     own_reviewed = str(data.get("reviewed", ""))
     if own_reviewed and own_reviewed < base_reviewed:
-        diags.append(
-            Diagnostic(
-                file,
-                lines.of(data, "reviewed"),
-                "reviewed",
-                f"'{extends}' was reviewed on {base_reviewed}, after this overlay ({own_reviewed}); "
-                "check the overlay against it and update 'reviewed'",
-                "warning",
-            )
+        found.warning(
+            "reviewed",
+            f"'{extends}' was reviewed on {base_reviewed}, after this overlay ({own_reviewed}); "
+            "check the overlay against it and update 'reviewed'",
+            data,
+            "reviewed",
         )
     places = _overlay_places(data, lines)
     return Merged(

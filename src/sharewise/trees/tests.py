@@ -34,6 +34,7 @@ from typing import Any
 
 import yaml
 
+from sharewise.diagnostics import Collector
 from sharewise.engine.conditions import evaluate, names_and_values
 from sharewise.engine.walk import Engine, Walk
 from sharewise.errors import EXIT_TESTS_FAILED, Diagnostic, SharewiseError
@@ -163,22 +164,11 @@ def tree_file_for(tests_file: Path) -> Path:
 # -- reading -------------------------------------------------------------------------------------
 
 
-class _Reader:
+class _Reader(Collector):
+    """The problems of one tests file, and the readers of its parts."""
+
     def __init__(self, path: Path, lines: LineMap) -> None:
-        self.file = str(path)
-        self.lines = lines
-        self.diags: list[Diagnostic] = []
-
-    def error(self, place: str, message: str, container: object = None, key: str | None = None) -> None:
-        line = self.lines.of(container, key) if container is not None else None
-        self.diags.append(Diagnostic(self.file, line, place, message))
-
-    def keys(self, mapping: Mapping[str, Any], allowed: tuple[str, ...], place: str) -> None:
-        for key in mapping:
-            if key not in allowed:
-                hint = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
-                tip = f" (did you mean '{hint[0]}'?)" if hint else f"; expected one of: {', '.join(allowed)}"
-                self.error(f"{place}.{key}" if place else key, f"unknown key '{key}'{tip}", mapping, key)
+        super().__init__(str(path), lines)
 
     def answers(self, raw: object, place: str, container: object, key: str | int) -> dict[str, Any]:
         if isinstance(raw, str):
@@ -236,13 +226,13 @@ def load_tests(path: Path) -> TestsFile:
         return TestsFile(path, None, [], [Diagnostic(str(path), None, "", f"cannot read the tests file: {exc}")])
     loaded = load_yaml_text(text, str(path))
     reader = _Reader(path, loaded.lines)
-    reader.diags.extend(Diagnostic(str(path), p.line, p.place, p.message) for p in loaded.problems)
+    reader.yaml_problems(loaded.problems)
     data = loaded.data
     if not isinstance(data, dict):
         if not loaded.problems:
             reader.error("", "a tests file is a mapping with 'cases' (and optionally 'tree' and 'defaults')")
-        return TestsFile(path, None, [], reader.diags)
-    reader.keys(data, _TOP_KEYS, "")
+        return TestsFile(path, None, [], reader.items)
+    reader.unknown_keys(data, _TOP_KEYS, "")
     fmt = data.get("format", TESTS_FORMAT)
     if fmt != TESTS_FORMAT:
         reader.error(
@@ -264,7 +254,7 @@ def load_tests(path: Path) -> TestsFile:
         case = _case(reader, raw, index, line=line, data=data, defaults=defaults)
         if case is not None:
             cases.append(case)
-    return TestsFile(path, tree, cases, reader.diags, _settings(reader, data))
+    return TestsFile(path, tree, cases, reader.items, _settings(reader, data))
 
 
 def _settings(reader: _Reader, data: Mapping[str, Any]) -> dict[str, str]:
@@ -295,20 +285,20 @@ def _case(
     if isinstance(raw, str):
         given, arrow, expected = raw.partition("->")
         if not arrow:
-            reader.diags.append(Diagnostic(reader.file, line, place, "a short case is 'id=value id=value -> EXPECTED'"))
+            reader.at(line, place, "a short case is 'id=value id=value -> EXPECTED'")
             return None
         answers = reader.answers(given, place, data, "cases")
         found = reader.expect_tokens(expected, place, data, "cases")
         expect = Expect(found.get("outcome"), found.get("outcome_tree"), found.get("decision"), found.get("continues"))
         problem = _check_expect(expect)
         if problem:
-            reader.diags.append(Diagnostic(reader.file, line, place, problem))
+            reader.at(line, place, problem)
             return None
         return TestCase(raw.strip(), line, {**defaults, **answers}, expect)
     if not isinstance(raw, dict):
-        reader.diags.append(Diagnostic(reader.file, line, place, "a case is 'id=value ... -> EXPECTED' or a mapping"))
+        reader.at(line, place, "a case is 'id=value ... -> EXPECTED' or a mapping")
         return None
-    reader.keys(raw, _CASE_KEYS, place)
+    reader.unknown_keys(raw, _CASE_KEYS, place)
     answers = reader.answers(raw.get("answers"), f"{place}.answers", raw, "answers")
     outcome = raw.get("outcome")
     outcome_tree = None
@@ -324,7 +314,7 @@ def _case(
     )
     problem = _check_expect(expect)
     if problem:
-        reader.diags.append(Diagnostic(reader.file, line, place, problem))
+        reader.at(line, place, problem)
         return None
     name = raw.get("name")
     if not isinstance(name, str) or not name.strip():
