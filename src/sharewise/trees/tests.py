@@ -40,7 +40,7 @@ from sharewise.engine.walk import Engine, Walk
 from sharewise.errors import EXIT_TESTS_FAILED, Diagnostic, SharewiseError
 from sharewise.formats.yamlio import LineMap, load_yaml_text
 from sharewise.model import DECISIONS, Option, Question, Tree
-from sharewise.trees.load import SETTINGS
+from sharewise.trees.reader import SETTINGS
 
 __all__ = [
     "TESTS_FORMAT",
