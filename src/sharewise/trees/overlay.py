@@ -207,43 +207,11 @@ class _Merge:
         result: dict[str, Any] = dict(base_map)
         taken: dict[str, str] = {}
         for value, spec in over_map.items():
-            vplace = f"{place}.{value}"
             if _is_retire(spec):
-                if not _retire_only(spec):
-                    self.error(vplace, "'retire: true' takes no other keys", over_map, value)
-                if value not in base_map:
-                    self.error(vplace, f"there is no option '{value}' to retire", over_map, value)
-                    continue
-                del result[value]
+                if self._retire_option(f"{place}.{value}", value, spec, over_map, base_map):
+                    del result[value]
                 continue
-            old = base_map.get(value)
-            if isinstance(spec, dict) and value in base_map:
-                merged = dict(old) if isinstance(old, dict) else ({"next": old} if old is not None else {})
-                merged_taken = dict.fromkeys(merged, "base")
-                for key, item in spec.items():
-                    merged[key] = item
-                    merged_taken[key] = "over"
-                    self.adopt(item, self.over)
-                if isinstance(old, dict):
-                    for item in old.values():
-                        self.adopt(item, self.base)
-                    self.combine(old, spec, merged, merged_taken)
-                else:
-                    self._short_option(merged, spec, base_map, value, merged_taken)
-                result[value] = merged
-            elif isinstance(spec, (str, list)) and isinstance(old, dict):
-                merged = {**old, "next": spec}
-                for item in old.values():
-                    self.adopt(item, self.base)
-                self.adopt(spec, self.over)
-                keys = {k: self.base.of(old, k) or 0 for k in old}
-                files = {k: self.base.file_of(old, k) for k in old}
-                keys["next"], files["next"] = self.over.of(over_map, value) or 0, self.file
-                self.lines.place(merged, self.over.of(over_map, value), self.file, keys, files)
-                result[value] = merged
-            else:
-                result[value] = spec
-                self.adopt(spec, self.over)
+            result[value] = self._option(value, spec, base_map, over_map)
             taken[value] = "over"
         for value, spec in result.items():
             if taken.get(value) != "over":
@@ -258,6 +226,47 @@ class _Merge:
                 key_files[value] = self.base.file_of(base_map, value)
         self.lines.place(result, self.over.of(body, "options"), self.file, key_lines, key_files)
         return result
+
+    def _retire_option(
+        self, vplace: str, value: str, spec: dict[str, Any], over_map: dict[str, Any], base_map: dict[str, Any]
+    ) -> bool:
+        """Check ``value: {retire: true}``; True when there is such an option to take out."""
+        if not _retire_only(spec):
+            self.error(vplace, "'retire: true' takes no other keys", over_map, value)
+        if value not in base_map:
+            self.error(vplace, f"there is no option '{value}' to retire", over_map, value)
+            return False
+        return True
+
+    def _option(self, value: str, spec: object, base_map: dict[str, Any], over_map: dict[str, Any]) -> object:
+        """One option the overlay gives: merged into the base's, re-pointed, or taken as written."""
+        old = base_map.get(value)
+        if isinstance(spec, dict) and value in base_map:
+            merged = dict(old) if isinstance(old, dict) else ({"next": old} if old is not None else {})
+            merged_taken = dict.fromkeys(merged, "base")
+            for key, item in spec.items():
+                merged[key] = item
+                merged_taken[key] = "over"
+                self.adopt(item, self.over)
+            if isinstance(old, dict):
+                for item in old.values():
+                    self.adopt(item, self.base)
+                self.combine(old, spec, merged, merged_taken)
+            else:
+                self._short_option(merged, spec, base_map, value, merged_taken)
+            return merged
+        if isinstance(spec, (str, list)) and isinstance(old, dict):
+            merged = {**old, "next": spec}
+            for item in old.values():
+                self.adopt(item, self.base)
+            self.adopt(spec, self.over)
+            keys = {k: self.base.of(old, k) or 0 for k in old}
+            files = {k: self.base.file_of(old, k) for k in old}
+            keys["next"], files["next"] = self.over.of(over_map, value) or 0, self.file
+            self.lines.place(merged, self.over.of(over_map, value), self.file, keys, files)
+            return merged
+        self.adopt(spec, self.over)
+        return spec
 
     def _short_option(
         self, merged: dict[str, Any], spec: dict[str, Any], base_map: dict[str, Any], value: str, taken: dict[str, str]
