@@ -25,13 +25,13 @@ The signer can also come from the environment (``SHAREWISE_SIGNER_NAME``, ``SHAR
 
 from __future__ import annotations
 
-import difflib
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sharewise.diagnostics import Collector
 from sharewise.errors import UsageError
 from sharewise.formats.yamlio import LineMap, load_yaml_text
 from sharewise.records.build import SignOff
@@ -115,14 +115,13 @@ def load_config(path: Path | None = None) -> Config:
         raise ConfigError(f"cannot read the config file {path}: {exc}") from None
     loaded = load_yaml_text(text, str(path))
     reader = _Reader(path, loaded.lines)
-    for problem in loaded.problems:
-        reader.problem(problem.line, problem.place, problem.message)
+    reader.yaml_problems(loaded.problems)
     data = loaded.data
     values: dict[str, Any] = {}
     if data is None:
         pass  # an empty file, or one that failed to parse (already reported)
     elif not isinstance(data, dict):
-        reader.problem(1, "", "the config file must be a mapping of settings, such as 'organisation: ...'")
+        reader.at(1, "", "the config file must be a mapping of settings, such as 'organisation: ...'")
     else:
         for key, value in data.items():
             parser = _PARSERS.get(key)
@@ -138,41 +137,38 @@ def load_config(path: Path | None = None) -> Config:
     return Config(path=path, **values)
 
 
-class _Reader:
+class _Reader(Collector):
     """Collects problems with their file, line and dotted place while the settings are parsed."""
 
     def __init__(self, path: Path, lines: LineMap) -> None:
+        super().__init__(str(path), lines)
         self.path = path
-        self.lines = lines
-        self.problems: list[str] = []
 
-    def problem(self, line: int | None, place: str, message: str) -> None:
-        where = f"{self.path}:{line}" if line else str(self.path)
-        self.problems.append(f"{where}{' ' + place if place else ''}: {message}")
-
-    def at(self, mapping: object, key: str, place: str, message: str) -> None:
-        self.problem(self.lines.of(mapping, key), place, message)
+    @property
+    def problems(self) -> list[str]:
+        """One line per problem, ``FILE:LINE place: message``."""
+        return [str(d) for d in self.items]
 
     def unknown(self, mapping: Mapping[str, Any], key: str, known: list[str], prefix: str = "") -> None:
-        close = difflib.get_close_matches(key, known, n=1)
-        hint = f"; did you mean '{close[0]}'?" if close else f"; known keys: {', '.join(known)}"
-        self.at(mapping, key, prefix + key, f"unknown key{hint}")
+        close = self.hint(key, known)
+        hint = f"; did you mean '{close}'?" if close else f"; known keys: {', '.join(known)}"
+        self.error(prefix + key, f"unknown key{hint}", mapping, key)
 
     def text(self, mapping: Mapping[str, Any], key: str, value: object, place: str) -> str | None:
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, (str, int)):
-            self.at(mapping, key, place, "must be text")
+            self.error(place, "must be text", mapping, key)
             return None
         text = str(value).strip()
         if len(text) > MAX_TEXT:
-            self.at(mapping, key, place, f"is longer than {MAX_TEXT} characters")
+            self.error(place, f"is longer than {MAX_TEXT} characters", mapping, key)
             return None
         return text or None
 
     def path_value(self, mapping: object, key: str, value: object, place: str) -> Path | None:
         if not isinstance(value, str) or not value.strip():
-            self.at(mapping, key, place, "must be a folder path")
+            self.error(place, "must be a folder path", mapping, key)
             return None
         folder = Path(value.strip()).expanduser()
         return folder if folder.is_absolute() else self.path.parent / folder
@@ -189,7 +185,7 @@ def _signer(reader: _Reader, data: dict[str, Any], key: str, value: object) -> S
     if value is None:
         return None
     if not isinstance(value, dict):
-        reader.at(data, key, key, "must be a mapping with 'name' and 'role'")
+        reader.error(key, "must be a mapping with 'name' and 'role'", data, key)
         return None
     known = ["name", "role"]
     fields: dict[str, str | None] = {}
@@ -210,7 +206,7 @@ def _trees_path(reader: _Reader, data: dict[str, Any], key: str, value: object) 
         return None
     items = [value] if isinstance(value, str) else value
     if not isinstance(items, list):
-        reader.at(data, key, key, "must be a folder or a list of folders")
+        reader.error(key, "must be a folder or a list of folders", data, key)
         return None
     folders: list[Path] = []
     for index, item in enumerate(items):
@@ -224,7 +220,7 @@ def _contacts(reader: _Reader, data: dict[str, Any], key: str, value: object) ->
     if value is None:
         return None
     if not isinstance(value, dict):
-        reader.at(data, key, key, "must map a name to how to reach them, such as 'dpo: dpo@example.org'")
+        reader.error(key, "must map a name to how to reach them, such as 'dpo: dpo@example.org'", data, key)
         return None
     contacts: dict[str, str] = {}
     for name, item in value.items():
@@ -232,7 +228,7 @@ def _contacts(reader: _Reader, data: dict[str, Any], key: str, value: object) ->
         if text is None and item is not None:
             continue
         if text is None:
-            reader.at(value, name, f"{key}.{name}", "is empty; say how to reach them")
+            reader.error(f"{key}.{name}", "is empty; say how to reach them", value, name)
             continue
         contacts[str(name)] = text
     return contacts
@@ -244,11 +240,11 @@ def _public_authority(reader: _Reader, data: dict[str, Any], key: str, value: ob
         return None
     if value in ("yes", "no", True, False):
         return value in ("yes", True)
-    reader.at(
-        data,
-        key,
+    reader.error(
         key,
         "must be yes or no: is your organisation a public authority (a council, school, NHS body, police)?",
+        data,
+        key,
     )
     return None
 

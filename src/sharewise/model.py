@@ -6,6 +6,7 @@ is a :class:`Tree` of :class:`Question` and :class:`Outcome` objects with resolv
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -17,6 +18,7 @@ from sharewise.engine.conditions import Condition
 __all__ = [
     "CONTINUED_FROM",
     "DECISIONS",
+    "ID_PATTERN",
     "KINDS",
     "TREE_PREFIX",
     "Action",
@@ -38,6 +40,9 @@ AnswerValue = Union[str, list[str]]
 Kind = Literal["choice", "multi", "text", "date"]
 KINDS: tuple[str, ...] = ("choice", "multi", "text", "date")
 TREE_PREFIX = "tree:"
+#: A tree id, question id, option value, outcome id or source ref: lower-case letters, digits, '-'
+#: and '_', starting with a letter or digit (``tree.schema.json`` spells the same pattern).
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 CONTINUED_FROM = "continued_from"  # the name a condition uses for the tree this one was continued from
 
 

@@ -34,9 +34,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from sharewise.diagnostics import Collector
 from sharewise.errors import Diagnostic
 from sharewise.formats.yamlio import LineMap
-from sharewise.model import TreeSource
+from sharewise.model import ID_PATTERN, TreeSource
 from sharewise.trees.paths import shown_path
 
 if TYPE_CHECKING:
@@ -61,16 +62,16 @@ class Merged:
 
 
 class _Merge:
-    def __init__(self, file: str, over_lines: LineMap, base_lines: LineMap, diags: list[Diagnostic]) -> None:
-        self.file = file
-        self.over = over_lines
+    def __init__(self, found: Collector, base_lines: LineMap) -> None:
+        self.found = found  # problems are named on the overlay's own lines
+        self.file = found.file
+        self.over = found.lines
         self.base = base_lines
-        self.diags = diags
-        self.lines = LineMap(file=file)
+        self.lines = LineMap(file=self.file)
         self.retired: dict[str, tuple[str, int | None]] = {}
 
     def error(self, place: str, message: str, container: object, key: str | None = None) -> None:
-        self.diags.append(Diagnostic(self.file, self.over.of(container, key), place, message))
+        self.found.error(place, message, container, key)
 
     # -- line bookkeeping -------------------------------------------------------------------
     def adopt(self, value: object, source: LineMap) -> None:
@@ -206,43 +207,11 @@ class _Merge:
         result: dict[str, Any] = dict(base_map)
         taken: dict[str, str] = {}
         for value, spec in over_map.items():
-            vplace = f"{place}.{value}"
             if _is_retire(spec):
-                if not _retire_only(spec):
-                    self.error(vplace, "'retire: true' takes no other keys", over_map, value)
-                if value not in base_map:
-                    self.error(vplace, f"there is no option '{value}' to retire", over_map, value)
-                    continue
-                del result[value]
+                if self._retire_option(f"{place}.{value}", value, spec, over_map, base_map):
+                    del result[value]
                 continue
-            old = base_map.get(value)
-            if isinstance(spec, dict) and value in base_map:
-                merged = dict(old) if isinstance(old, dict) else ({"next": old} if old is not None else {})
-                merged_taken = dict.fromkeys(merged, "base")
-                for key, item in spec.items():
-                    merged[key] = item
-                    merged_taken[key] = "over"
-                    self.adopt(item, self.over)
-                if isinstance(old, dict):
-                    for item in old.values():
-                        self.adopt(item, self.base)
-                    self.combine(old, spec, merged, merged_taken)
-                else:
-                    self._short_option(merged, spec, base_map, value, merged_taken)
-                result[value] = merged
-            elif isinstance(spec, (str, list)) and isinstance(old, dict):
-                merged = {**old, "next": spec}
-                for item in old.values():
-                    self.adopt(item, self.base)
-                self.adopt(spec, self.over)
-                keys = {k: self.base.of(old, k) or 0 for k in old}
-                files = {k: self.base.file_of(old, k) for k in old}
-                keys["next"], files["next"] = self.over.of(over_map, value) or 0, self.file
-                self.lines.place(merged, self.over.of(over_map, value), self.file, keys, files)
-                result[value] = merged
-            else:
-                result[value] = spec
-                self.adopt(spec, self.over)
+            result[value] = self._option(value, spec, base_map, over_map)
             taken[value] = "over"
         for value, spec in result.items():
             if taken.get(value) != "over":
@@ -257,6 +226,47 @@ class _Merge:
                 key_files[value] = self.base.file_of(base_map, value)
         self.lines.place(result, self.over.of(body, "options"), self.file, key_lines, key_files)
         return result
+
+    def _retire_option(
+        self, vplace: str, value: str, spec: dict[str, Any], over_map: dict[str, Any], base_map: dict[str, Any]
+    ) -> bool:
+        """Check ``value: {retire: true}``; True when there is such an option to take out."""
+        if not _retire_only(spec):
+            self.error(vplace, "'retire: true' takes no other keys", over_map, value)
+        if value not in base_map:
+            self.error(vplace, f"there is no option '{value}' to retire", over_map, value)
+            return False
+        return True
+
+    def _option(self, value: str, spec: object, base_map: dict[str, Any], over_map: dict[str, Any]) -> object:
+        """One option the overlay gives: merged into the base's, re-pointed, or taken as written."""
+        old = base_map.get(value)
+        if isinstance(spec, dict) and value in base_map:
+            merged = dict(old) if isinstance(old, dict) else ({"next": old} if old is not None else {})
+            merged_taken = dict.fromkeys(merged, "base")
+            for key, item in spec.items():
+                merged[key] = item
+                merged_taken[key] = "over"
+                self.adopt(item, self.over)
+            if isinstance(old, dict):
+                for item in old.values():
+                    self.adopt(item, self.base)
+                self.combine(old, spec, merged, merged_taken)
+            else:
+                self._short_option(merged, spec, base_map, value, merged_taken)
+            return merged
+        if isinstance(spec, (str, list)) and isinstance(old, dict):
+            merged = {**old, "next": spec}
+            for item in old.values():
+                self.adopt(item, self.base)
+            self.adopt(spec, self.over)
+            keys = {k: self.base.of(old, k) or 0 for k in old}
+            files = {k: self.base.file_of(old, k) for k in old}
+            keys["next"], files["next"] = self.over.of(over_map, value) or 0, self.file
+            self.lines.place(merged, self.over.of(over_map, value), self.file, keys, files)
+            return merged
+        self.adopt(spec, self.over)
+        return spec
 
     def _short_option(
         self, merged: dict[str, Any], spec: dict[str, Any], base_map: dict[str, Any], value: str, taken: dict[str, str]
@@ -337,49 +347,44 @@ def apply_overlay(
     diags: list[Diagnostic],
 ) -> Merged | None:
     """Lay the overlay ``data`` (read from ``file``) on the tree it extends; None when it cannot be."""
+    found = Collector(file, lines, diags)
     extends = data.get("extends")
     ext_line = lines.of(data, "extends")
-    if not isinstance(extends, str) or not re.match(r"^[a-z0-9][a-z0-9_-]*$", extends):
-        diags.append(Diagnostic(file, ext_line, "extends", "'extends' names the tree this overlay changes, by its id"))
+    if not isinstance(extends, str) or not ID_PATTERN.match(extends):
+        found.at(ext_line, "extends", "'extends' names the tree this overlay changes, by its id")
         return None
     if base_of is None:
         message = "an overlay is read through the trees search path; use 'sharewise trees validate'"
-        diags.append(Diagnostic(file, ext_line, "extends", message))
+        found.at(ext_line, "extends", message)
         return None
     base = base_of(extends)
     if isinstance(base, str):
-        diags.append(Diagnostic(file, ext_line, "extends", base))
+        found.at(ext_line, "extends", base)
         return None
     if base.tree is None or not isinstance(base.data, dict):
         first = next((str(d) for d in base.errors), "")
         message = f"the tree '{extends}' ({base.path}) is not valid; fix it first" + (f": {first}" if first else "")
-        diags.append(Diagnostic(file, ext_line, "extends", message))
+        found.at(ext_line, "extends", message)
         return None
     missing = [key for key in _REQUIRED if key not in data]
     if missing:
-        diags.append(
-            Diagnostic(
-                file,
-                lines.of(data),
-                "",
-                f"an overlay gives its own {', '.join(repr(k) for k in missing)}: "
-                "it is local policy, owned and reviewed locally",
-            )
+        found.at(
+            lines.of(data),
+            "",
+            f"an overlay gives its own {', '.join(repr(k) for k in missing)}: "
+            "it is local policy, owned and reviewed locally",
         )
-    merge = _Merge(file, lines, base.lines, diags)
+    merge = _Merge(found, base.lines)
     merged = merge.top(base.data, data, base.tree.start)
     base_reviewed = base.tree.reviewed.isoformat()
     own_reviewed = str(data.get("reviewed", ""))
     if own_reviewed and own_reviewed < base_reviewed:
-        diags.append(
-            Diagnostic(
-                file,
-                lines.of(data, "reviewed"),
-                "reviewed",
-                f"'{extends}' was reviewed on {base_reviewed}, after this overlay ({own_reviewed}); "
-                "check the overlay against it and update 'reviewed'",
-                "warning",
-            )
+        found.warning(
+            "reviewed",
+            f"'{extends}' was reviewed on {base_reviewed}, after this overlay ({own_reviewed}); "
+            "check the overlay against it and update 'reviewed'",
+            data,
+            "reviewed",
         )
     places = _overlay_places(data, lines)
     return Merged(

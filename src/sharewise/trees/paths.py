@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 __all__ = [
+    "TESTS_SUFFIXES",
     "TREE_SUFFIXES",
     "display_path",
     "is_shipped",
@@ -19,6 +20,8 @@ __all__ = [
 ]
 
 TREE_SUFFIXES = (".yaml", ".yml")
+#: A tree's tests file is named after it with one of these (``when-to-share.tests.yaml``); the first is the usual.
+TESTS_SUFFIXES = (".tests.yaml", ".tests.yml")
 
 
 def shipped_trees_dir() -> Path:
@@ -30,12 +33,10 @@ def shipped_trees_dir() -> Path:
 
 
 def tree_files_in(folder: Path) -> list[Path]:
-    """Tree files directly in ``folder``, sorted; tree test files (``*.tests.yaml``) are skipped."""
+    """Tree files directly in ``folder``, sorted; tree test files (:data:`TESTS_SUFFIXES`) are skipped."""
     if not folder.is_dir():
         return []
-    return sorted(
-        p for p in folder.iterdir() if p.suffix in TREE_SUFFIXES and not p.name.endswith((".tests.yaml", ".tests.yml"))
-    )
+    return sorted(p for p in folder.iterdir() if p.suffix in TREE_SUFFIXES and not p.name.endswith(TESTS_SUFFIXES))
 
 
 def display_path(path: Path) -> Path:
