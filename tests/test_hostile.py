@@ -217,7 +217,8 @@ def test_deep_nesting_in_a_yaml_answers_file_is_refused_with_its_line(write_tree
 
 
 def test_deep_nesting_in_a_large_tree_takes_no_fast_path_to_a_crash(write_tree: WriteTree) -> None:
-    # Over 256 KB, a tree is first read by the fast parser; deep nesting there crashed converting it.
+    # Large trees were once read first by a second, line-less parser, where deep nesting crashed
+    # the conversion; that parser is gone, and a large tree must still be refused with its line.
     filler = "".join(f"  pad{i}:\n    title: {'x' * 60}\n" for i in range(3000))
     deep = "".join(" " * (4 + 2 * i) + f"k{i}:\n" for i in range(400)) + " " * 804 + "v\n"
     body = SIMPLE_BODY + "extra:\n" + deep

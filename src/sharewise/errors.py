@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import ClassVar, Literal
 
 __all__ = [
+    "EXIT_DIFFERENT",
     "EXIT_INCOMPLETE",
     "EXIT_INVALID_ANSWER",
     "EXIT_INVALID_TREE",
@@ -31,6 +32,7 @@ __all__ = [
 EXIT_OK = 0
 EXIT_WRITE_FAILED = 1
 EXIT_TESTS_FAILED = 1  # 'sharewise trees test': a case failed, or --strict found a coverage gap
+EXIT_DIFFERENT = 1  # 'sharewise trees diff --exit-code': the two trees differ
 EXIT_USAGE = 2
 EXIT_INCOMPLETE = 3
 EXIT_INVALID_ANSWER = 4

@@ -16,12 +16,11 @@ from typing import Annotated, Any, Optional
 import typer
 
 from sharewise.cli.report import PLAIN_HELP, complete_tree, emit_json, local_today, reported
-from sharewise.errors import EXIT_INVALID_TREE, UsageError
+from sharewise.errors import EXIT_DIFFERENT, EXIT_INVALID_TREE, UsageError
 from sharewise.formats.safetext import clean
 
-__all__ = ["EXIT_DIFFERENT", "trees_app"]
+__all__ = ["trees_app"]
 
-EXIT_DIFFERENT = 1  # 'trees diff --exit-code': the trees differ
 
 trees_app = typer.Typer(
     help="List, show, validate and describe decision trees.", no_args_is_help=True, rich_markup_mode=None

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -34,7 +33,6 @@ __all__ = [
     "NodeBounds",
     "YamlProblem",
     "data_problem",
-    "fast_load",
     "load_yaml_text",
     "node_problem",
 ]
@@ -59,8 +57,6 @@ _BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
 _INT = re.compile(rf"^[-+]?(?:0|[1-9][0-9]{{0,{MAX_INT_DIGITS - 1}}})$")
 _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
 _STR = "tag:yaml.org,2002:str"
-_INT_LIMIT = 10**MAX_INT_DIGITS
-_ANCHOR = re.compile(r"(?:^|[\s\[{,])&[^\s\[\]{},]")
 
 
 @dataclass(frozen=True)
@@ -385,55 +381,3 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, text: str | bytes) -> YamlProblem
         )
     what = f"{exc.context}, {problem}" if exc.context else problem
     return YamlProblem(line, f"YAML syntax error: {what}")
-
-
-_NEEDS_FULL_LOADER = object()
-
-
-def _plain(value: Any, depth: int = 1) -> Any:
-    """``value`` in the full loader's shape, or ``_NEEDS_FULL_LOADER`` where the two could differ."""
-    if isinstance(value, str) or value is None or isinstance(value, bool):
-        return value
-    if type(value) is int:
-        return value if -_INT_LIMIT < value < _INT_LIMIT else _NEEDS_FULL_LOADER
-    if depth > MAX_DEPTH:
-        return _NEEDS_FULL_LOADER  # the full loader refuses it, naming the line
-    if isinstance(value, dict):
-        out: dict[str, Any] = {}
-        for key, item in value.items():
-            if isinstance(key, bool) or not isinstance(key, (str, int)) or key == "<<":
-                return _NEEDS_FULL_LOADER
-            plain = _plain(item, depth + 1)
-            if plain is _NEEDS_FULL_LOADER:
-                return plain
-            out[str(key)] = plain
-        return out
-    if isinstance(value, list):
-        items = [_plain(item, depth + 1) for item in value]
-        return _NEEDS_FULL_LOADER if any(i is _NEEDS_FULL_LOADER for i in items) else items
-    if type(value) is date:  # written YYYY-MM-DD; the full loader keeps that text
-        return value.isoformat()
-    return _NEEDS_FULL_LOADER  # floats, times: the full loader keeps their text as written
-
-
-def fast_load(text: str) -> Any | None:
-    """The document's data from the optional ``yaml_rs`` parser, or None to use :func:`load_yaml_text`.
-
-    Several times faster on large trees, but it keeps no line numbers, so callers use it only
-    when nothing needs reporting. It refuses duplicate keys and unsafe tags, and anything it
-    would read differently from the full loader (floats, times, merge keys) sends the caller to
-    the full loader. One known difference: YAML 1.2 reads ``0o17``, ``0x1f`` and ``1_000`` as
-    numbers where the full loader keeps the text.
-    """
-    try:
-        import yaml_rs
-    except ImportError:  # pragma: no cover - depends on the platform's wheels
-        return None
-    if _ANCHOR.search(text):
-        return None  # aliases are bounded by the full loader (yaml_rs would expand them first)
-    try:
-        data = yaml_rs.loads(text)
-    except Exception:  # any problem is reported by the full loader, with its line
-        return None
-    plain = _plain(data)
-    return None if plain is _NEEDS_FULL_LOADER else plain

@@ -14,10 +14,10 @@ from typing import Any
 
 from sharewise.errors import Diagnostic, UsageError
 from sharewise.trees.library import Library
+from sharewise.trees.paths import TESTS_SUFFIXES
 
 __all__ = ["Validation", "check_file", "files_to_check", "is_settings_file", "library_for", "tree_rows"]
 
-_TESTS_SUFFIXES = (".tests.yaml", ".tests.yml")
 _NOT_VALID = "(not valid: run 'sharewise trees validate')"
 _NOT_USABLE = " (not usable: a tree it continues into is not valid; run 'sharewise trees validate')"
 
@@ -72,7 +72,7 @@ def files_to_check(paths: Iterable[Path], library: Library, *, skipped: Callable
 
 def check_file(path: Path, library: Library) -> list[Diagnostic]:
     """Every problem in one tree file or tree tests file."""
-    if path.name.endswith(_TESTS_SUFFIXES):
+    if path.name.endswith(TESTS_SUFFIXES):
         from sharewise.trees.tests import load_tests
 
         return list(load_tests(path).diagnostics)

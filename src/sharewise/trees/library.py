@@ -97,11 +97,11 @@ class Library:
             list(self.folders), self.today, {**self.placeholders, **values}, self.settings, self.settings_file
         )
 
-    def read(self, path: Path, *, fast: bool = True) -> TreeFile:
-        """The file at ``path``, read once; ``fast=False`` reads it again with every line known."""
+    def read(self, path: Path) -> TreeFile:
+        """The file at ``path``, read once."""
         key = path_key(path)
         cached = self._files.get(key)
-        if cached is None or (not fast and cached.fast):
+        if cached is None:
             self._loading.append(key)
             try:
                 options = LoadOptions(
@@ -111,7 +111,6 @@ class Library:
                     base_of=lambda tree_id: self._base_for(key, tree_id),
                     shipped=is_shipped(key),
                     settings_file=self.settings_file,
-                    fast=fast,
                 )
                 cached = self._files[key] = load_tree_file(display_path(path), self.today, options=options)
             finally:
@@ -217,11 +216,7 @@ class Library:
         loaded = self.read(path)
         problems = list(loaded.diagnostics)
         if loaded.tree is not None:
-            links = self._link_problems(loaded)
-            if links and loaded.fast:  # the fast parser kept no lines: read it again to name them
-                loaded = self.read(path, fast=False)
-                links = self._link_problems(loaded)
-            problems.extend(links)
+            problems.extend(self._link_problems(loaded))
         return problems
 
     def _link_problems(self, loaded: TreeFile) -> list[Diagnostic]:

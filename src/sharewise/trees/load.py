@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Literal
 
 from sharewise.errors import Diagnostic
-from sharewise.formats.yamlio import LineMap, fast_load, load_yaml_text
+from sharewise.formats.yamlio import LineMap, load_yaml_text
 from sharewise.model import ID_PATTERN, Tree, TreeSource
 from sharewise.trees.build import FORMAT, MAX_NODES
 from sharewise.trees.build import TreeBuilder as _Builder
@@ -50,10 +50,6 @@ __all__ = [
 #: The largest tree file read (a 100,000-question tree in the shipped style is about 34 MiB).
 MAX_TREE_BYTES = 48 * 1024 * 1024
 _FREEZE_BYTES = 1 << 20  # a tree file this big (some 3,000 nodes) is frozen out of the garbage collector
-
-# Trees this large are read first by the fast parser (when installed); smaller ones are quick
-# to read with line numbers, so every message about them is built the one, fully-lined way.
-_FAST_FROM_BYTES = 256 * 1024
 
 
 def load_tree_file(path: Path, today: date | None = None, *, options: LoadOptions | None = None) -> TreeFile:
@@ -98,16 +94,6 @@ def _load_tree_bytes(raw: bytes, path: Path, today: date | None, options: LoadOp
     except UnicodeDecodeError as exc:
         return TreeFile(path, None, [Diagnostic(name, None, "", f"the file is not UTF-8 text ({exc.reason})")])
     digest = hashlib.sha256(raw).hexdigest()
-    fast = fast_load(text) if options.fast and len(raw) >= _FAST_FROM_BYTES else None
-    if isinstance(fast, dict) and "extends" not in fast:
-        quiet: list[Diagnostic] = []
-        builder = _Builder(name, LineMap(file=name), quiet, today, options=options, retired={})
-        tree = builder.build(fast)
-        if tree is not None and not quiet:
-            result = TreeFile(path, None, [], origins=builder.origins, text=text)
-            result.tree = _finish(tree, builder, path=path, name=name, digest=digest, base_files=(), options=options)
-            return result
-        # Something to report: read it again with the full loader, which knows every line.
     loaded = load_yaml_text(text, name)
     diags = [Diagnostic(name, p.line, p.place, p.message) for p in loaded.problems]
     if loaded.data is None and loaded.problems:

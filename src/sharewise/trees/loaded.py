@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from sharewise.errors import Diagnostic
-from sharewise.formats.yamlio import LineMap, load_yaml_text
+from sharewise.formats.yamlio import LineMap
 from sharewise.model import Tree
 
 __all__ = ["TreeFile"]
@@ -34,37 +34,14 @@ class TreeFile:
         lines: LineMap | None = None,
         origins: Mapping[str, str] | None = None,
         relocate: Callable[[Diagnostic], Diagnostic] | None = None,
-        text: str | None = None,
     ) -> None:
         self.path = path
         self.tree = tree
         self.diagnostics = diagnostics
-        self._data = data
-        self._lines = lines or LineMap(file=str(path))
-        self._text = text
+        self.data = data
+        self.lines = lines or LineMap(file=str(path))
         self.origins = dict(origins or {})
         self.relocate = relocate
-
-    @property
-    def fast(self) -> bool:
-        """True when the fast parser read this file: its routes carry no line numbers."""
-        return self._text is not None
-
-    def _read_fully(self) -> None:
-        if self._text is not None:
-            loaded = load_yaml_text(self._text, str(self.path))
-            self._data, self._lines, self._text = loaded.data, loaded.lines, None
-
-    @property
-    def data(self) -> Any:
-        """The parsed data, for an overlay laid on this tree (read again with lines if need be)."""
-        self._read_fully()
-        return self._data
-
-    @property
-    def lines(self) -> LineMap:
-        self._read_fully()
-        return self._lines
 
     def diagnostic(
         self, place: str, line: int | None, message: str, severity: Literal["error", "warning"] = "error"

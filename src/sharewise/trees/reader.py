@@ -53,7 +53,6 @@ class LoadOptions:
     base_of: Callable[[str], TreeFile | str] | None = None
     shipped: bool = False
     settings_file: TreeSource | None = None
-    fast: bool = True  # allow the line-less fast parser for large, valid trees (see trees.load._FAST_FROM_BYTES)
 
 
 class TreeReader(Collector):
