@@ -294,10 +294,27 @@ class NodeBounds:
             f"aliases (*name) repeat more than {MAX_ALIAS_VALUES:,} values; write the values out, or use fewer aliases"
         )
 
+    def _close(self, node: yaml.Node, children: list[yaml.Node]) -> str | None:
+        """Note the size and depth of ``node``, whose children are measured; a problem if either is too much."""
+        size, depth = self.size, self.depth
+        total, deepest = 1, 0
+        for child in children:
+            if type(child) is yaml.ScalarNode:
+                total += 1
+            else:
+                total += size[id(child)]
+                deepest = max(deepest, depth[id(child)])
+        size[id(node)], depth[id(node)] = total, deepest + 1
+        if total - self.written > MAX_ALIAS_VALUES:
+            return self._too_many()
+        if deepest + 1 > MAX_DEPTH:
+            return f"the document is {TOO_DEEP}"
+        return None
+
     def _walk(self, root: yaml.Node) -> tuple[int, str] | None:
         scalar = yaml.ScalarNode
         mapping = yaml.MappingNode
-        size, depth = self.size, self.depth
+        size = self.size
         open_: set[int] = set()  # the lists and mappings being walked: the current one's ancestors
         stack: list[tuple[yaml.Node, list[yaml.Node] | None]] = [(root, None)]
         while stack:
@@ -305,18 +322,9 @@ class NodeBounds:
             key = id(node)
             if children is not None:  # its children are done
                 open_.discard(key)
-                total, deepest = 1, 0
-                for child in children:
-                    if type(child) is scalar:
-                        total += 1
-                    else:
-                        total += size[id(child)]
-                        deepest = max(deepest, depth[id(child)])
-                size[key], depth[key] = total, deepest + 1
-                if total - self.written > MAX_ALIAS_VALUES:
-                    return node.start_mark.line + 1, self._too_many()
-                if deepest + 1 > MAX_DEPTH:
-                    return node.start_mark.line + 1, f"the document is {TOO_DEEP}"
+                problem = self._close(node, children)
+                if problem is not None:
+                    return node.start_mark.line + 1, problem
                 continue
             if key in size:
                 continue

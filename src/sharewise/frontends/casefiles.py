@@ -190,6 +190,17 @@ def _lines(stream: IO[bytes]) -> Iterator[tuple[int, bytes | None]]:
 # -- CSV ------------------------------------------------------------------------------------------
 
 
+def _csv_row_problem(row: list[str], width: int) -> str | None:
+    """What makes a non-empty row unreadable as a case, if anything."""
+    if len(row) > width and any(cell.strip() for cell in row[width:]):
+        return f"{len(row)} cells, but the header names {width} columns"
+    try:
+        "".join(row).encode("utf-8")
+    except UnicodeEncodeError:
+        return "not UTF-8 text"
+    return None
+
+
 def _read_csv(stream: IO[str]) -> Iterator[Entry]:
     reader = csv.reader(stream, strict=True)
     found = _csv_header(reader)
@@ -215,25 +226,15 @@ def _read_csv(stream: IO[str]) -> Iterator[Entry]:
             continue
         if not any(cell.strip() for cell in row):
             continue  # an empty row (spreadsheets often leave some at the end)
-        if len(row) > width and any(cell.strip() for cell in row[width:]):
-            yield Entry(number, error=f"row {number}: {len(row)} cells, but the header names {width} columns")
-            continue
-        try:
-            "".join(row).encode("utf-8")
-        except UnicodeEncodeError:
-            yield Entry(number, error=f"row {number}: not UTF-8 text")
+        problem = _csv_row_problem(row, width)
+        if problem is not None:
+            yield Entry(number, error=f"row {number}: {problem}")
             continue
         cells = row + [""] * (width - len(row)) if len(row) < width else row
-        answers: dict[str, Any] = {}
-        for index, name in questions:
-            value = cells[index].strip()
-            if value:
-                answers[name] = value
-        data: dict[str, Any] = {"answers": answers}
-        if ref_at is not None:
-            data["case_ref"] = cells[ref_at]
-        if tree_at is not None:
-            data["tree"] = cells[tree_at]
+        data: dict[str, Any] = {"answers": {name: value for i, name in questions if (value := cells[i].strip())}}
+        for key, at in (("case_ref", ref_at), ("tree", tree_at)):
+            if at is not None:
+                data[key] = cells[at]
         if sign_at:
             data["sign_off"] = {key: cells[index] for key, index in sign_at}
         try:
