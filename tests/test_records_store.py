@@ -579,15 +579,15 @@ class MemorySink:
 def test_a_second_backend_plugs_in_through_open_store_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import io
 
-    from sharewise.frontends import batch
     from sharewise.frontends.batch import BatchOptions, run_check
+    from sharewise.frontends.batch import run as batch_run
     from sharewise.records import verify
     from sharewise.records.verify import Report, _verify_folder
 
     from .recordkit import EMERGENCY_SHARE, REFUSE_REQUEST
 
     register = MemoryStore()
-    for module in (store, batch, verify):
+    for module in (store, batch_run, verify):
         monkeypatch.setattr(module, "open_store", lambda _location: register)
     cases = tmp_path / "cases.jsonl"
     sign = {"name": "Sam Carter", "role": "Designated safeguarding lead"}
