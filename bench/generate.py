@@ -250,9 +250,8 @@ def write_records_folder(folder: Path, count: int, *, skip_every_other: bool = F
     from sharewise.frontends.answers import Case
     from sharewise.frontends.scripted import run_case
     from sharewise.records.build import SignOff
-    from sharewise.records.chain import ChainHead
     from sharewise.records.folder import encode, record_filename
-    from sharewise.records.head import save_head
+    from sharewise.records.head import ChainHead, save_head
     from sharewise.records.integrity import ChainLink, seal
     from sharewise.records.safefiles import make_private_folder
 

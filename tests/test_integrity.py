@@ -22,7 +22,8 @@ import pytest
 from sharewise.errors import WriteFailed
 from sharewise.records import store
 from sharewise.records import writer as record_writer
-from sharewise.records.chain import ChainEntry, ChainHead, check_chain
+from sharewise.records.chain import ChainEntry, check_chain
+from sharewise.records.head import ChainHead
 from sharewise.records.integrity import (
     ChainLink,
     canonical_bytes,

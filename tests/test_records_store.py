@@ -22,7 +22,8 @@ import pytest
 from sharewise.errors import WriteFailed
 from sharewise.records import safefiles, store
 from sharewise.records import writer as record_writer
-from sharewise.records.chain import ChainEntry, ChainHead, check_chain
+from sharewise.records.chain import ChainEntry, check_chain
+from sharewise.records.head import ChainHead
 from sharewise.records.safefiles import make_private_folder
 from sharewise.records.signing import TrustedKeys
 from sharewise.records.store import HEAD_FILE, LOCK_FILE, FolderLock, RecordWriter, write_record

@@ -1,81 +1,22 @@
-"""A folder's chain of records: its head and the check of its links (the pure part: no files).
+"""Checking a folder's chain of records (the pure part: no files).
 
 Each record written into a records folder holds a ``chain`` link: the chain's id, its position
-(1-based) and the digest of the record before it. The folder's **chain head** says which record
-is the newest, so deleting it is seen. :class:`ChainHead` is the one model of the head, read and
-written by :mod:`sharewise.records.head` and checked here; :func:`check_chain` checks the
-records of one folder, already parsed (reading them is :mod:`sharewise.records.verify`'s job).
+(1-based) and the digest of the record before it; the folder's chain head
+(:class:`sharewise.records.head.ChainHead`) says which record is the newest, so deleting it is
+seen. :func:`check_chain` checks the records of one folder against each other and the head, on
+records already parsed (reading them is :mod:`sharewise.records.verify`'s job).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeGuard
+from typing import Any
 
+from sharewise.records.head import ChainHead
 from sharewise.records.integrity import is_digest
 
-__all__ = ["HEAD_FORMAT", "ChainEntry", "ChainHead", "check_chain", "is_count"]
-
-HEAD_FORMAT = "sharewise-chain-head/1"
-
-
-def is_count(value: object) -> TypeGuard[int]:
-    """A whole number of zero or more (not a boolean)."""
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
-
-
-@dataclass(frozen=True, slots=True)
-class ChainHead:
-    """The chain head: the folder's newest record, where the next record links.
-
-    ``files`` is how many records the folder's chain had when the head was written (for people
-    reading it; writers do not count the folder), None when the head does not say. ``pending``
-    is set while a writer is adding records: a writer that finds it set knows the last one died
-    mid-write, and reads the records to repair it.
-    """
-
-    chain_id: str
-    sequence: int
-    digest: str | None
-    file: str | None
-    signed_by: str | None = None
-    files: int | None = None
-    pending: bool = False
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> ChainHead | None:
-        """The head in a head file's content, or None when its chain or sequence is missing or wrong."""
-        chain_id, sequence, files = data.get("chain"), data.get("sequence"), data.get("files")
-        if not isinstance(chain_id, str) or not is_count(sequence):
-            return None
-        digest, file, signed_by = data.get("digest"), data.get("file"), data.get("signed_by")
-        return cls(
-            chain_id,
-            sequence,
-            digest if isinstance(digest, str) else None,
-            file if isinstance(file, str) else None,
-            signed_by if isinstance(signed_by, str) else None,
-            files if is_count(files) else None,
-            pending=data.get("pending") is True,
-        )
-
-    def as_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "format": HEAD_FORMAT,
-            "chain": self.chain_id,
-            "sequence": self.sequence,
-            "digest": self.digest,
-            "file": self.file,
-            "signed_by": self.signed_by,
-            "files": self.files,
-        }
-        if self.pending:
-            data["pending"] = True
-        return data
-
-    def but(self, *, pending: bool) -> ChainHead:
-        return ChainHead(self.chain_id, self.sequence, self.digest, self.file, self.signed_by, self.files, pending)
+__all__ = ["ChainEntry", "check_chain"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,7 @@
-"""The chain head file of a records folder (``.sharewise-chain-head``): reading, finding and saving it.
+"""The chain head of a records folder: its one model (:class:`ChainHead`) and its file (``.sharewise-chain-head``).
 
-The head (:class:`sharewise.records.chain.ChainHead`) names the folder's newest record, so a writer
-finds where to link without reading every record, and deleting the newest record is detected. A
+The head names the folder's newest record, so a writer finds where to link without reading every
+record, and deleting the newest record is detected (:func:`sharewise.records.chain.check_chain`). A
 writer trusts a readable head and never lists the folder, so a write costs the same however many
 records the folder holds; only a head that is missing, damaged or marked ``pending`` (a writer died
 mid-write) makes it read the records, to find the chain's real end (:func:`find_head`).
@@ -14,16 +14,76 @@ import json
 import os
 import stat
 import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
-from sharewise.records.chain import HEAD_FORMAT, ChainHead, is_count
 from sharewise.records.folder import NOFOLLOW, NONBLOCK, read_limited, record_files
 from sharewise.records.safefiles import replace_file
 
-__all__ = ["HEAD_FILE", "HEAD_FORMAT", "find_head", "read_head", "save_head"]
+__all__ = ["HEAD_FILE", "HEAD_FORMAT", "ChainHead", "find_head", "is_count", "read_head", "save_head"]
 
 HEAD_FILE = ".sharewise-chain-head"  # not *.json, so a glob for records never picks it up
+HEAD_FORMAT = "sharewise-chain-head/1"
+
+
+def is_count(value: object) -> TypeGuard[int]:
+    """A whole number of zero or more (not a boolean)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+@dataclass(frozen=True, slots=True)
+class ChainHead:
+    """The chain head: the folder's newest record, where the next record links.
+
+    ``files`` is how many records the folder's chain had when the head was written (for people
+    reading it; writers do not count the folder), None when the head does not say. ``pending``
+    is set while a writer is adding records: a writer that finds it set knows the last one died
+    mid-write, and reads the records to repair it.
+    """
+
+    chain_id: str
+    sequence: int
+    digest: str | None
+    file: str | None
+    signed_by: str | None = None
+    files: int | None = None
+    pending: bool = False
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ChainHead | None:
+        """The head in a head file's content, or None when its chain or sequence is missing or wrong."""
+        chain_id, sequence, files = data.get("chain"), data.get("sequence"), data.get("files")
+        if not isinstance(chain_id, str) or not is_count(sequence):
+            return None
+        digest, file, signed_by = data.get("digest"), data.get("file"), data.get("signed_by")
+        return cls(
+            chain_id,
+            sequence,
+            digest if isinstance(digest, str) else None,
+            file if isinstance(file, str) else None,
+            signed_by if isinstance(signed_by, str) else None,
+            files if is_count(files) else None,
+            pending=data.get("pending") is True,
+        )
+
+    def as_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "format": HEAD_FORMAT,
+            "chain": self.chain_id,
+            "sequence": self.sequence,
+            "digest": self.digest,
+            "file": self.file,
+            "signed_by": self.signed_by,
+            "files": self.files,
+        }
+        if self.pending:
+            data["pending"] = True
+        return data
+
+    def but(self, *, pending: bool) -> ChainHead:
+        return ChainHead(self.chain_id, self.sequence, self.digest, self.file, self.signed_by, self.files, pending)
 
 
 def read_head(folder: Path) -> dict[str, Any] | None:

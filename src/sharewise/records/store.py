@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from sharewise.errors import UsageError, WriteFailed
-from sharewise.records.chain import HEAD_FORMAT
 from sharewise.records.countersign import countersign_file
 from sharewise.records.folder import (
     MAX_RECORD_BYTES,
@@ -30,7 +29,7 @@ from sharewise.records.folder import (
     record_files,
     records_dir,
 )
-from sharewise.records.head import HEAD_FILE, read_head
+from sharewise.records.head import HEAD_FILE, HEAD_FORMAT, read_head
 from sharewise.records.lock import LOCK_FILE, LOCK_TIMEOUT, WAIT_FILE, FolderLock
 from sharewise.records.safefiles import write_new_file
 from sharewise.records.writer import RecordWriter, signing_key, update_caller

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sharewise.records.chain import ChainEntry, ChainHead, check_chain
+from sharewise.records.chain import ChainEntry, check_chain
 from sharewise.records.folder import MAX_RECORD_BYTES, encode, read_limited, record_filename
-from sharewise.records.head import HEAD_FILE
+from sharewise.records.head import HEAD_FILE, ChainHead
 from sharewise.records.integrity import check_record
 from sharewise.records.signing import TrustedKeys
 from sharewise.records.store import RecordStore, open_store

@@ -20,9 +20,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sharewise.errors import WriteFailed
-from sharewise.records.chain import ChainHead
 from sharewise.records.folder import encode, record_filename
-from sharewise.records.head import find_head, save_head
+from sharewise.records.head import ChainHead, find_head, save_head
 from sharewise.records.lock import FolderLock
 from sharewise.records.safefiles import failure_reason, make_private_folder, sync_folder, write_new_file
 

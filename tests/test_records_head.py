@@ -1,4 +1,4 @@
-"""The chain head: one model (records/chain.ChainHead), its file unchanged on disk (issue 9)."""
+"""The chain head: one model (records/head.ChainHead), its file unchanged on disk (issue 9)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ from typing import Any
 
 import pytest
 
-from sharewise.records.chain import ChainHead
-from sharewise.records.head import HEAD_FILE, find_head, read_head, save_head
+from sharewise.records.head import HEAD_FILE, ChainHead, find_head, read_head, save_head
 from sharewise.records.signing import TrustedKeys
 from sharewise.records.store import RecordWriter
 from sharewise.records.verify import verify_paths
