@@ -250,9 +250,10 @@ def write_records_folder(folder: Path, count: int, *, skip_every_other: bool = F
     from sharewise.frontends.answers import Case
     from sharewise.frontends.scripted import run_case
     from sharewise.records.build import SignOff
+    from sharewise.records.folder import encode, record_filename
+    from sharewise.records.head import ChainHead, save_head
     from sharewise.records.integrity import ChainLink, seal
     from sharewise.records.safefiles import make_private_folder
-    from sharewise.records.store import _Head, _save_head, encode, record_filename
 
     library = Library.default()
     engine = Engine(library.get("ico-10-step"), library.get)
@@ -286,9 +287,9 @@ def write_records_folder(folder: Path, count: int, *, skip_every_other: bool = F
         written += 1
         last_name = name
     if not skip_every_other or positions % 2:
-        head = _Head(chain_id, positions, previous, last_name, None, written)
-        _save_head(folder, head, fsync=True)
+        head = ChainHead(chain_id, positions, previous, last_name, None, written)
+        save_head(folder, head, fsync=True)
     else:  # the newest position was skipped: the head still names it, as after a deletion
-        _save_head(folder, _Head(chain_id, positions, previous, None, None, written), fsync=True)
+        save_head(folder, ChainHead(chain_id, positions, previous, None, None, written), fsync=True)
     os.sync()
     return written

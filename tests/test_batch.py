@@ -18,8 +18,8 @@ import pytest
 from typer.testing import CliRunner
 
 from sharewise.cli import app
-from sharewise.frontends import batch
 from sharewise.frontends.batch import BatchOptions, run_check
+from sharewise.frontends.batch import report as batch_report
 from sharewise.records.integrity import check_record
 
 WriteTree = Callable[..., Path]
@@ -443,7 +443,7 @@ class _Terminal(io.StringIO):
 
 
 def test_progress_bar_only_on_a_terminal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(batch, "PROGRESS_INTERVAL", 0.0)
+    monkeypatch.setattr(batch_report, "PROGRESS_INTERVAL", 0.0)
     cases = jsonl(tmp_path / "cases.jsonl", *([ADVICE] * 5))
     piped, terminal = io.StringIO(), _Terminal()
     assert run_check(BatchOptions(cases, output="jsonl"), stdout=io.StringIO(), stderr=piped) == 0

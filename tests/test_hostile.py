@@ -687,7 +687,7 @@ def test_the_progress_line_neutralises_the_cases_file_name(write_tree: WriteTree
     cases.write_text(json.dumps({"tree": "t", "answers": {"purpose": "not-sure"}}) + "\n", encoding="utf-8")
     err = io.StringIO()
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("sharewise.frontends.batch.PROGRESS_INTERVAL", 0.0)  # draw at every case
+        patch.setattr("sharewise.frontends.batch.report.PROGRESS_INTERVAL", 0.0)  # draw at every case
         run_check(BatchOptions(cases=cases, progress=True), stdout=io.StringIO(), stderr=err)
     assert "checking cases\\x1b]0;owned" in err.getvalue()
     assert "\x1b" not in err.getvalue()

@@ -21,12 +21,12 @@ import pytest
 
 from sharewise.errors import WriteFailed
 from sharewise.records import store
+from sharewise.records import writer as record_writer
+from sharewise.records.chain import ChainEntry, check_chain
+from sharewise.records.head import ChainHead
 from sharewise.records.integrity import (
-    ChainEntry,
-    ChainHead,
     ChainLink,
     canonical_bytes,
-    check_chain,
     check_record,
     record_digest,
     seal,
@@ -334,8 +334,8 @@ def test_a_record_writer_holds_the_lock_for_its_whole_batch(folder: Path) -> Non
 
 def test_the_chain_head_is_read_once_per_writer(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[Path] = []
-    real = store._find_head
-    monkeypatch.setattr(store, "_find_head", lambda f: calls.append(f) or real(f))
+    real = record_writer.find_head
+    monkeypatch.setattr(record_writer, "find_head", lambda f: calls.append(f) or real(f))
     with RecordWriter(folder, fsync=False) as writer:
         for n in range(20):
             writer.write(make_record(minutes=n))

@@ -21,7 +21,9 @@ import pytest
 
 from sharewise.errors import WriteFailed
 from sharewise.records import safefiles, store
-from sharewise.records.integrity import ChainEntry, ChainHead, check_chain
+from sharewise.records import writer as record_writer
+from sharewise.records.chain import ChainEntry, check_chain
+from sharewise.records.head import ChainHead
 from sharewise.records.safefiles import make_private_folder
 from sharewise.records.signing import TrustedKeys
 from sharewise.records.store import HEAD_FILE, LOCK_FILE, FolderLock, RecordWriter, write_record
@@ -303,14 +305,14 @@ def test_without_hard_links_a_failed_write_leaves_nothing(folder: Path, monkeypa
 
 
 def _head_save_fails_after_the_record(monkeypatch: pytest.MonkeyPatch) -> None:
-    real = store._save_head
+    real = record_writer.save_head
 
     def save(folder: Path, head: Any, *, fsync: bool) -> None:
         if not head.pending:  # the update after the record, not the mark before it
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         real(folder, head, fsync=fsync)
 
-    monkeypatch.setattr(store, "_save_head", save)
+    monkeypatch.setattr(record_writer, "save_head", save)
 
 
 def test_a_full_disk_after_the_record_says_it_was_written_and_where(
@@ -333,7 +335,7 @@ def test_a_batch_that_fills_the_disk_reports_the_real_error_and_what_it_wrote(
     folder: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     template = make_record()
-    real_write = store._write_in_folder
+    real_write = record_writer._write_in_folder
     written: list[Path] = []
 
     def fill_up(f: Path, record: Any, *, fsync: bool = True) -> Path:
@@ -344,7 +346,7 @@ def test_a_batch_that_fills_the_disk_reports_the_real_error_and_what_it_wrote(
         written.append(real_write(f, record, fsync=fsync))
         return written[-1]
 
-    monkeypatch.setattr(store, "_write_in_folder", fill_up)
+    monkeypatch.setattr(record_writer, "_write_in_folder", fill_up)
     _head_save_fails_after_the_record(monkeypatch)
     with pytest.raises(WriteFailed) as caught, RecordWriter(folder, fsync=False) as writer:
         for n in range(10):
@@ -578,15 +580,15 @@ class MemorySink:
 def test_a_second_backend_plugs_in_through_open_store_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import io
 
-    from sharewise.frontends import batch
     from sharewise.frontends.batch import BatchOptions, run_check
+    from sharewise.frontends.batch import run as batch_run
     from sharewise.records import verify
     from sharewise.records.verify import Report, _verify_folder
 
     from .recordkit import EMERGENCY_SHARE, REFUSE_REQUEST
 
     register = MemoryStore()
-    for module in (store, batch, verify):
+    for module in (store, batch_run, verify):
         monkeypatch.setattr(module, "open_store", lambda _location: register)
     cases = tmp_path / "cases.jsonl"
     sign = {"name": "Sam Carter", "role": "Designated safeguarding lead"}

@@ -2,16 +2,16 @@
 
 Drafts hold personal information, so they are treated like records: one JSON file per draft in a
 folder only the owner can open (0700), each file readable only by its owner (0600), replaced
-atomically (write a temporary file, flush, rename) so a crash leaves the old draft or the new one,
-never half of either. The folder is ``$SHAREWISE_DRAFTS_DIR``, else
-``$XDG_STATE_HOME/sharewise/drafts``, else ``~/.local/state/sharewise/drafts``.
+atomically (:func:`sharewise.records.safefiles.replace_file`: a temporary file, flushed, renamed)
+so a crash leaves the old draft or the new one, never half of either. The folder is
+``$SHAREWISE_DRAFTS_DIR``, else ``$XDG_STATE_HOME/sharewise/drafts``, else
+``~/.local/state/sharewise/drafts``.
 
 A draft is deleted once its record is written.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
@@ -24,6 +24,7 @@ from typing import Any
 
 from sharewise.engine.walk import AnswerValue
 from sharewise.errors import UsageError, WriteFailed
+from sharewise.records.safefiles import make_private_folder, replace_file
 
 __all__ = ["DRAFTS_ENV", "DRAFT_FORMAT", "Draft", "DraftStore", "default_drafts_dir", "new_draft_id"]
 
@@ -121,20 +122,9 @@ class DraftStore:
         target = self._file(draft.id)
         self._ensure_folder()
         data = (json.dumps(draft.to_json(), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-        tmp = self.folder / f".{draft.id}.{secrets.token_hex(4)}.tmp"
         try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            try:
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(fd, view) :]
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            tmp.replace(target)
+            replace_file(target, data, fsync=True)
         except OSError as exc:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
             raise WriteFailed(f"cannot save the draft in {self.folder}: {exc.strerror or exc}") from exc
         return target
 
@@ -183,8 +173,6 @@ class DraftStore:
 
     def _ensure_folder(self) -> None:
         try:
-            from sharewise.records.safefiles import make_private_folder
-
             make_private_folder(self.folder)  # each folder made is 0700, whatever the umask
             if self.folder.stat().st_mode & 0o077:
                 self.folder.chmod(0o700)

@@ -10,15 +10,16 @@ Countersignatures sit outside the digested body: each one has its own digest ove
 digest and its own fields, so adding one never changes the record's digest and never breaks the
 chain. ``docs/records.md`` explains the whole design and what it does and does not protect.
 
-Checking is done here too, on records already parsed: :func:`check_record` for one record and
-:func:`check_chain` for the records of one folder. Reading files is :mod:`sharewise.records.verify`'s job.
+Checking one record is done here too, on a record already parsed (:func:`check_record`); the
+records of a folder are checked as a chain by :func:`sharewise.records.chain.check_chain`. Reading
+files is :mod:`sharewise.records.verify`'s job.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -33,14 +34,13 @@ __all__ = [
     "DIGEST_ALGORITHM",
     "NOT_DIGESTED",
     "RECORD_CONTEXT",
-    "ChainEntry",
     "ChainLink",
     "body_of",
     "canonical_bytes",
-    "check_chain",
     "check_countersignature",
     "check_record",
     "countersignature_digest",
+    "is_digest",
     "make_countersignature",
     "record_digest",
     "seal",
@@ -151,7 +151,8 @@ def make_countersignature(
 # -- checking -------------------------------------------------------------------------------------
 
 
-def _is_digest(value: object) -> bool:
+def is_digest(value: object) -> bool:
+    """A SHA-256 digest as sharewise writes it: 64 lower-case hex digits."""
     return isinstance(value, str) and len(value) == 64 and set(value) <= _HEX64
 
 
@@ -210,7 +211,7 @@ def check_record(
         actual = record_digest(record)
     except (TypeError, ValueError, UnicodeError) as exc:
         return [f"cannot be put in canonical form: {exc}"]
-    if not _is_digest(claimed):
+    if not is_digest(claimed):
         problems.append("integrity digest is missing or malformed")
     elif claimed != actual:
         problems.append("digest does not match: the record has been changed since it was written")
@@ -277,130 +278,3 @@ def check_countersignature(
         require=require_signatures or record_signed,
         what=what,
     )
-
-
-@dataclass(frozen=True, slots=True)
-class ChainEntry:
-    """One record of a folder as the chain check sees it: its file name and the fields that matter."""
-
-    name: str
-    chain_id: str | None
-    sequence: int | None
-    previous: str | None
-    digest: str | None  # the digest the record claims (its own check compares it with the content)
-    signed: bool
-
-    @classmethod
-    def of(cls, name: str, record: Mapping[str, Any]) -> ChainEntry:
-        chain = record.get("chain")
-        integrity = record.get("integrity")
-        claimed = integrity.get("digest") if isinstance(integrity, Mapping) else None
-        if not isinstance(chain, Mapping):
-            return cls(name, None, None, None, claimed if _is_digest(claimed) else None, "signing" in record)
-        sequence = chain.get("sequence")
-        previous = chain.get("previous")
-        return cls(
-            name,
-            str(chain.get("id")) if chain.get("id") is not None else None,
-            sequence if isinstance(sequence, int) and not isinstance(sequence, bool) else None,
-            previous if _is_digest(previous) else None,
-            claimed if _is_digest(claimed) else None,
-            "signing" in record,
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class ChainHead:
-    """What the folder's head file says the newest record is."""
-
-    chain_id: str
-    sequence: int
-    digest: str | None
-    file: str | None
-
-
-def check_chain(entries: Sequence[ChainEntry], head: ChainHead | None, head_name: str) -> list[tuple[str, str]]:
-    """Problems with one folder's chain, as ``(file name, message)`` pairs.
-
-    Finds records outside the chain, records from another folder's chain, gaps (deleted records),
-    forks, broken links (reordered, replaced or edited records), a missing newest record, and an
-    unsigned record after the chain started signing. The work grows with the records given, never
-    with the positions they claim: a gap of any size is one step.
-    """
-    problems: list[tuple[str, str]] = []
-    chained = [e for e in entries if e.chain_id is not None and e.sequence is not None]
-    for entry in entries:
-        if entry.chain_id is None or entry.sequence is None:
-            problems.append((entry.name, "is not part of this folder's chain (copied in from elsewhere?)"))
-    if not chained:
-        if head is not None and head.sequence > 0:
-            problems.append((head_name, f"names {head.sequence} chained record(s) but none is in the folder"))
-        return problems
-    chain_id = head.chain_id if head is not None else None
-    if chain_id is None or not any(e.chain_id == chain_id for e in chained):
-        if head is not None:
-            problems.append((head_name, "names a chain that no record in this folder belongs to"))
-            head = None
-        chain_id = _most_common(e.chain_id for e in chained)
-    ours = [e for e in chained if e.chain_id == chain_id]
-    for entry in chained:
-        if entry.chain_id != chain_id:
-            problems.append((entry.name, "belongs to another records folder's chain (copied in from elsewhere?)"))
-    by_sequence: dict[int, list[ChainEntry]] = {}
-    for entry in ours:
-        by_sequence.setdefault(entry.sequence or 0, []).append(entry)
-    last = max(by_sequence)
-    for sequence, group in sorted(by_sequence.items()):
-        if sequence < 1:
-            problems.extend((e.name, "has an impossible chain position (sequence < 1)") for e in group)
-        if len(group) > 1:
-            names = ", ".join(e.name for e in group)
-            problems.extend((e.name, f"shares chain position {sequence} with another record: {names}") for e in group)
-    signing_started: str | None = None
-    reached = 0  # the last position seen so far: every step below visits a position that is present
-    for sequence in sorted(s for s in by_sequence if s >= 1):  # never the range up to a (forged) largest one
-        group = by_sequence[sequence]
-        if sequence > reached + 1:
-            gap = (
-                f"the record before it in the chain (position {reached + 1}) is missing"
-                if sequence == reached + 2
-                else f"the records before it in the chain (positions {reached + 1} to {sequence - 1}) are missing"
-            )
-            problems.append((group[0].name, f"{gap}: deleted or moved away?"))
-        reached = sequence
-        before = by_sequence.get(sequence - 1, [])
-        for entry in group:
-            if sequence == 1 and entry.previous is not None:
-                problems.append((entry.name, "is first in the chain but links to an earlier record"))
-            elif sequence > 1 and before and all(entry.previous != b.digest for b in before):
-                problems.append(
-                    (
-                        entry.name,
-                        f"does not link to the record before it ({before[0].name}): "
-                        "records reordered, replaced or edited",
-                    )
-                )
-            if signing_started and not entry.signed:
-                problems.append((entry.name, f"is not signed, but the chain is signed from {signing_started} on"))
-            if entry.signed and signing_started is None:
-                signing_started = entry.name
-    if head is None:
-        problems.append((head_name, "is missing: the newest records cannot be checked for deletion"))
-    elif head.sequence > last:
-        missing = head.file or f"position {head.sequence}"
-        problems.append(
-            (head_name, f"says the newest record is {missing} (position {head.sequence}), which is missing")
-        )
-    elif head.sequence < last:
-        newer = ", ".join(e.name for e in by_sequence[last])
-        problems.append((newer, "is newer than the chain head: interrupted write, or the head file was rolled back"))
-    elif head.digest not in {e.digest for e in by_sequence[last]}:
-        problems.append((head_name, f"does not match the newest record ({by_sequence[last][0].name})"))
-    return problems
-
-
-def _most_common(values: Iterable[str | None]) -> str | None:
-    counts: dict[str | None, int] = {}
-    for value in values:
-        counts[value] = counts.get(value, 0) + 1
-    return max(counts, key=lambda v: counts[v]) if counts else None

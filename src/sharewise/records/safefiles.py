@@ -1,8 +1,10 @@
-"""Writing files safely: private folders, and new files that are whole or absent, mode 0600.
+"""Writing files safely: private folders, and files that are whole or absent, mode 0600.
 
 Used by the record store, the signing keys and the drafts. A new file is written under a hidden
 temporary name and hard-linked into place, so its name never shows a partial file; where the
-file system has no hard links it is created exclusively and removed if the write fails.
+file system has no hard links it is created exclusively and removed if the write fails. A file
+that may be replaced (a draft, the chain head, a countersigned record) is written beside its
+target and renamed over it, so a reader sees the old file or the new one, never part of either.
 """
 
 from __future__ import annotations
@@ -11,11 +13,21 @@ import contextlib
 import errno
 import os
 import secrets
+import sys
 from pathlib import Path
 
 from sharewise.errors import WriteFailed
 
-__all__ = ["failure_reason", "fsync_dir", "make_private_folder", "unlink_quietly", "write_exclusive", "write_new_file"]
+__all__ = [
+    "failure_reason",
+    "fsync_dir",
+    "make_private_folder",
+    "replace_file",
+    "sync_folder",
+    "unlink_quietly",
+    "write_exclusive",
+    "write_new_file",
+]
 
 
 def make_private_folder(folder: Path) -> None:
@@ -93,6 +105,22 @@ def write_new_file(target: Path, data: bytes, *, fsync: bool = True) -> Path:
     return _write_in_place(target, data, fsync=fsync)
 
 
+def replace_file(target: Path, data: bytes, *, fsync: bool = True) -> None:
+    """Put a file of ``data`` (mode 0600) in ``target``'s place in one step; raises ``OSError``.
+
+    The data is written to a hidden temporary file beside ``target`` and renamed over it, so
+    ``target`` is always either the old file or the new one. On failure the temporary file is
+    removed and ``target`` is unchanged. The folder itself is not flushed (see :func:`fsync_dir`).
+    """
+    tmp = target.parent / f".{target.name}.{secrets.token_hex(4)}.tmp"
+    try:
+        write_exclusive(tmp, data, fsync=fsync)
+        tmp.replace(target)
+    except OSError:
+        unlink_quietly(tmp)
+        raise
+
+
 # Why os.link fails on a file system that has no hard links (vfat says EPERM, SMB without Unix
 # extensions EACCES or EOPNOTSUPP). A folder where it failed is remembered for this process.
 _LINK_UNSUPPORTED = frozenset(
@@ -140,3 +168,22 @@ def fsync_dir(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def sync_folder(folder: Path) -> None:
+    """Flush what was written into ``folder`` to disk: that file system only (``syncfs``) where the
+    platform has it, rather than every file system on the machine."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            fd = os.open(folder, os.O_RDONLY)
+            try:
+                if libc.syncfs(fd) == 0:
+                    return
+            finally:
+                os.close(fd)
+        except (OSError, AttributeError):
+            pass
+    os.sync()

@@ -2,7 +2,7 @@
 
 A file is checked on its own (digest, signature, countersignatures, that the bytes are exactly
 what sharewise wrote); a folder also has its chain checked (see
-:func:`sharewise.records.integrity.check_chain`). Verification fails closed: a record that cannot be
+:func:`sharewise.records.chain.check_chain`). Verification fails closed: a record that cannot be
 read, has no integrity block, or should be signed and is not, is a problem, never a pass.
 """
 
@@ -15,17 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sharewise.records.integrity import ChainEntry, ChainHead, check_chain, check_record
+from sharewise.records.chain import ChainEntry, check_chain
+from sharewise.records.folder import MAX_RECORD_BYTES, encode, read_limited, record_filename
+from sharewise.records.head import HEAD_FILE, ChainHead
+from sharewise.records.integrity import check_record
 from sharewise.records.signing import TrustedKeys
-from sharewise.records.store import (
-    HEAD_FILE,
-    MAX_RECORD_BYTES,
-    RecordStore,
-    encode,
-    open_store,
-    read_limited,
-    record_filename,
-)
+from sharewise.records.store import RecordStore, open_store
 
 __all__ = ["MAX_RECORD_BYTES", "FolderResult", "Problem", "Report", "load_record", "parse_record", "verify_paths"]
 _SUFFIX = re.compile(r"^-[0-9a-f]{6}$")
@@ -205,7 +200,7 @@ def _verify_folder(folder: Path, report: Report, trusted: TrustedKeys, require: 
     if snapshot.head_problem is not None:
         report.problems.append(Problem(head_path, snapshot.head_problem))
     elif snapshot.head is not None:
-        head = _chain_head(snapshot.head)
+        head = ChainHead.from_json(snapshot.head)
         if head is None:
             report.problems.append(Problem(head_path, "is damaged: its chain, sequence or digest is missing"))
     if not snapshot.names:
@@ -222,15 +217,6 @@ def _verify_folder(folder: Path, report: Report, trusted: TrustedKeys, require: 
     newest = max((e for e in entries if e.sequence is not None), key=lambda e: e.sequence or 0, default=None)
     report.folders.append(
         FolderResult(folder, len(entries), newest.sequence if newest else None, newest.digest if newest else None)
-    )
-
-
-def _chain_head(data: dict[str, Any]) -> ChainHead | None:
-    chain_id, sequence, digest, file = data.get("chain"), data.get("sequence"), data.get("digest"), data.get("file")
-    if not isinstance(chain_id, str) or not isinstance(sequence, int) or isinstance(sequence, bool) or sequence < 0:
-        return None
-    return ChainHead(
-        chain_id, sequence, digest if isinstance(digest, str) else None, file if isinstance(file, str) else None
     )
 
 

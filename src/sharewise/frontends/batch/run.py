@@ -1,0 +1,147 @@
+"""``sharewise check CASES``: the run of a batch, from the cases file to the results and the records.
+
+``sharewise check CASES`` is a thin adapter over :func:`run_check`. Cases stream through: one is
+read (:mod:`sharewise.frontends.casefiles`), checked (:class:`~sharewise.frontends.batch.check.Checker`),
+reported (:mod:`sharewise.frontends.batch.report`) and its record written before the next is read,
+so memory stays flat however long the file is. A record that cannot be written stops the batch
+(exit 1): carrying on would leave decisions without their records.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from sharewise.errors import TreeInvalid, UsageError
+from sharewise.formats.safetext import clean
+from sharewise.frontends.batch.check import Checker, Clock, Summary
+from sharewise.frontends.batch.report import OUTPUT_FORMATS, Lines, Progress, emitter, format_summary, is_terminal
+from sharewise.frontends.casefiles import CaseSource, open_cases
+from sharewise.records.build import SignOff
+from sharewise.records.store import RecordSink, open_store
+from sharewise.trees.library import Library
+
+__all__ = ["BatchOptions", "run_check"]
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    """What ``sharewise check`` was asked to do; the command line maps its flags onto these."""
+
+    cases: Path
+    input_format: str | None = None
+    tree: str | None = None
+    output: str = "text"
+    records_dir: Path | None = None
+    sign_off: SignOff = field(default_factory=SignOff)
+    progress: bool | None = None  # None: draw it when standard error is a terminal
+
+
+def run_check(
+    options: BatchOptions,
+    *,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+    now: Callable[[], datetime] | None = None,
+    today: date | None = None,
+) -> int:
+    """Check every case in ``options.cases``; print the results; return the exit code.
+
+    Raises :class:`UsageError` (exit 2) before any case is read when the command cannot run, and
+    :class:`TreeInvalid` (exit 5) when ``--tree`` names an invalid tree.
+    """
+    out = stdout if stdout is not None else sys.stdout
+    err = stderr if stderr is not None else sys.stderr
+    clock = now if now is not None else Clock()
+    if options.output not in OUTPUT_FORMATS:
+        raise UsageError(f"unknown output format '{options.output}'; use one of: {', '.join(OUTPUT_FORMATS)}")
+    started = time.perf_counter()
+    given = Path(options.tree) if options.tree is not None else None
+    # A tree file given with --tree is the user's choice: cases may name the trees beside it by id.
+    library = Library.default(today, extra=[given.parent] if given is not None and given.is_file() else [])
+    reported: set[str] = set()
+
+    def tree_error(exc: TreeInvalid) -> None:
+        if str(exc) in reported:
+            return
+        reported.add(str(exc))
+        print(clean(f"sharewise: {exc}"), file=err)
+        for diagnostic in exc.diagnostics:
+            print(clean(f"  {diagnostic}"), file=err)
+
+    with open_cases(options.cases, options.input_format) as source:
+        checker = Checker(
+            library,
+            default_tree=options.tree,
+            sign_off=options.sign_off,
+            records=options.records_dir is not None,
+            now=clock,
+            label=source.label,
+            on_tree_error=tree_error,
+        )
+        if options.tree is not None:
+            checker.engine(options.tree)  # an unknown or invalid --tree stops here, before any output
+        draw = options.progress if options.progress is not None else is_terminal(err)
+        progress = Progress(err, source) if draw else None
+        lines = Lines(out, each=source.size is None)
+        emit = emitter(lines, source.label, jsonl=options.output == "jsonl")
+        records = open_store(options.records_dir).writer(fsync=False) if options.records_dir is not None else None
+        with records if records is not None else contextlib.nullcontext():
+            try:
+                _loop(source, checker, _sink(emit, records, checker.summary), progress)
+            finally:
+                lines.flush()
+                if progress is not None:
+                    progress.close()
+    shown = "standard input" if str(options.cases) == "-" else clean(str(options.cases))
+    table = format_summary(checker.summary, shown, time.perf_counter() - started, options.records_dir)
+    if options.output == "jsonl":
+        err.write(table)
+    else:
+        if checker.summary.total > checker.summary.decided:
+            out.write("\n")
+        out.write(table)
+    out.flush()
+    return checker.summary.exit_code()
+
+
+def _loop(
+    source: CaseSource,
+    checker: Checker,
+    sink: Callable[[dict[str, Any], dict[str, Any] | None], None],
+    progress: Progress | None,
+) -> None:
+    check = checker.check
+    summary = checker.summary
+    for entry in source:
+        try:
+            result, record = check(entry)
+        except (ValueError, TypeError, RecursionError, UnicodeError, AttributeError, KeyError) as exc:
+            # A fault in checking one case (a bug sharewise should fix) never stops the batch.
+            result, record = checker.failed(entry, exc), None
+        sink(result, record)
+        if progress is not None:
+            progress.tick(summary)
+
+
+def _sink(
+    emit: Callable[[dict[str, Any]], None], records: RecordSink | None, summary: Summary
+) -> Callable[[dict[str, Any], dict[str, Any] | None], None]:
+    """What takes each checked case: writes its record (when there is one), then reports it."""
+    if records is None:
+        return lambda result, _: emit(result)
+    write = records.write
+
+    def write_then_emit(result: dict[str, Any], record: dict[str, Any] | None) -> None:
+        if record is not None:
+            result["record"] = str(write(record))
+            summary.records += 1
+        emit(result)
+
+    return write_then_emit
