@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sharewise.errors import SharewiseError
 from sharewise.records.chain import ChainEntry, check_chain
 from sharewise.records.folder import MAX_RECORD_BYTES, encode, read_limited, record_filename
 from sharewise.records.head import HEAD_FILE, ChainHead
@@ -60,8 +61,12 @@ class Report:
         return not self.problems
 
 
-class RecordUnreadable(ValueError):
-    """Raised by :func:`load_record` when a file is not a readable record; the message says why."""
+class RecordUnreadable(SharewiseError, ValueError):
+    """Raised by :func:`load_record` when a file is not a readable record; the message says why.
+
+    ``records verify`` reports it as a problem with that file (exit 6); ``records show`` and
+    ``render`` as a usage error naming the file (exit 2). It is also a ``ValueError``, as it was.
+    """
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
