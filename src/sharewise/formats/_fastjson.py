@@ -2,7 +2,7 @@
 
 A batch writes each record twice over in JSON: once in canonical form for its digest
 (:func:`sharewise.records.integrity.canonical_bytes`) and once indented for its file
-(:func:`sharewise.records.store.encode`). With the standard library those two encodings are about half the
+(:func:`sharewise.records.folder.encode`). With the standard library those two encodings are about half the
 cost of a record; orjson makes them some fifteen times faster. Both functions here return exactly
 the bytes the standard library would, or None to say "use the standard library": when orjson is
 not installed, when the value holds a float (orjson writes some floats differently, ``1e16`` for

@@ -9,7 +9,6 @@ counts them for the summary table and the exit code.
 from __future__ import annotations
 
 import os
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,7 +27,7 @@ from sharewise.errors import (
 from sharewise.frontends.answers import Case
 from sharewise.frontends.casefiles import Entry
 from sharewise.frontends.scripted import describe_walk
-from sharewise.model import DECISIONS
+from sharewise.model import DECISIONS, ID_PATTERN
 from sharewise.records.build import SignOff, build_record, missing_sign_off
 from sharewise.trees.library import Library
 
@@ -66,8 +65,13 @@ class Summary:
         return EXIT_OK
 
 
-#: What a case's ``tree`` may be: a tree id (the tree-file rules, and short).
-_TREE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+#: A case's ``tree`` is a tree id (``model.ID_PATTERN``) of at most this many characters: it comes
+#: from a file made elsewhere, and is looked up on the search path, never opened as a path.
+MAX_CASE_TREE_ID = 64
+
+
+def _is_tree_id(ref: str) -> bool:
+    return len(ref) <= MAX_CASE_TREE_ID and ID_PATTERN.match(ref) is not None
 
 
 def _error(message: str) -> list[dict[str, Any]]:
@@ -156,7 +160,7 @@ class Checker:
             out["status"] = "invalid"
             out["errors"] = _error("no tree: give 'tree' in the case, or --tree for the whole batch")
             return None
-        if ref != self.default_tree and not _TREE_ID.match(ref):
+        if ref != self.default_tree and not _is_tree_id(ref):
             # A cases file comes from elsewhere: it may name trees on the search path, never read files.
             self.summary.invalid += 1
             out["status"] = "invalid"
