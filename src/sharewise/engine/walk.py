@@ -34,9 +34,15 @@ MAX_STEPS = 10_000
 _SPLIT = re.compile(r"\s*[;,]\s*")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)
 class Step:
-    """One answered question on the path, with the answer normalised and its display label."""
+    """One answered question on the path, with the answer normalised and its display label.
+
+    Read-only by convention: nothing changes a step once the walk has made it. It is not a frozen
+    dataclass because the walk makes one per answer, for every case of a batch, and a frozen
+    dataclass takes seven times as long to build (about 1 us against 0.13 us here). Steps compare
+    by identity, as two answers at different places of one walk are different steps.
+    """
 
     tree: Tree
     question: Question
