@@ -39,6 +39,7 @@ MAX_ANSWERS_BYTES = 1 << 20
 
 _CASE_KEYS = ("answers", "sign_off", "case_ref", "tree")
 _SIGN_OFF_KEYS = ("name", "role", "organisation")
+_NO_SIGN_OFF = SignOff()
 
 
 @dataclass
@@ -51,13 +52,14 @@ class Case:
     tree: str | None = None
 
 
-def _text_or_none(value: object, where: str) -> str | None:
+def _text_or_none(value: object, where: str, field: str) -> str | None:
+    """``value`` as stripped text (None when blank or absent); ``where`` and ``field`` name it in the error."""
     if value.__class__ is str:  # the usual case, first
         return value.strip() or None
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise AnswersFileError(f"{where} must be text")
+        raise AnswersFileError(f"{where}: {field} must be text")
     return str(value).strip() or None
 
 
@@ -165,12 +167,15 @@ def check_case_text(case: Case, where: str) -> None:
         raise AnswersFileError(f"{where}: {problem}")
 
 
-def case_from_mapping(data: object, where: str) -> Case:
-    """Read the documented case shape from parsed data; ``where`` names it in errors."""
+def case_from_mapping(data: object, where: str, *, text_keys: bool = False) -> Case:
+    """Read the documented case shape from parsed data; ``where`` names it in errors.
+
+    ``text_keys`` says every key is already text (as in data read from JSON), which saves a copy.
+    """
     if not isinstance(data, Mapping):
         raise AnswersFileError(f"{where}: expected a mapping of question ids to answers")
     if "answers" not in data:
-        return Case(answers={str(k): v for k, v in data.items()})
+        return Case(answers=dict(data) if text_keys else {str(k): v for k, v in data.items()})
     unknown = [k for k in data if k not in _CASE_KEYS]
     if unknown:
         raise AnswersFileError(f"{where}: unknown key {shown_key(unknown[0])}; expected: {', '.join(_CASE_KEYS)}")
@@ -185,12 +190,13 @@ def case_from_mapping(data: object, where: str) -> Case:
         raise AnswersFileError(
             f"{where}: unknown key under 'sign_off': {shown_key(bad[0])}; expected: {', '.join(_SIGN_OFF_KEYS)}"
         )
-    sign_off = SignOff(**{k: _text_or_none(raw_sign.get(k), f"{where}: sign_off.{k}") for k in _SIGN_OFF_KEYS})
+    name, role, organisation = (_text_or_none(raw_sign.get(k), where, f"sign_off.{k}") for k in _SIGN_OFF_KEYS)
     return Case(
-        answers={str(k): v for k, v in answers.items()},
-        sign_off=sign_off,
-        case_ref=_text_or_none(data.get("case_ref"), f"{where}: case_ref"),
-        tree=_text_or_none(data.get("tree"), f"{where}: tree"),
+        # JSON keys are always text; other formats may give numbers or booleans as keys.
+        answers=dict(answers) if text_keys else {str(k): v for k, v in answers.items()},
+        sign_off=SignOff(name, role, organisation) if raw_sign else _NO_SIGN_OFF,
+        case_ref=_text_or_none(data.get("case_ref"), where, "case_ref"),
+        tree=_text_or_none(data.get("tree"), where, "tree"),
     )
 
 

@@ -132,13 +132,13 @@ def open_cases(path: Path, fmt: str | None = None) -> CaseSource:
     return CaseSource(path, detect_format(path, fmt))
 
 
-def _case(data: object, where: str) -> Case:
+def _case(data: object, where: str, *, text_keys: bool = False) -> Case:
     """The case in ``data``; raises :class:`AnswersFileError` naming ``where``."""
     if isinstance(data, Mapping) and "answers" not in data:
         stray = [k for k in _CASE_LEVEL_KEYS if k in data]
         if stray:
             raise AnswersFileError(f"{where}: a case that gives '{stray[0]}' must put its answers under 'answers'")
-    return case_from_mapping(data, where)
+    return case_from_mapping(data, where, text_keys=text_keys)
 
 
 # -- JSONL ----------------------------------------------------------------------------------------
@@ -165,7 +165,7 @@ def _read_jsonl(stream: IO[bytes]) -> Iterator[Entry]:
             yield Entry(number, error=f"line {number}: {exc}")
             continue
         try:
-            yield Entry(number, _case(data, f"line {number}"))
+            yield Entry(number, _case(data, f"line {number}", text_keys=True))
         except AnswersFileError as exc:
             yield Entry(number, error=str(exc))
 

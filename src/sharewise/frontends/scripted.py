@@ -19,7 +19,6 @@ from sharewise.formats.safetext import cut
 from sharewise.frontends.answers import Case
 from sharewise.model import Option, Question, Tree
 from sharewise.records.build import SIGN_OFF_FIELDS, build_record, missing_sign_off
-from sharewise.records.store import write_record
 
 __all__ = ["ScriptedResult", "describe_walk", "question_json", "run_case", "sign_off_question_json"]
 
@@ -125,5 +124,10 @@ def run_case(
     if walk.status == "incomplete" or missing:
         return ScriptedResult("incomplete", EXIT_INCOMPLETE, describe_walk(walk, missing), walk)
     record = build_record(walk, sign_off=case.sign_off, record_id=str(uuid.uuid4()), now=now(), case_ref=case.case_ref)
-    path = write_record(record, out=out, folder=folder) if write else None
+    if write:
+        from sharewise.records.store import write_record  # only a decision that writes needs the store
+
+        path = write_record(record, out=out, folder=folder)
+    else:
+        path = None
     return ScriptedResult("decided", EXIT_OK, record, walk, path)

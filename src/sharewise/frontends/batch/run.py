@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from sharewise.errors import TreeInvalid, UsageError
 from sharewise.formats.safetext import clean
@@ -24,8 +24,10 @@ from sharewise.frontends.batch.check import Checker, Clock, Summary
 from sharewise.frontends.batch.report import OUTPUT_FORMATS, Lines, Progress, emitter, format_summary, is_terminal
 from sharewise.frontends.casefiles import CaseSource, open_cases
 from sharewise.records.build import SignOff
-from sharewise.records.store import RecordSink, open_store
 from sharewise.trees.library import Library
+
+if TYPE_CHECKING:
+    from sharewise.records.store import RecordSink
 
 __all__ = ["BatchOptions", "run_check"]
 
@@ -91,7 +93,7 @@ def run_check(
         progress = Progress(err, source) if draw else None
         lines = Lines(out, each=source.size is None)
         emit = emitter(lines, source.label, jsonl=options.output == "jsonl")
-        records = open_store(options.records_dir).writer(fsync=False) if options.records_dir is not None else None
+        records = _writer(options.records_dir) if options.records_dir is not None else None
         with records if records is not None else contextlib.nullcontext():
             try:
                 _loop(source, checker, _sink(emit, records, checker.summary), progress)
@@ -109,6 +111,13 @@ def run_check(
         out.write(table)
     out.flush()
     return checker.summary.exit_code()
+
+
+def _writer(folder: Path) -> RecordSink:
+    # Imported here: a check that writes no records never needs the store (a little start-up time).
+    from sharewise.records.store import open_store
+
+    return open_store(folder).writer(fsync=False)
 
 
 def _loop(
