@@ -333,11 +333,14 @@ class Engine:
         pending: tuple[Tree, Question] | None = None
         outcome: tuple[Tree, Outcome] | None = None
         queue: list[str] = []  # record questions still to ask once an outcome is reached
+        get = answers.get
+        questions, tree_id = tree.questions, tree.id
         for _ in range(MAX_STEPS):
-            question = tree.questions[node]
+            question = questions[node]
+            qid = question.id
             option: Option | None = None  # the option chosen, when the answer was looked up directly
             source = by_place.get(question.same_as) if question.same_as else None
-            raw = answers.get(question.id)
+            raw = get(qid)
             if source is not None:
                 step = self._carry(tree, question, source, raw, errors)
                 if step is None:
@@ -354,10 +357,11 @@ class Engine:
                     pending = (tree, question)
                     break
                 # The common case, a choice answered by one of its values, is looked up directly.
-                option = question.option(raw.strip()) if raw.__class__ is str and question.kind == "choice" else None
+                if raw.__class__ is str and question.kind == "choice":
+                    option = question.option(raw.strip())
                 checked = (option.value, option.label) if option is not None else check_answer(question, raw)
                 if isinstance(checked, str):
-                    errors.append(AnswerError(question.id, checked, question.ask))
+                    errors.append(AnswerError(qid, checked, question.ask))
                     break
                 if question.gated:
                     refused = _not_offered(question, checked[0], seen)
@@ -365,13 +369,14 @@ class Engine:
                         errors.append(refused)
                         break
                 step = Step(tree, question, *checked)
-            seen[question.id] = step.value
+            value = step.value
+            seen[qid] = value
             if prefix:
-                seen[prefix + question.id] = step.value
-            by_place[(tree.id, question.id)] = step
+                seen[prefix + qid] = value
+            by_place[(tree_id, qid)] = step
             path.append(step)
             if outcome is None:
-                target = _first(option.routes, seen) if option is not None else self._route(question, step.value, seen)
+                target = _first(option.routes, seen) if option is not None else self._route(question, value, seen)
                 handed = target.tree
                 if handed is None and target.target in tree.outcomes:
                     reached = tree.outcomes[target.target]
@@ -382,7 +387,8 @@ class Engine:
                         conclusions.append((tree, reached))
                         handed = reached.continues
                 if handed is not None:
-                    came_from, tree = tree.id, self.tree(handed)
+                    came_from, tree = tree_id, self.tree(handed)
+                    questions, tree_id = tree.questions, tree.id
                     trees.append(tree)
                     prefix = _enter(seen, came_from, tree)
                     node = self._start_of(tree, seen)

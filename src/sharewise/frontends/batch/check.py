@@ -155,6 +155,9 @@ class Checker:
 
     def _engine_for(self, ref: str | None, out: dict[str, Any]) -> Engine | None:
         """The engine for the case's tree; None, with ``out`` saying why, when there is none to use."""
+        engine = self._engines.get(ref) if ref is not None else None
+        if isinstance(engine, Engine):  # a tree already in use: its id was checked the first time
+            return engine
         if ref is None:
             self.summary.invalid += 1
             out["status"] = "invalid"
