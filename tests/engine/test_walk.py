@@ -10,8 +10,7 @@ import pytest
 from sharewise.engine.walk import Engine
 from sharewise.errors import TreeInvalid
 from sharewise.trees.library import Library
-
-from .conftest import SIMPLE_BODY
+from tests.conftest import SIMPLE_BODY
 
 WriteTree = Callable[..., Path]
 

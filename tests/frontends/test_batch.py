@@ -24,7 +24,7 @@ from sharewise.records.integrity import check_record
 
 WriteTree = Callable[..., Path]
 runner = CliRunner()
-ROOT = Path(__file__).parents[1]
+ROOT = Path(__file__).parents[2]
 SCHEMA = json.loads((ROOT / "docs" / "record.schema.json").read_text(encoding="utf-8"))
 SIGNED = {"name": "Sam Carter", "role": "Designated safeguarding lead", "organisation": "Hilltop School"}
 

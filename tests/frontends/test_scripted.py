@@ -13,12 +13,11 @@ import pytest
 from typer.testing import CliRunner
 
 from sharewise.cli import app
-
-from .conftest import SIMPLE_BODY
+from tests.conftest import SIMPLE_BODY
 
 WriteTree = Callable[..., Path]
 runner = CliRunner()
-SCHEMA = json.loads((Path(__file__).parents[1] / "docs" / "record.schema.json").read_text(encoding="utf-8"))
+SCHEMA = json.loads((Path(__file__).parents[2] / "docs" / "record.schema.json").read_text(encoding="utf-8"))
 SIGN = ["--signed-by", "Sam Carter", "--role", "Designated safeguarding lead"]
 
 

@@ -563,7 +563,7 @@ def test_several_choices_dates_and_optional_text(
     assert record["details"]["recipient"] == "The police; The school"
 
 
-from .test_carried import ORG  # noqa: E402 - the tree with an option offered only to some organisations
+from tests.test_carried import ORG  # noqa: E402 - the tree with an option offered only to some organisations
 
 
 def test_only_the_options_whose_if_holds_are_offered(
@@ -604,7 +604,7 @@ def test_the_config_file_supplies_trees_and_the_records_folder(
 @pytest.fixture
 def continued(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, write_tree: Callable[..., Path]) -> Callable[..., Run]:
     """``continued(script)``: run a decision that starts in 'giving' and continues into 'how-much'."""
-    from .test_carried import GIVING, RECEIVING
+    from tests.test_carried import GIVING, RECEIVING
 
     (tmp_path / "trees").mkdir(exist_ok=True)
     monkeypatch.setenv("SHAREWISE_TREES_PATH", str(tmp_path / "trees"))

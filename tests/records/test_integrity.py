@@ -34,10 +34,9 @@ from sharewise.records.integrity import (
 from sharewise.records.signing import SigningKey, SigningKeyError, TrustedKeys, generate_key, load_signing_key
 from sharewise.records.store import HEAD_FILE, FolderLock, RecordWriter, countersign_file, write_record
 from sharewise.records.verify import Report, verify_paths
+from tests.recordkit import REFUSE_REQUEST, START, make_record
 
-from .recordkit import REFUSE_REQUEST, START, make_record
-
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def records_in(folder: Path) -> list[Path]:

@@ -27,10 +27,9 @@ from sharewise.records.signing import TrustedKeys
 from sharewise.records.store import HEAD_FILE, LOCK_FILE, FolderLock, RecordWriter, write_record
 from sharewise.records.verify import Report, verify_paths
 from sharewise.records.view import RecordView, render_markdown
+from tests.recordkit import make_record
 
-from .recordkit import make_record
-
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def verify(*paths: Path) -> Report:
@@ -582,8 +581,7 @@ def test_a_second_backend_plugs_in_through_open_store_alone(tmp_path: Path, monk
     from sharewise.frontends.batch import BatchOptions, run_check
     from sharewise.records import verify
     from sharewise.records.verify import Report, _verify_folder
-
-    from .recordkit import EMERGENCY_SHARE, REFUSE_REQUEST
+    from tests.recordkit import EMERGENCY_SHARE, REFUSE_REQUEST
 
     register = MemoryStore()
     for module in (store, batch, verify):

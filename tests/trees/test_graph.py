@@ -308,7 +308,7 @@ def test_graph_says_conditions_in_words_and_draws_what_a_meeting_needs(write_tre
 
 
 def test_an_overlay_s_additions_and_changes_are_marked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from .conftest import HEADER, SIMPLE_BODY
+    from tests.conftest import HEADER, SIMPLE_BODY
 
     base_dir, local = tmp_path / "shipped", tmp_path / "local"
     base_dir.mkdir()

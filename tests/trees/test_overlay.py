@@ -17,11 +17,10 @@ from sharewise.config import Config
 from sharewise.engine.walk import Engine
 from sharewise.records.build import SignOff, build_record
 from sharewise.trees.library import Library
-
-from .conftest import HEADER, SIMPLE_BODY
+from tests.conftest import HEADER, SIMPLE_BODY
 
 WriteTree = Callable[..., Path]
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "partnership"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "partnership"
 
 OVERLAY_HEAD = """\
 format: sharewise-tree/1
