@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -12,105 +11,7 @@ from sharewise.engine.walk import Engine
 from sharewise.errors import TreeInvalid
 from sharewise.records.build import SignOff, build_record
 from sharewise.trees.library import Library
-
-WriteTree = Callable[..., Path]
-
-GIVING = """\
-nodes:
-  how:
-    ask: Were you asked, or did you notice it?
-    help: How it started.
-    source: src s1
-    options:
-      request: consent
-      proactive: consent
-  consent:
-    ask: Was the person asked to agree?
-    help: Consent.
-    source: src s2
-    detail: consent
-    options:
-      given: may-share
-      refused: may-share
-      not-sure: advice
-outcomes:
-  may-share:
-    decision: share
-    title: You may share
-    summary: Now decide how much.
-    next: tree:how-much
-  advice:
-    decision: seek-advice
-    title: Seek advice
-    summary: Ask.
-"""
-
-RECEIVING = """\
-start:
-  - if: continued_from == 'giving'
-    to: hm-how
-  - to: hm-where
-nodes:
-  hm-where:
-    ask: Has the decision to share been made?
-    help: Stand-alone start.
-    source: src s1
-    options:
-      yes: hm-how
-      no: decide-first
-  hm-how:
-    ask: Were you asked, or did you notice it?
-    help: Same fact as in the giving tree.
-    source: src s1
-    same_as: giving.how
-    options:
-      request: hm-consent
-      proactive: hm-consent
-  hm-consent:
-    ask: Was the person asked to agree?
-    help: Same fact again.
-    source: src s2
-    same_as: giving.consent
-    map: {not-sure: unknown}
-    detail: consent
-    options:
-      given: hm-much
-      refused: hm-much
-      unknown: hm-much
-  hm-much:
-    ask: Is all of it needed?
-    help: How much.
-    source: src s3
-    options:
-      all:
-        next:
-          - if: giving.consent == 'refused'
-            to: share-refused
-          - to: share-all
-      some: share-some
-outcomes:
-  share-all:
-    decision: share
-    title: Share all
-    summary: All.
-    actions:
-      - text: You are continuing a decision.
-        if: continued_from == 'giving'
-      - text: Tell the requester.
-        if: hm-how == 'request'
-  share-refused:
-    decision: share
-    title: Share despite refusal
-    summary: Refused but shared.
-  share-some:
-    decision: share
-    title: Share some
-    summary: Some.
-  decide-first:
-    decision: seek-advice
-    title: Decide first
-    summary: First decide.
-"""
+from tests.helpers import GIVING, ORG, RECEIVING, WriteTree
 
 
 @pytest.fixture
@@ -284,35 +185,6 @@ def test_a_start_list_must_lead_to_questions(write_tree: WriteTree) -> None:
     assert any("'start' can lead only to a question" in p for p in problems), problems
 
 
-ORG = """\
-nodes:
-  org:
-    ask: Is your organisation a public authority?
-    help: It decides which lawful bases you can use.
-    source: src s1
-    setting: public_authority
-    options:
-      yes: basis
-      no: basis
-      not-sure: basis
-  basis:
-    ask: Which lawful basis?
-    help: Pick one.
-    source: src s2
-    options:
-      public-task: done
-      legitimate-interests:
-        if: org == 'no'
-        next: done
-      not-sure: done
-outcomes:
-  done:
-    decision: share
-    title: Done
-    summary: Done.
-"""
-
-
 def test_an_option_with_if_is_offered_only_when_it_holds(write_tree: WriteTree) -> None:
     path = write_tree(ORG, id="org")
     library = Library([path.parent])
@@ -451,7 +323,7 @@ nodes:
 
 
 def test_an_overlay_can_use_carried_answers_conditional_starts_and_option_conditions(tmp_path: Path) -> None:
-    from .conftest import HEADER
+    from tests.helpers import HEADER
 
     shipped, local = tmp_path / "shipped", tmp_path / "local"
     shipped.mkdir()
@@ -478,8 +350,7 @@ def test_strict_coverage_leaves_out_what_the_settings_rule_out(tmp_path: Path) -
     from typer.testing import CliRunner
 
     from sharewise.cli import app
-
-    from .conftest import HEADER
+    from tests.helpers import HEADER
 
     (tmp_path / "s.yaml").write_text(HEADER.format(id="s") + SETTINGS_TREE, encoding="utf-8")
     (tmp_path / "s.tests.yaml").write_text(
@@ -500,7 +371,7 @@ def test_strict_coverage_leaves_out_what_the_settings_rule_out(tmp_path: Path) -
 
 def test_an_overlay_on_a_tree_with_a_conditional_start_keeps_it(tmp_path: Path) -> None:
     """Regression: merging an overlay read the extended tree's 'start' as one id and failed on a list."""
-    from .conftest import HEADER
+    from tests.helpers import HEADER
 
     shipped, local = tmp_path / "shipped", tmp_path / "local"
     shipped.mkdir()
@@ -520,8 +391,7 @@ def test_a_tests_file_states_the_settings_its_cases_assume(tmp_path: Path) -> No
     from typer.testing import CliRunner
 
     from sharewise.cli import app
-
-    from .conftest import HEADER
+    from tests.helpers import HEADER
 
     (tmp_path / "s.yaml").write_text(HEADER.format(id="s") + SETTINGS_TREE, encoding="utf-8")
     cases = "cases:\n  - how=proactive basis=legitimate-interests why=because -> refuse\n"

@@ -17,7 +17,7 @@ from typer.testing import CliRunner, Result
 
 from sharewise.cli import app
 from sharewise.records.store import HEAD_FILE, write_record
-from tests.recordkit import REFUSE_REQUEST, make_record
+from tests.helpers import REFUSE_REQUEST, make_record
 
 runner = CliRunner()
 
@@ -355,7 +355,7 @@ _CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 @pytest.mark.timeout(120)
 def test_the_record_prints_to_pdf_with_a_running_head_and_page_numbers(tmp_path: Path) -> None:
     from sharewise.records.view import RecordView, render_html
-    from tests.recordkit import EMERGENCY_SHARE
+    from tests.helpers import EMERGENCY_SHARE
 
     answers = dict(EMERGENCY_SHARE, **{"what-shared": EMERGENCY_SHARE["what-shared"] + "\nmore detail" * 17})
     record = make_record(answers, case_ref="CASE-PDF")

@@ -9,7 +9,6 @@ import select
 import stat
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +20,8 @@ from sharewise.cli import app
 from sharewise.frontends import batch
 from sharewise.frontends.batch import BatchOptions, run_check
 from sharewise.records.integrity import check_record
+from tests.helpers import WriteTree
 
-WriteTree = Callable[..., Path]
 runner = CliRunner()
 ROOT = Path(__file__).parents[2]
 SCHEMA = json.loads((ROOT / "docs" / "record.schema.json").read_text(encoding="utf-8"))

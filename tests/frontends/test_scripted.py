@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import stat
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 from sharewise.cli import app
-from tests.conftest import SIMPLE_BODY
+from tests.helpers import SIMPLE_BODY, WriteTree
 
-WriteTree = Callable[..., Path]
 runner = CliRunner()
 SCHEMA = json.loads((Path(__file__).parents[2] / "docs" / "record.schema.json").read_text(encoding="utf-8"))
 SIGN = ["--signed-by", "Sam Carter", "--role", "Designated safeguarding lead"]

@@ -34,7 +34,7 @@ from sharewise.records.integrity import (
 from sharewise.records.signing import SigningKey, SigningKeyError, TrustedKeys, generate_key, load_signing_key
 from sharewise.records.store import HEAD_FILE, FolderLock, RecordWriter, countersign_file, write_record
 from sharewise.records.verify import Report, verify_paths
-from tests.recordkit import REFUSE_REQUEST, START, make_record
+from tests.helpers import REFUSE_REQUEST, START, make_record
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -272,7 +272,7 @@ WRITER = textwrap.dedent(
     import copy, sys, time, uuid
     from pathlib import Path
     sys.path.insert(0, {root!r})
-    from tests.recordkit import make_record
+    from tests.helpers import make_record
     from sharewise.records.store import write_record
 
     folder, go, tag = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]

@@ -27,7 +27,7 @@ from sharewise.records.signing import TrustedKeys
 from sharewise.records.store import HEAD_FILE, LOCK_FILE, FolderLock, RecordWriter, write_record
 from sharewise.records.verify import Report, verify_paths
 from sharewise.records.view import RecordView, render_markdown
-from tests.recordkit import make_record
+from tests.helpers import make_record
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -206,7 +206,7 @@ BATCH = textwrap.dedent(
     import sys
     from pathlib import Path
     sys.path.insert(0, {root!r})
-    from tests.recordkit import make_record
+    from tests.helpers import make_record
     from sharewise.records.store import RecordWriter
 
     template = make_record()
@@ -581,7 +581,7 @@ def test_a_second_backend_plugs_in_through_open_store_alone(tmp_path: Path, monk
     from sharewise.frontends.batch import BatchOptions, run_check
     from sharewise.records import verify
     from sharewise.records.verify import Report, _verify_folder
-    from tests.recordkit import EMERGENCY_SHARE, REFUSE_REQUEST
+    from tests.helpers import EMERGENCY_SHARE, REFUSE_REQUEST
 
     register = MemoryStore()
     for module in (store, batch, verify):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -11,9 +10,7 @@ from typer.testing import CliRunner
 from sharewise.cli import app
 from sharewise.trees.diff import diff_trees, render_changes
 from sharewise.trees.library import Library
-from tests.conftest import HEADER, SIMPLE_BODY
-
-WriteTree = Callable[..., Path]
+from tests.helpers import HEADER, SIMPLE_BODY, WriteTree
 
 NEW_BODY = (
     SIMPLE_BODY.replace("Is there a clear purpose?", "Is there a clear and lawful purpose?")

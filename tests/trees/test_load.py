@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -13,9 +12,7 @@ from sharewise.cli import app
 from sharewise.trees.library import Library
 from sharewise.trees.load import load_tree_file
 from sharewise.trees.paths import shipped_trees_dir
-from tests.conftest import HEADER, SIMPLE_BODY
-
-WriteTree = Callable[..., Path]
+from tests.helpers import HEADER, SIMPLE_BODY, WriteTree
 
 
 def problems(path: Path, today: date | None = None) -> list[str]:

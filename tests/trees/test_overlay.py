@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import textwrap
-from collections.abc import Callable
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -17,9 +16,8 @@ from sharewise.config import Config
 from sharewise.engine.walk import Engine
 from sharewise.records.build import SignOff, build_record
 from sharewise.trees.library import Library
-from tests.conftest import HEADER, SIMPLE_BODY
+from tests.helpers import HEADER, SIMPLE_BODY, WriteTree
 
-WriteTree = Callable[..., Path]
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "partnership"
 
 OVERLAY_HEAD = """\
