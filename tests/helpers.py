@@ -8,9 +8,12 @@ the shipped trees (no hand-written record JSON), for the integrity and records-c
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import json
+import signal
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -19,6 +22,9 @@ from sharewise.engine.walk import Engine
 from sharewise.frontends.answers import Case
 from sharewise.frontends.scripted import run_case
 from sharewise.records.build import SignOff
+from sharewise.records.signing import TrustedKeys
+from sharewise.records.store import RecordWriter, write_record
+from sharewise.records.verify import Report, verify_paths
 from sharewise.trees.library import Library
 from sharewise.trees.paths import shipped_trees_dir
 
@@ -290,3 +296,55 @@ def make_record(
     result = run_case(_engine(tree), case, now=lambda: START + timedelta(minutes=minutes), write=False)
     assert result.status == "decided", result.payload
     return result.payload
+
+
+def records_in(folder: Path) -> list[Path]:
+    """The record files in ``folder``, in name order (not its hidden chain head and lock)."""
+    return sorted(folder.glob("[!.]*.json"))
+
+
+def write_folder(folder: Path, count: int = 3) -> list[Path]:
+    """``count`` records written one by one into ``folder``, shares and refusals in turn."""
+    for n in range(count):
+        answers = REFUSE_REQUEST if n % 2 else None
+        write_record(make_record(answers, case_ref=f"CASE-{n + 1}", minutes=n), folder=folder)
+    return records_in(folder)
+
+
+def verify(*paths: Path, **kwargs: Any) -> Report:
+    """What `records verify` reports for ``paths``, trusting the user's own keys unless ``trusted`` is given."""
+    return verify_paths(list(paths), trusted=kwargs.pop("trusted", TrustedKeys.load()), **kwargs)
+
+
+def fill(folder: Path, count: int) -> list[Path]:
+    """``count`` chained records in ``folder``, written as a batch writes them."""
+    template = make_record()
+    with RecordWriter(folder, fsync=False) as writer:
+        for n in range(count):
+            writer.write({**template, "id": f"{n:08x}-0000-4000-8000-000000000000", "case_ref": f"C-{n}"})
+    return records_in(folder)
+
+
+@contextlib.contextmanager
+def finishes_within(seconds: float) -> Iterator[None]:
+    """Fail (rather than hang the suite) when the block has not returned after ``seconds``.
+
+    A bound on a hang, not a speed measurement: the blocks it guards never returned before their fix.
+    """
+
+    def expired(*_: object) -> None:
+        raise TimeoutError(f"still running after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def rewrite(path: Path, change: Any) -> None:
+    record = json.loads(path.read_text(encoding="utf-8"))
+    change(record)
+    path.write_text(json.dumps(record, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
