@@ -18,6 +18,9 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from typer.testing import CliRunner
+
+from sharewise.cli import app
 from sharewise.engine.walk import Engine
 from sharewise.frontends.answers import Case
 from sharewise.frontends.scripted import run_case
@@ -348,3 +351,54 @@ def rewrite(path: Path, change: Any) -> None:
     record = json.loads(path.read_text(encoding="utf-8"))
     change(record)
     path.write_text(json.dumps(record, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+# -- Batch cases (`sharewise check`) ------------------------------------------------------------------
+
+runner = CliRunner()
+
+# Cases for write_tree's tree "t": purpose -> reasons -> share; no -> no-purpose (+ why-not); not-sure -> advice.
+SHARE = {"case_ref": "A1", "tree": "t", "answers": {"purpose": "yes", "reasons": "to keep the child safe"}}
+REFUSE = {"case_ref": "A2", "tree": "t", "answers": {"purpose": "no", "why-not": "nobody can say why"}}
+ADVICE = {"case_ref": "A3", "tree": "t", "answers": {"purpose": "not-sure"}}
+UNFINISHED = {"case_ref": "A4", "tree": "t", "answers": {"purpose": "yes"}}
+WRONG = {"case_ref": "A5", "tree": "t", "answers": {"purpose": "maybe"}}
+
+
+MULTI_BODY = """\
+nodes:
+  who:
+    ask: Who will receive it?
+    help: Name each recipient.
+    source: src section 1
+    kind: multi
+    options:
+      police: {label: Police}
+      school: {label: School}
+      gp: {label: GP}
+    next: done
+  done:
+    ask: Anything else to note?
+    help: Optional.
+    source: src section 2
+    kind: text
+    optional: true
+    next: share
+outcomes:
+  share:
+    decision: share
+    title: Share
+    summary: Share what is needed.
+"""
+
+
+def jsonl(path: Path, *cases: dict[str, Any] | str) -> Path:
+    path.write_text("".join((c if isinstance(c, str) else json.dumps(c)) + "\n" for c in cases), encoding="utf-8")
+    return path
+
+
+def check(*args: str) -> tuple[int, list[dict[str, Any]], str]:
+    """Run ``check --format jsonl``: exit code, the JSON lines, and standard error."""
+    result = runner.invoke(app, ["check", *args, "--format", "jsonl"])
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    return result.exit_code, lines, result.stderr
