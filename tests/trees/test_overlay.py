@@ -319,24 +319,6 @@ def test_a_shipped_tree_record_lists_its_one_file_without_an_install_path() -> N
     assert tree.files[0].sha256 == tree.sha256
 
 
-def test_search_order_is_command_line_then_environment_then_config_then_shipped(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    folders = {}
-    for name in ("cli", "env", "config"):
-        folder = tmp_path / name
-        folder.mkdir()
-        (folder / "when-to-share.yaml").write_text(f"id: when-to-share\n# {name}\n", encoding="utf-8")
-        folders[name] = folder
-    monkeypatch.setenv("SHAREWISE_TREES_PATH", str(folders["env"]))
-    library = Library.default(extra=[folders["cli"]], config=Config(trees_path=(folders["config"],)))
-    assert library.folders[:3] == [folders["cli"], folders["env"], folders["config"]]
-    assert library.path_of("when-to-share") == folders["cli"] / "when-to-share.yaml"
-    from sharewise.trees.paths import shipped_trees_dir
-
-    assert library.folders[-1] == shipped_trees_dir()  # the shipped trees come last
-
-
 # -- the worked example ------------------------------------------------------------------------
 
 
