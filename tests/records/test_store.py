@@ -23,13 +23,9 @@ import pytest
 
 from sharewise.errors import WriteFailed
 from sharewise.records import safefiles, store
-from sharewise.records.integrity import (
-    ChainLink,
-    seal,
-)
+from sharewise.records.integrity import seal
 from sharewise.records.signing import TrustedKeys, generate_key
 from sharewise.records.store import HEAD_FILE, LOCK_FILE, FolderLock, RecordWriter, countersign_file, write_record
-from sharewise.records.verify import Report
 from tests.helpers import START, fill, finishes_within, make_record, records_in, rewrite, verify, write_folder
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -416,7 +412,7 @@ class MemorySink:
         pass
 
     def write(self, record: Any) -> Path:
-        from sharewise.records.integrity import seal
+        from sharewise.records.integrity import ChainLink, seal
 
         head = self.register.head or {"chain": "c0ffee00-0000-4000-8000-000000000000", "sequence": 0, "digest": None}
         sealed = seal(record, link=ChainLink(head["chain"], head["sequence"] + 1, head["digest"]))
@@ -440,7 +436,7 @@ def test_a_second_backend_plugs_in_through_open_store_alone(tmp_path: Path, monk
     from sharewise.frontends import batch
     from sharewise.frontends.batch import BatchOptions, run_check
     from sharewise.records import verify
-    from sharewise.records.verify import _verify_folder
+    from sharewise.records.verify import Report, _verify_folder
     from tests.helpers import EMERGENCY_SHARE, REFUSE_REQUEST
 
     register = MemoryStore()
