@@ -1,84 +1,18 @@
-"""Shared test helpers: small trees written beside the test that uses them."""
+"""Shared fixtures; the helpers they use (and the tests import) are in tests/helpers.py."""
 
 from __future__ import annotations
 
-import textwrap
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-HEADER = """\
-format: sharewise-tree/1
-id: {id}
-title: Test tree {id}
-description: A small tree written by a test.
-version: "1"
-owner: tests
-reviewed: 2026-01-01
-next_review: 2099-01-01
-sources:
-  src:
-    title: Test source
-"""
-
-SIMPLE_BODY = """\
-nodes:
-  purpose:
-    ask: Is there a clear purpose?
-    help: Purpose matters.
-    source: src section 1
-    options:
-      yes: reasons
-      no: no-purpose
-      not-sure: advice
-  reasons:
-    ask: Why are you sharing?
-    help: Write it for a later reader.
-    source: src section 2
-    kind: text
-    min_length: 10
-    detail: reasons
-    next: share
-  why-not:
-    ask: Why are you not sharing?
-    help: Reasons matter.
-    source: src section 3
-    kind: text
-    min_length: 10
-    detail: reasons
-outcomes:
-  share:
-    decision: share
-    title: Share
-    summary: Share what is needed.
-    actions:
-      - Record what you shared.
-  no-purpose:
-    decision: do-not-share
-    title: Do not share
-    summary: No purpose.
-    actions:
-      - Tell the requester why.
-    record: [why-not]
-  advice:
-    decision: seek-advice
-    title: Seek advice
-    summary: Ask your DSL.
-"""
+from tests.helpers import WriteTree, tree_writer
 
 
 @pytest.fixture
-def write_tree(tmp_path: Path) -> Callable[..., Path]:
+def write_tree(tmp_path: Path) -> WriteTree:
     """Write a tree file: ``write_tree(body, id="t")`` prepends a valid header to ``body``."""
-
-    def _write(body: str = SIMPLE_BODY, id: str = "t", header: bool = True, name: str | None = None) -> Path:
-        text = (HEADER.format(id=id) if header else "") + textwrap.dedent(body)
-        path = tmp_path / (name or f"{id}.yaml")
-        path.write_text(text, encoding="utf-8")
-        return path
-
-    return _write
+    return tree_writer(tmp_path)
 
 
 @pytest.fixture(autouse=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,10 +14,8 @@ from sharewise.cli import app
 from sharewise.errors import EXIT_INCOMPLETE
 from sharewise.interactive import run_interactive
 from sharewise.interactive.fake import CTRL_C, FakePrompter
+from tests.helpers import SIMPLE_BODY, WriteTree
 
-from .conftest import SIMPLE_BODY
-
-WriteTree = Callable[..., Path]
 runner = CliRunner()
 
 

@@ -1,116 +1,16 @@
 """Answers carried from tree to tree: ``same_as``, conditional starts, ``TREE.QUESTION`` and
-``continued_from`` in conditions, hand-over outcomes, and the library's checks of each."""
+``continued_from`` in conditions and hand-over outcomes (the library's checks of them: trees/test_library.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from sharewise.engine.walk import Engine
-from sharewise.errors import TreeInvalid
 from sharewise.records.build import SignOff, build_record
 from sharewise.trees.library import Library
-
-WriteTree = Callable[..., Path]
-
-GIVING = """\
-nodes:
-  how:
-    ask: Were you asked, or did you notice it?
-    help: How it started.
-    source: src s1
-    options:
-      request: consent
-      proactive: consent
-  consent:
-    ask: Was the person asked to agree?
-    help: Consent.
-    source: src s2
-    detail: consent
-    options:
-      given: may-share
-      refused: may-share
-      not-sure: advice
-outcomes:
-  may-share:
-    decision: share
-    title: You may share
-    summary: Now decide how much.
-    next: tree:how-much
-  advice:
-    decision: seek-advice
-    title: Seek advice
-    summary: Ask.
-"""
-
-RECEIVING = """\
-start:
-  - if: continued_from == 'giving'
-    to: hm-how
-  - to: hm-where
-nodes:
-  hm-where:
-    ask: Has the decision to share been made?
-    help: Stand-alone start.
-    source: src s1
-    options:
-      yes: hm-how
-      no: decide-first
-  hm-how:
-    ask: Were you asked, or did you notice it?
-    help: Same fact as in the giving tree.
-    source: src s1
-    same_as: giving.how
-    options:
-      request: hm-consent
-      proactive: hm-consent
-  hm-consent:
-    ask: Was the person asked to agree?
-    help: Same fact again.
-    source: src s2
-    same_as: giving.consent
-    map: {not-sure: unknown}
-    detail: consent
-    options:
-      given: hm-much
-      refused: hm-much
-      unknown: hm-much
-  hm-much:
-    ask: Is all of it needed?
-    help: How much.
-    source: src s3
-    options:
-      all:
-        next:
-          - if: giving.consent == 'refused'
-            to: share-refused
-          - to: share-all
-      some: share-some
-outcomes:
-  share-all:
-    decision: share
-    title: Share all
-    summary: All.
-    actions:
-      - text: You are continuing a decision.
-        if: continued_from == 'giving'
-      - text: Tell the requester.
-        if: hm-how == 'request'
-  share-refused:
-    decision: share
-    title: Share despite refusal
-    summary: Refused but shared.
-  share-some:
-    decision: share
-    title: Share some
-    summary: Some.
-  decide-first:
-    decision: seek-advice
-    title: Decide first
-    summary: First decide.
-"""
+from tests.helpers import GIVING, ORG, RECEIVING, WriteTree
 
 
 @pytest.fixture
@@ -209,108 +109,6 @@ def test_the_record_marks_carried_answers_and_keeps_each_conclusion(pair: Librar
 def _messages(path: Path) -> list[str]:
     """Every problem the library finds in the tree file at ``path``, as printed."""
     return [str(d) for d in Library([path.parent]).check(path)]
-
-
-def _problems(library: Library, tree_id: str) -> list[str]:
-    path = library.path_of(tree_id)
-    assert path is not None
-    return [str(d) for d in library.check(path) if d.severity == "error"]
-
-
-@pytest.mark.parametrize(
-    ("change", "marker", "fragment"),
-    [
-        (("same_as: giving.consent", "same_as: giving.consnet"), "giving.consnet", "no question called 'consnet'"),
-        (("same_as: giving.consent", "same_as: nowhere.consent"), "nowhere.consent", "no tree called 'nowhere'"),
-        (("    map: {not-sure: unknown}\n", ""), "giving.consent", "answered 'not-sure', which 'hm-consent' does not"),
-        (("map: {not-sure: unknown}", "map: {maybe: unknown}"), "giving.consent", "'map' names 'maybe', which"),
-        (("map: {not-sure: unknown}", "map: {not-sure: dunno}"), "giving.consent", "'map' gives 'dunno', which"),
-        (("if: giving.consent == 'refused'", "if: giving.consent == 'refsued'"), "'refsued'", "no option 'refsued'"),
-        (("if: continued_from == 'giving'", "if: continued_from == 'other'"), "'other'", "no tree called 'other'"),
-        (("if: continued_from == 'giving'", "if: continued_from == 'how-much'"), "'how-much'", "is this tree"),
-    ],
-)
-def test_the_library_checks_every_cross_tree_reference_with_its_line(
-    write_tree: WriteTree, change: tuple[str, str], marker: str, fragment: str
-) -> None:
-    write_tree(GIVING, id="giving")
-    assert change[0] in RECEIVING
-    path = write_tree(RECEIVING.replace(change[0], change[1], 1), id="how-much")
-    line = next(n for n, text in enumerate(path.read_text().splitlines(), start=1) if marker in text)
-    library = Library([path.parent])
-    problems = _problems(library, "how-much")
-    hits = [p for p in problems if fragment in p]
-    assert len(hits) == 1, problems
-    assert hits[0].startswith(f"{path}:{line} "), hits[0]
-    with pytest.raises(TreeInvalid):
-        library.get("how-much")
-
-
-def test_a_reference_to_a_tree_that_never_continues_here_is_an_error(write_tree: WriteTree) -> None:
-    write_tree(
-        GIVING.replace("next: tree:how-much", "").replace("summary: Now decide how much.", "summary: Done."),
-        id="giving",
-    )
-    path = write_tree(RECEIVING, id="how-much")
-    problems = _problems(Library([path.parent]), "how-much")
-    assert any("'giving' never continues into 'how-much'" in p for p in problems), problems
-
-
-def test_kinds_must_match_and_a_hand_over_outcome_asks_no_record_questions(write_tree: WriteTree) -> None:
-    write_tree(GIVING, id="giving")
-    body = RECEIVING.replace(
-        """    same_as: giving.how
-    options:
-      request: hm-consent
-      proactive: hm-consent""",
-        """    same_as: giving.how
-    kind: text
-    next: hm-consent""",
-    )
-    path = write_tree(body, id="how-much")
-    problems = _problems(Library([path.parent]), "how-much")
-    assert any("'giving.how' is a 'choice' question but 'hm-how' is 'text'" in p for p in problems), problems
-    giving = write_tree(
-        GIVING.replace("next: tree:how-much", "next: tree:how-much\n    record: [consent]"), id="giving"
-    )
-    problems = [str(d) for d in Library([giving.parent]).check(giving)]
-    assert any("hands on to another tree asks no record questions" in p for p in problems), problems
-
-
-def test_a_start_list_must_lead_to_questions(write_tree: WriteTree) -> None:
-    write_tree(GIVING, id="giving")
-    path = write_tree(RECEIVING.replace("    to: hm-how\n", "    to: share-all\n"), id="how-much")
-    problems = _problems(Library([path.parent]), "how-much")
-    assert any("'start' can lead only to a question" in p for p in problems), problems
-
-
-ORG = """\
-nodes:
-  org:
-    ask: Is your organisation a public authority?
-    help: It decides which lawful bases you can use.
-    source: src s1
-    setting: public_authority
-    options:
-      yes: basis
-      no: basis
-      not-sure: basis
-  basis:
-    ask: Which lawful basis?
-    help: Pick one.
-    source: src s2
-    options:
-      public-task: done
-      legitimate-interests:
-        if: org == 'no'
-        next: done
-      not-sure: done
-outcomes:
-  done:
-    decision: share
-    title: Done
-    summary: Done.
-"""
 
 
 def test_an_option_with_if_is_offered_only_when_it_holds(write_tree: WriteTree) -> None:
@@ -451,7 +249,7 @@ nodes:
 
 
 def test_an_overlay_can_use_carried_answers_conditional_starts_and_option_conditions(tmp_path: Path) -> None:
-    from .conftest import HEADER
+    from tests.helpers import HEADER
 
     shipped, local = tmp_path / "shipped", tmp_path / "local"
     shipped.mkdir()
@@ -478,8 +276,7 @@ def test_strict_coverage_leaves_out_what_the_settings_rule_out(tmp_path: Path) -
     from typer.testing import CliRunner
 
     from sharewise.cli import app
-
-    from .conftest import HEADER
+    from tests.helpers import HEADER
 
     (tmp_path / "s.yaml").write_text(HEADER.format(id="s") + SETTINGS_TREE, encoding="utf-8")
     (tmp_path / "s.tests.yaml").write_text(
@@ -500,7 +297,7 @@ def test_strict_coverage_leaves_out_what_the_settings_rule_out(tmp_path: Path) -
 
 def test_an_overlay_on_a_tree_with_a_conditional_start_keeps_it(tmp_path: Path) -> None:
     """Regression: merging an overlay read the extended tree's 'start' as one id and failed on a list."""
-    from .conftest import HEADER
+    from tests.helpers import HEADER
 
     shipped, local = tmp_path / "shipped", tmp_path / "local"
     shipped.mkdir()
@@ -520,8 +317,7 @@ def test_a_tests_file_states_the_settings_its_cases_assume(tmp_path: Path) -> No
     from typer.testing import CliRunner
 
     from sharewise.cli import app
-
-    from .conftest import HEADER
+    from tests.helpers import HEADER
 
     (tmp_path / "s.yaml").write_text(HEADER.format(id="s") + SETTINGS_TREE, encoding="utf-8")
     cases = "cases:\n  - how=proactive basis=legitimate-interests why=because -> refuse\n"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
 from pathlib import Path
 from typing import get_args
 
@@ -15,7 +14,7 @@ from sharewise.interactive.screen import DECISION_WORDS
 from sharewise.records.view import DECISION_LABELS, SECTION_TITLES, RecordView, render_html
 from sharewise.trees.graph import DECISION_COLOURS, to_dot, to_mermaid
 from sharewise.trees.load import load_tree_file
-from tests.recordkit import REFUSE_REQUEST, make_record
+from tests.helpers import REFUSE_REQUEST, WriteTree, make_record
 
 
 def test_the_type_the_ids_and_the_table_agree() -> None:
@@ -62,7 +61,7 @@ def test_a_record_page_colours_each_decision_from_the_table() -> None:
     assert "<h2>The request, and why it was not shared</h2>" in page
 
 
-def test_a_diagram_colours_and_keys_each_decision_from_the_table(write_tree: Callable[..., Path]) -> None:
+def test_a_diagram_colours_and_keys_each_decision_from_the_table(write_tree: WriteTree) -> None:
     tree = load_tree_file(write_tree()).tree
     assert tree is not None
     mermaid, dot = to_mermaid(tree), to_dot(tree)

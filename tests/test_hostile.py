@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import json
 import time
-from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -19,10 +18,8 @@ import pytest
 from typer.testing import CliRunner
 
 from sharewise.cli import app
+from tests.helpers import HEADER, SIMPLE_BODY, WriteTree
 
-from .conftest import HEADER, SIMPLE_BODY
-
-WriteTree = Callable[..., Path]
 runner = CliRunner()
 SIGN = ["--signed-by", "Sam Carter", "--role", "Designated safeguarding lead"]
 NOW = datetime(2026, 11, 30, 10, 0, tzinfo=timezone.utc)

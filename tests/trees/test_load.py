@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -13,10 +12,7 @@ from sharewise.cli import app
 from sharewise.trees.library import Library
 from sharewise.trees.load import load_tree_file
 from sharewise.trees.paths import shipped_trees_dir
-
-from .conftest import HEADER, SIMPLE_BODY
-
-WriteTree = Callable[..., Path]
+from tests.helpers import HEADER, SIMPLE_BODY, WriteTree
 
 
 def problems(path: Path, today: date | None = None) -> list[str]:
@@ -358,7 +354,7 @@ def test_the_example_overlay_matches_the_json_schema_and_a_broken_one_does_not()
     from sharewise.formats.yamlio import load_yaml_text
 
     validator = jsonschema.Draft202012Validator(json.loads(runner.invoke(app, ["trees", "schema"]).stdout))
-    example = Path(__file__).parents[1] / "examples" / "partnership" / "trees" / "when-to-share.yaml"
+    example = Path(__file__).parents[2] / "examples" / "partnership" / "trees" / "when-to-share.yaml"
     data = load_yaml_text(example.read_text(encoding="utf-8")).data
     assert list(validator.iter_errors(data)) == []
     data["nodes"]["urgent"] = {"nxt": "x"}

@@ -1,19 +1,21 @@
-"""The records store at scale and under faults: big folders, gaps, forged positions, crashes, odd
-file systems, full disks and hostile bookkeeping files (issues 12 and 13)."""
+"""records.store: writing records into a folder's chain, the lock, the chain head and countersigning; and the
+store at scale and under faults: big folders, gaps, forged positions, crashes, odd file systems, full disks
+and hostile bookkeeping files (issues 12 and 13)."""
 
 from __future__ import annotations
 
-import contextlib
 import errno
+import itertools
 import json
 import os
+import shutil
 import signal
 import stat
 import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,68 +24,16 @@ import pytest
 from sharewise.errors import WriteFailed
 from sharewise.records import safefiles, store
 from sharewise.records import writer as record_writer
-from sharewise.records.chain import ChainEntry, check_chain
-from sharewise.records.head import ChainHead
-from sharewise.records.safefiles import make_private_folder
-from sharewise.records.signing import TrustedKeys
-from sharewise.records.store import HEAD_FILE, LOCK_FILE, FolderLock, RecordWriter, write_record
-from sharewise.records.verify import Report, verify_paths
-from sharewise.records.view import RecordView, render_markdown
+from sharewise.records.integrity import seal
+from sharewise.records.signing import TrustedKeys, generate_key
+from sharewise.records.store import HEAD_FILE, LOCK_FILE, FolderLock, RecordWriter, countersign_file, write_record
+from tests.helpers import START, fill, finishes_within, make_record, records_in, rewrite, verify, write_folder
 
-from .recordkit import make_record
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def verify(*paths: Path) -> Report:
-    return verify_paths(list(paths), trusted=TrustedKeys())
-
-
-def records_in(folder: Path) -> list[Path]:
-    return sorted(folder.glob("[!.]*.json"))
-
-
-def fill(folder: Path, count: int) -> list[Path]:
-    """``count`` chained records in ``folder``, written as a batch writes them."""
-    template = make_record()
-    with RecordWriter(folder, fsync=False) as writer:
-        for n in range(count):
-            writer.write({**template, "id": f"{n:08x}-0000-4000-8000-000000000000", "case_ref": f"C-{n}"})
-    return records_in(folder)
-
-
-@contextlib.contextmanager
-def finishes_within(seconds: float) -> Iterator[None]:
-    """Fail (rather than hang the suite) when the block has not returned after ``seconds``.
-
-    A bound on a hang, not a speed measurement: the blocks it guards never returned before their fix.
-    """
-
-    def expired(*_: object) -> None:
-        raise TimeoutError(f"still running after {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
-def rewrite(path: Path, change: Any) -> None:
-    record = json.loads(path.read_text(encoding="utf-8"))
-    change(record)
-    path.write_text(json.dumps(record, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def head_of(folder: Path) -> dict[str, Any]:
     return json.loads((folder / HEAD_FILE).read_text(encoding="utf-8"))
-
-
-@pytest.fixture
-def folder(tmp_path: Path) -> Path:
-    return tmp_path / "records"
 
 
 # -- a big folder is never listed by a writer -----------------------------------------------------
@@ -138,23 +88,6 @@ def test_a_folder_with_every_other_record_missing_reports_each_gap(folder: Path)
     assert len(messages) == 200
 
 
-def test_check_chain_is_linear_in_records_not_in_positions() -> None:
-    d = [f"{n:064x}" for n in range(1, 5)]
-    entries = [
-        ChainEntry("1.json", "c", 1, None, d[0], False),
-        ChainEntry("2.json", "c", 2, d[0], d[1], False),
-        ChainEntry("3.json", "c", 3, d[1], d[2], False),
-        ChainEntry("forged.json", "c", 10**15, d[2], d[3], False),
-    ]
-    with finishes_within(10):
-        problems = check_chain(entries, ChainHead("c", 3, d[2], "3.json"), HEAD_FILE)
-    assert problems == [
-        ("forged.json", f"the records before it in the chain (positions 4 to {10**15 - 1}) are missing: "
-                        "deleted or moved away?"),
-        ("forged.json", "is newer than the chain head: interrupted write, or the head file was rolled back"),
-    ]  # fmt: skip
-
-
 def test_a_forged_huge_position_is_reported_and_never_carried_forward(folder: Path) -> None:
     files = fill(folder, 3)
     rewrite(files[1], lambda r: r["chain"].update(sequence=10**12))
@@ -181,27 +114,6 @@ def test_a_forged_huge_position_is_reported_and_never_carried_forward(folder: Pa
         )
 
 
-def test_verify_does_not_hold_the_lock_while_it_checks(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    fill(folder, 5)
-    outcomes: list[str] = []
-    real = store.FolderStore.read
-
-    def read_and_try_a_writer(self: store.FolderStore, name: str) -> bytes:
-        writer = FolderLock(folder, exclusive=True, timeout=0.05)
-        try:
-            writer.acquire()
-        except WriteFailed:
-            outcomes.append("writer blocked")
-        else:
-            outcomes.append("writer got in")
-            writer.release()
-        return real(self, name)
-
-    monkeypatch.setattr(store.FolderStore, "read", read_and_try_a_writer)
-    assert verify(folder).ok
-    assert outcomes and set(outcomes) == {"writer got in"}
-
-
 # -- crashes ---------------------------------------------------------------------------------------
 
 BATCH = textwrap.dedent(
@@ -209,7 +121,7 @@ BATCH = textwrap.dedent(
     import sys
     from pathlib import Path
     sys.path.insert(0, {root!r})
-    from tests.recordkit import make_record
+    from tests.helpers import make_record
     from sharewise.records.store import RecordWriter
 
     template = make_record()
@@ -361,27 +273,6 @@ def test_a_batch_that_fills_the_disk_reports_the_real_error_and_what_it_wrote(
     assert verify(folder).ok
 
 
-# -- folders are private whatever the umask ------------------------------------------------------------
-
-
-def test_every_folder_made_is_0700_under_umask_000(tmp_path: Path) -> None:
-    old = os.umask(0)
-    try:
-        write_record(make_record(), folder=tmp_path / "data" / "sharewise" / "records")
-        make_private_folder(tmp_path / "state" / "sharewise" / "drafts")
-        from sharewise.records.signing import generate_key
-
-        generate_key(tmp_path / "config" / "sharewise" / "keys" / "me.pem")
-    finally:
-        os.umask(old)
-    made = [p for p in tmp_path.rglob("*") if p.is_dir()]
-    assert len(made) == 9
-    assert {str(p.relative_to(tmp_path)): oct(stat.S_IMODE(p.stat().st_mode)) for p in made} == {
-        str(p.relative_to(tmp_path)): "0o700" for p in made
-    }
-    assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in records_in(tmp_path / "data" / "sharewise" / "records"))
-
-
 # -- hostile bookkeeping files ---------------------------------------------------------------------------
 
 
@@ -409,28 +300,6 @@ def test_the_folder_lock_never_follows_a_symbolic_link(folder: Path, tmp_path: P
     assert not target.exists()
     assert len(records_in(folder)) == 1
     assert FolderLock(folder, exclusive=False).acquire() is False  # a reader reads unlocked instead
-
-
-def test_extra_keys_in_the_integrity_block_fail_verify(folder: Path) -> None:
-    files = fill(folder, 2)
-    rewrite(files[0], lambda r: r["integrity"].update(note="approved by the DPO"))
-    report = verify(folder)
-    assert [(p.path, p.message) for p in report.problems] == [
-        (files[0], "integrity block has 1 field(s) sharewise never writes there "
-                   "(only canonical, algorithm, digest and signature belong): added after writing")
-    ]  # fmt: skip
-
-
-def test_markdown_escapes_a_digest_that_is_not_one() -> None:
-    record = make_record()
-    record["integrity"] = {"digest": "`\n# Approved\n<script>x</script>[link](http://x)"}
-    md = render_markdown(RecordView.of(record, ["digest does not match"]))
-    line = next(line for line in md.splitlines() if line.startswith("**SHA-256 digest:**"))
-    assert "\\`" in line and "`" not in line.replace("\\`", "")  # escaped, so no code span opens
-    assert "\\# Approved" in md and "\\<script\\>" in md and "\\[link\\](http" in md  # literal text
-    real = make_record()
-    real["integrity"] = {"digest": "ab" * 32}
-    assert f"**SHA-256 digest:** `{'ab' * 32}`" in render_markdown(RecordView.of(real))
 
 
 # -- records list streams ------------------------------------------------------------------------------
@@ -472,21 +341,6 @@ def test_records_list_streams_json_and_tables_in_blocks(folder: Path) -> None:
     rows_out = piped.stdout.splitlines()
     assert rows_out[0].split("\t")[0] == "date" and len(rows_out) == 1101
     assert all(len(line.split("\t")) == 6 for line in rows_out)
-
-
-def test_json_rows_go_out_as_they_are_read(capsys: pytest.CaptureFixture[str]) -> None:
-    from sharewise.cli.records import _write_json_rows
-
-    seen: list[str] = []
-
-    def rows() -> Iterator[dict[str, Any]]:
-        yield {"file": "a.json"}
-        seen.append(capsys.readouterr().out)
-        yield {"file": "b.json"}
-
-    assert _write_json_rows(rows()) == 2
-    assert seen == ['[\n  {\n    "file": "a.json"\n  }']
-    assert capsys.readouterr().out == ',\n  {\n    "file": "b.json"\n  }\n]\n'
 
 
 def test_decide_with_a_full_disk_after_the_record_exits_0_and_names_it(
@@ -583,8 +437,7 @@ def test_a_second_backend_plugs_in_through_open_store_alone(tmp_path: Path, monk
     from sharewise.frontends.batch import BatchOptions, run_check
     from sharewise.records import verify
     from sharewise.records.verify import Report, _verify_folder
-
-    from .recordkit import EMERGENCY_SHARE, REFUSE_REQUEST
+    from tests.helpers import EMERGENCY_SHARE, REFUSE_REQUEST
 
     register = MemoryStore()
     for module in (store, verify):  # the batch opens its store through records.store when it runs
@@ -689,3 +542,280 @@ def test_records_list_shows_a_record_with_odd_values(folder: Path) -> None:
     result = CliRunner().invoke(app, ["records", "list", str(folder), "--plain"], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     assert "['share']" in result.stdout and "2 record(s)." in result.stderr
+
+
+# -- record files and the folder chain ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {
+            "a": [],
+            "b": {},
+            "c": [[], {}, [1, [2, {"x": None}]]],
+            "d": 'é \u2028 \x00 \x7f " \\ \n /',
+            "e": True,
+            "f": -1,
+        },
+        {"float": 1.5, "tuple": (1, 2)},  # left to json.dumps
+        {1: "a key that is not text"},
+    ],
+)
+def test_record_files_are_exactly_json_dumps_indent_2(value: Any) -> None:
+    assert store.encode(value) == (json.dumps(value, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    record = seal(make_record())
+    assert store.encode(record) == (json.dumps(record, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def test_a_clean_folder_verifies_and_files_are_owner_only(folder: Path) -> None:
+    files = write_folder(folder, 4)
+    report = verify(folder)
+    assert report.ok, report.problems
+    assert report.records == 4
+    assert report.folders[0].head_sequence == 4
+    records = [json.loads(f.read_text(encoding="utf-8")) for f in files]
+    assert [r["chain"]["sequence"] for r in records] == [1, 2, 3, 4]
+    assert records[0]["chain"]["previous"] is None
+    for before, after in itertools.pairwise(records):
+        assert after["chain"]["previous"] == before["integrity"]["digest"]
+    assert len({r["chain"]["id"] for r in records}) == 1
+    assert all(stat.S_IMODE(f.stat().st_mode) == 0o600 for f in [*files, folder / HEAD_FILE, folder / store.LOCK_FILE])
+
+
+def test_the_caller_gets_the_sealed_record_back(folder: Path) -> None:
+    record = make_record()
+    path = write_record(record, folder=folder)
+    assert json.loads(path.read_text(encoding="utf-8")) == record
+    assert "integrity" in record and record["chain"]["sequence"] == 1
+
+
+# -- the lock, concurrency and the chain head ------------------------------------------------------
+
+WRITER = textwrap.dedent(
+    """
+    import copy, sys, time, uuid
+    from pathlib import Path
+    sys.path.insert(0, {root!r})
+    from tests.helpers import make_record
+    from sharewise.records.store import write_record
+
+    folder, go, tag = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
+    template = make_record(case_ref=tag)
+    (go.parent / f"ready-{{tag}}").touch()
+    while not go.exists():
+        time.sleep(0.005)
+    for n in range(50):
+        record = copy.deepcopy(template)
+        record["id"] = str(uuid.uuid4())
+        record["case_ref"] = f"{{tag}}-{{n}}"
+        write_record(record, folder=folder)
+    """
+)
+
+
+def test_two_processes_writing_at_once_keep_every_record_and_the_chain(folder: Path, tmp_path: Path) -> None:
+    script = tmp_path / "writer.py"
+    script.write_text(WRITER.format(root=str(ROOT)), encoding="utf-8")
+    go = tmp_path / "go"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    procs = [
+        subprocess.Popen([sys.executable, str(script), str(folder), str(go), tag], env=env, cwd=ROOT)
+        for tag in ("A", "B")
+    ]
+    deadline = time.monotonic() + 30
+    while not all((tmp_path / f"ready-{tag}").exists() for tag in "AB") and time.monotonic() < deadline:
+        time.sleep(0.01)
+    go.touch()  # both have imported and built their record: now they write at the same time
+    assert [p.wait(timeout=60) for p in procs] == [0, 0]
+    files = records_in(folder)
+    assert len(files) == 100
+    report = verify(folder)
+    assert report.ok, report.problems[:5]
+    records = [json.loads(f.read_text(encoding="utf-8")) for f in files]
+    assert sorted(r["chain"]["sequence"] for r in records) == list(range(1, 101))
+    refs = {r["case_ref"] for r in records}
+    assert refs == {f"{t}-{n}" for t in "AB" for n in range(50)}
+
+
+def test_a_record_writer_holds_the_lock_for_its_whole_batch(folder: Path) -> None:
+    template = make_record()
+    started = time.perf_counter()
+    with RecordWriter(folder, fsync=False) as writer:
+        with pytest.raises(WriteFailed, match="locked by another sharewise process"):
+            FolderLock(folder, exclusive=True, timeout=0.05).acquire()
+        for n in range(500):
+            writer.write({**template, "id": f"{n:08d}-0000-4000-8000-000000000000"})
+    elapsed = time.perf_counter() - started
+    assert writer.count == 500 and writer.last is not None and writer.last.exists()
+    assert elapsed < 5, f"500 records took {elapsed:.1f}s"
+    head = json.loads((folder / HEAD_FILE).read_text(encoding="utf-8"))
+    assert (head["sequence"], head["files"]) == (500, 500)
+    assert verify(folder).ok
+    with FolderLock(folder, exclusive=True, timeout=0.05):
+        pass  # released on exit
+
+
+def test_the_chain_head_is_read_once_per_writer(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[Path] = []
+    real = record_writer.find_head
+    monkeypatch.setattr(record_writer, "find_head", lambda f: calls.append(f) or real(f))
+    with RecordWriter(folder, fsync=False) as writer:
+        for n in range(20):
+            writer.write(make_record(minutes=n))
+    assert calls == [folder]
+
+
+def test_a_stale_chain_head_is_repaired_by_the_next_write(folder: Path) -> None:
+    write_folder(folder, 2)
+    stale = json.loads((folder / HEAD_FILE).read_bytes())
+    write_record(make_record(minutes=5), folder=folder)
+    # as if the process died between the record and the head: the head still has the mark it is given
+    # before a record is written
+    (folder / HEAD_FILE).write_text(json.dumps({**stale, "pending": True}), encoding="utf-8")
+    report = verify(folder)
+    assert [p.message for p in report.problems] == [
+        "is newer than the chain head: interrupted write, or the head file was rolled back"
+    ]
+    write_record(make_record(minutes=6), folder=folder)
+    assert verify(folder).ok
+    newest = json.loads(records_in(folder)[-1].read_text(encoding="utf-8"))
+    assert newest["chain"]["sequence"] == 4
+
+
+# -- failed writes ---------------------------------------------------------------------------------
+
+
+def leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name not in (HEAD_FILE, store.LOCK_FILE))
+
+
+def test_a_full_disk_leaves_no_partial_file_and_says_so(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_folder(folder, 1)
+    before = leftovers(folder)
+    head_before = (folder / HEAD_FILE).read_bytes()
+
+    def full(_fd: int, _data: Any) -> int:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    with monkeypatch.context() as patch:
+        patch.setattr(os, "write", full)
+        with pytest.raises(WriteFailed, match=r"the disk is full .*nothing was written"):
+            write_record(make_record(minutes=3), folder=folder)
+    assert leftovers(folder) == before
+    assert (folder / HEAD_FILE).read_bytes() == head_before
+    write_record(make_record(minutes=4), folder=folder)  # the chain carries on unharmed
+    assert verify(folder).ok
+
+
+def test_a_failure_half_way_through_a_write_leaves_nothing(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder.mkdir()
+    real_write = os.write
+
+    def short_then_fail(fd: int, data: Any) -> int:
+        if len(data) > 100:
+            return real_write(fd, bytes(data[:100]))  # a partial write, then the disk fills
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "write", short_then_fail)
+    with pytest.raises(WriteFailed):
+        write_record(make_record(), out=folder / "rec.json")
+    assert list(folder.iterdir()) == []
+
+
+def test_permission_denied_says_so(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder.mkdir()
+    real_open = os.open
+
+    def refuse(path: Any, flags: int, *args: Any, **kwargs: Any) -> int:
+        if flags & os.O_CREAT:
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", refuse)
+    with pytest.raises(WriteFailed, match=r"permission denied .*nothing was written"):
+        write_record(make_record(), out=folder / "rec.json")
+    assert list(folder.iterdir()) == []
+
+
+def test_an_out_file_is_sealed_but_not_chained(tmp_path: Path) -> None:
+    path = write_record(make_record(), out=tmp_path / "one.json")
+    record = json.loads(path.read_text(encoding="utf-8"))
+    assert "chain" not in record and "integrity" in record
+    assert verify(path).ok
+
+
+@pytest.mark.usefixtures("key")
+def test_a_signed_folder_refuses_an_unsigned_record(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_folder(folder, 1)
+    monkeypatch.delenv("SHAREWISE_SIGNING_KEY")
+    with pytest.raises(WriteFailed, match="are signed, so this one must be too"):
+        write_record(make_record(minutes=2), folder=folder)
+    assert len(records_in(folder)) == 1
+
+
+# -- countersignatures -----------------------------------------------------------------------------
+
+Countersign = Callable[..., dict[str, Any]]
+
+
+def countersign(path: Path, name: str = "Jo Smith", **kwargs: Any) -> dict[str, Any]:
+    return countersign_file(
+        path, name=name, role=kwargs.pop("role", "Head teacher"), organisation=None, now=START, **kwargs
+    )
+
+
+def test_a_countersignature_keeps_the_original_and_the_chain(folder: Path) -> None:
+    files = write_folder(folder)
+    before = json.loads(files[1].read_text(encoding="utf-8"))
+    after = countersign(files[1], note="Agreed: the risk tonight justified sharing.")
+    assert {k: v for k, v in after.items() if k != "countersignatures"} == before
+    entry = after["countersignatures"][0]
+    assert entry["record_digest"] == before["integrity"]["digest"]
+    assert (entry["name"], entry["note"]) == ("Jo Smith", "Agreed: the risk tonight justified sharing.")
+    assert json.loads(files[1].read_text(encoding="utf-8")) == after
+    assert stat.S_IMODE(files[1].stat().st_mode) == 0o600
+    assert verify(folder).ok
+    countersign(files[1], name="Pat Lee")
+    assert verify(folder).ok
+
+
+def test_an_edited_countersignature_fails(folder: Path) -> None:
+    files = write_folder(folder, 1)
+    record = countersign(files[0])
+    record["countersignatures"][0]["role"] = "Director"
+    files[0].write_bytes(store.encode(record))
+    assert [p.message for p in verify(folder).problems] == [
+        "countersignature 1 (Jo Smith) digest does not match: it has been changed since it was added"
+    ]
+
+
+def test_countersigning_refuses_the_same_person_and_a_tampered_record(folder: Path) -> None:
+    files = write_folder(folder, 1)
+    with pytest.raises(Exception, match="already signed this record"):
+        countersign(files[0], name="alex jones")
+    files[0].write_text(files[0].read_text(encoding="utf-8").replace("Sam Patel", "Sam Patal"), encoding="utf-8")
+    with pytest.raises(Exception, match="does not verify, so it cannot be countersigned"):
+        countersign(files[0])
+
+
+@pytest.mark.usefixtures("key")
+def test_a_signed_record_needs_a_signed_countersignature(
+    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = write_folder(folder, 1)
+    with pytest.raises(Exception, match="countersign with your own key"):
+        countersign(files[0])
+    manager = generate_key(tmp_path / "jo.pem")
+    monkeypatch.setenv("SHAREWISE_SIGNING_KEY", str(tmp_path / "jo.pem"))
+    shutil.copy(tmp_path / "keys" / "alex.pub.pem", tmp_path / "alex.pub.pem")
+    trusted_dir = tmp_path / "config" / "sharewise" / "trusted-keys"
+    trusted_dir.mkdir(parents=True)
+    shutil.copy(tmp_path / "keys" / "alex.pub.pem", trusted_dir / "alex.pem")
+    entry = countersign(files[0])["countersignatures"][0]
+    assert entry["signing"]["key_id"] == manager.key_id
+    assert verify(folder).ok
+    record = json.loads(files[0].read_text(encoding="utf-8"))
+    del record["countersignatures"][0]["signature"]
+    files[0].write_bytes(store.encode(record))
+    assert "should be signed" in verify(folder).problems[0].message

@@ -12,7 +12,7 @@ import pytest
 
 from sharewise.records.query import RecordFilter, record_row, record_rows
 from sharewise.records.store import open_store, write_record
-from tests.recordkit import REFUSE_REQUEST, make_record
+from tests.helpers import REFUSE_REQUEST, make_record
 
 
 def _row(**values: Any) -> dict[str, Any]:

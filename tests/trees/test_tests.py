@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -12,8 +11,7 @@ from typer.testing import CliRunner
 from sharewise.cli import app
 from sharewise.trees.paths import shipped_trees_dir
 from sharewise.trees.tests import load_tests
-
-WriteTree = Callable[..., Path]
+from tests.helpers import WriteTree
 
 FULL = """\
 cases:

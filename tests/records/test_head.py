@@ -12,8 +12,7 @@ from sharewise.records.head import HEAD_FILE, ChainHead, find_head, read_head, s
 from sharewise.records.signing import TrustedKeys
 from sharewise.records.store import RecordWriter
 from sharewise.records.verify import verify_paths
-
-from .recordkit import make_record
+from tests.helpers import make_record
 
 CHAIN = "c0ffee00-0000-4000-8000-000000000000"
 DIGEST = "ab" * 32

@@ -29,7 +29,7 @@ from sharewise.frontends.scripted import run_case
 from sharewise.trees.library import Library
 
 runner = CliRunner()
-SCHEMA = json.loads((Path(__file__).parents[1] / "docs" / "record.schema.json").read_text(encoding="utf-8"))
+SCHEMA = json.loads((Path(__file__).parents[2] / "docs" / "record.schema.json").read_text(encoding="utf-8"))
 RECORD_SCHEMA = jsonschema.Draft202012Validator(SCHEMA)
 SHIPPED = ["when-to-share", "how-much-to-share", "ico-10-step"]
 

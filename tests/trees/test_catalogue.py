@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -11,8 +10,7 @@ import pytest
 from sharewise.errors import Diagnostic, UsageError
 from sharewise.trees.catalogue import Validation, check_file, files_to_check, is_settings_file, tree_rows
 from sharewise.trees.library import Library
-
-WriteTree = Callable[..., Path]
+from tests.helpers import WriteTree
 
 
 def test_a_folder_gives_its_trees_and_passes_over_a_settings_file_kept_beside_them(

@@ -4,21 +4,20 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import stat
 import subprocess
 import sys
+from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pytest
 from typer.testing import CliRunner, Result
 
 from sharewise.cli import app
 from sharewise.records.store import HEAD_FILE, write_record
-
-from .recordkit import REFUSE_REQUEST, make_record
+from tests.helpers import REFUSE_REQUEST, make_record
 
 runner = CliRunner()
 
@@ -217,27 +216,6 @@ def test_a_refusal_shows_the_request_and_the_reply_never_a_recipient(folder: Pat
     assert "<h2>The request, and why it was not shared</h2>" in page
 
 
-def test_a_refusal_or_advice_record_never_calls_a_recipient_shared_with() -> None:
-    """Records made before issue 11 kept the requester of a refusal under `recipient`."""
-    from sharewise.records.view import RecordView, render_markdown
-
-    for decision, heading in (
-        ("do-not-share", "The request, and why it was not shared"),
-        ("seek-advice", "The request, and the advice needed first"),
-    ):
-        record = {
-            "outcome": {"decision": decision, "title": "T", "summary": "S", "actions": []},
-            "details": {"recipient": "A caller from the housing office", "reasons": "No purpose was given."},
-        }
-        view = RecordView.of(record)
-        assert view.sharing_title == heading
-        assert ("Named as recipient (nothing was shared)", "A caller from the housing office") in view.sharing
-        assert "Shared with" not in render_markdown(view)
-    share = RecordView.of({"outcome": {"decision": "share"}, "details": {"recipient": "Sam", "requester": "Sam"}})
-    assert share.sharing_title == "What was shared, with whom"
-    assert share.sharing == [("Requested by", "Sam"), ("Shared with", "Sam")]
-
-
 class _Balanced(HTMLParser):
     VOID: ClassVar[set[str]] = {"meta", "br", "link", "img", "hr", "input"}
 
@@ -328,55 +306,7 @@ def test_the_cli_does_not_import_the_records_machinery_until_used() -> None:
     assert out.stdout.strip() == "[]"
 
 
-# -- the printed record: every page says whose record it is and where it stands --------------------
-
-
-def test_printed_pages_carry_the_case_record_id_and_page_numbers() -> None:
-    from sharewise.records.view import RecordView, css_string, render_html
-
-    record = make_record(case_ref='REQ-"9" </style> x')
-    page = render_html(RecordView.of(record))
-    running = page.split("@top-left {", 1)[1].split("}", 1)[0]
-    assert css_string(f'Case REQ-"9" </style> x · record {record["id"]}') in running
-    assert "</style>" not in running and '"9"' not in running  # escaped: it cannot end the rule or the element
-    assert '@bottom-right { content: "Page " counter(page) " of " counter(pages);' in page
-    assert css_string('a"b\\c') == '"a\\22 b\\5c c"'
-    # Sign-off, integrity and the trees used print together: the integrity block is never alone.
-    closing = page.split('<div class="closing">', 1)[1]
-    assert closing.index("<h2>Sign-off</h2>") < closing.index("<h2>Integrity</h2>") < closing.index("</div>")
-    assert (
-        ".closing { break-inside: avoid-page; }" in page or ".warning, .closing { break-inside: avoid-page; }" in page
-    )
-
-
-_CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-@pytest.mark.skipif(_CHROMIUM is None or shutil.which("pdftotext") is None, reason="needs Chromium and pdftotext")
-@pytest.mark.timeout(120)
-def test_the_record_prints_to_pdf_with_a_running_head_and_page_numbers(tmp_path: Path) -> None:
-    from sharewise.records.view import RecordView, render_html
-
-    from .recordkit import EMERGENCY_SHARE
-
-    answers = dict(EMERGENCY_SHARE, **{"what-shared": EMERGENCY_SHARE["what-shared"] + "\nmore detail" * 17})
-    record = make_record(answers, case_ref="CASE-PDF")
-    html_file = tmp_path / "record.html"
-    html_file.write_text(render_html(RecordView.of(record)), encoding="utf-8")
-    pdf = tmp_path / "record.pdf"
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             f"--user-data-dir={tmp_path / 'profile'}", "--no-pdf-header-footer"]  # fmt: skip
-    subprocess.run([str(_CHROMIUM), *flags, f"--print-to-pdf={pdf}", html_file.as_uri()], capture_output=True,
-                   timeout=90, check=True)  # fmt: skip
-    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
-    pages = [p for p in text.split("\f") if p.strip()]
-    assert len(pages) >= 2
-    for number, content in enumerate(pages, start=1):
-        assert f"Case CASE-PDF · record {record['id']}" in content
-        assert f"Page {number} of {len(pages)}" in content
-    [integrity_page] = [p for p in pages if "Integrity" in p]
-    assert "Sign-off" in integrity_page
+# -- list and show on a pipe or a terminal ---------------------------------------------------------
 
 
 def test_list_piped_is_one_tab_separated_line_per_record(folder: Path) -> None:
@@ -405,3 +335,18 @@ def test_list_on_a_terminal_never_cuts_a_file_name(folder: Path, columns: int) -
         assert path.name in shown  # whole, on one line
     assert ("date" in shown) == (columns == 160)  # a table when wide, two lines a record when not
     assert all(len(line) <= columns for line in shown.splitlines())
+
+
+def test_json_rows_go_out_as_they_are_read(capsys: pytest.CaptureFixture[str]) -> None:
+    from sharewise.cli.records import _write_json_rows
+
+    seen: list[str] = []
+
+    def rows() -> Iterator[dict[str, Any]]:
+        yield {"file": "a.json"}
+        seen.append(capsys.readouterr().out)
+        yield {"file": "b.json"}
+
+    assert _write_json_rows(rows()) == 2
+    assert seen == ['[\n  {\n    "file": "a.json"\n  }']
+    assert capsys.readouterr().out == ',\n  {\n    "file": "b.json"\n  }\n]\n'

@@ -11,6 +11,7 @@ import pytest
 
 from sharewise.errors import UsageError, WriteFailed
 from sharewise.frontends.drafts import Draft, DraftStore, default_drafts_dir, new_draft_id
+from tests.helpers import fail_after_a_partial_write
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=timezone.utc)
 
@@ -96,3 +97,22 @@ def test_a_failed_save_says_so_and_leaves_nothing(tmp_path: Path) -> None:
     blocker.write_text("", encoding="utf-8")
     with pytest.raises(WriteFailed, match="cannot create the drafts folder"):
         DraftStore(blocker / "drafts").save(draft({}))
+
+
+_NOW = datetime(2026, 11, 22, 9, 0, tzinfo=timezone.utc)
+
+
+def test_a_draft_save_that_fails_keeps_the_saved_draft(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    drafts = DraftStore(tmp_path / "drafts")
+    stamp = _NOW.isoformat()
+    first = Draft("20261122-090000-abcdef", "t", "T", "1", "ab" * 32, stamp, stamp, {"q": "yes"})
+    path = drafts.save(first)
+    saved = path.read_bytes()
+    fail_after_a_partial_write(monkeypatch)
+    with pytest.raises(WriteFailed, match=r"cannot save the draft in .*drafts: No space left"):
+        drafts.save(first.updated({"q": "no"}, _NOW, None))
+    monkeypatch.undo()
+    assert path.read_bytes() == saved
+    assert [p.name for p in drafts.folder.iterdir()] == [path.name]
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(drafts.folder.stat().st_mode) == 0o700

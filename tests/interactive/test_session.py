@@ -21,6 +21,7 @@ from sharewise.interactive import run_interactive
 from sharewise.interactive.fake import CTRL_C, CTRL_D, ENTER, HELP, Asked, FakePrompter
 from sharewise.interactive.prompter import BACK
 from sharewise.trees.library import Library
+from tests.helpers import WriteTree
 
 NOW = datetime(2026, 11, 22, 14, 30, tzinfo=timezone.utc)
 LONG = "An answer long enough for any minimum length in the trees."
@@ -123,7 +124,7 @@ def drafts() -> DraftStore:
 
 
 @pytest.fixture
-def session(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, write_tree: Callable[..., Path]) -> Callable[..., Run]:
+def session(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, write_tree: WriteTree) -> Callable[..., Run]:
     """``session(script, tree="t", **flags)``: run an interactive decision on the ROUTES tree."""
     (tmp_path / "trees").mkdir()
     monkeypatch.setenv("SHAREWISE_TREES_PATH", str(tmp_path / "trees"))
@@ -546,7 +547,7 @@ outcomes:
 
 
 def test_several_choices_dates_and_optional_text(
-    session: Callable[..., Run], write_tree: Callable[..., Path], tmp_path: Path
+    session: Callable[..., Run], write_tree: WriteTree, tmp_path: Path
 ) -> None:
     write_tree(KINDS, id="kinds", name="trees/kinds.yaml")
     script = [[], ["police", "school"], "tomorrow", "2026-11-23", BACK, BACK, ENTER, ENTER, ENTER]
@@ -563,11 +564,11 @@ def test_several_choices_dates_and_optional_text(
     assert record["details"]["recipient"] == "The police; The school"
 
 
-from .test_carried import ORG  # noqa: E402 - the tree with an option offered only to some organisations
+from tests.helpers import ORG  # noqa: E402 - the tree with an option offered only to some organisations
 
 
 def test_only_the_options_whose_if_holds_are_offered(
-    session: Callable[..., Run], write_tree: Callable[..., Path]
+    session: Callable[..., Run], write_tree: WriteTree
 ) -> None:
     write_tree(ORG, id="org", name="trees/org.yaml")
     run = session(["yes", "public-task", "sign", *SIGN], tree="org")
@@ -584,7 +585,7 @@ def test_only_the_options_whose_if_holds_are_offered(
 
 
 def test_the_config_file_supplies_trees_and_the_records_folder(
-    tmp_path: Path, write_tree: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, write_tree: WriteTree, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     (tmp_path / "team-trees").mkdir()
     write_tree(ROUTES, id="team", name="team-trees/team.yaml")
@@ -602,9 +603,9 @@ def test_the_config_file_supplies_trees_and_the_records_folder(
 
 
 @pytest.fixture
-def continued(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, write_tree: Callable[..., Path]) -> Callable[..., Run]:
+def continued(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, write_tree: WriteTree) -> Callable[..., Run]:
     """``continued(script)``: run a decision that starts in 'giving' and continues into 'how-much'."""
-    from .test_carried import GIVING, RECEIVING
+    from tests.helpers import GIVING, RECEIVING
 
     (tmp_path / "trees").mkdir(exist_ok=True)
     monkeypatch.setenv("SHAREWISE_TREES_PATH", str(tmp_path / "trees"))
@@ -677,7 +678,7 @@ LONG_HELP = "\n\n".join(f"Paragraph {n}: " + "this help goes on at some length. 
 
 
 def _on_a_terminal(
-    script: list[Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, write_tree: Callable[..., Path], body: str
+    script: list[Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, write_tree: WriteTree, body: str
 ) -> Run:
     (tmp_path / "trees").mkdir(exist_ok=True)
     monkeypatch.setenv("SHAREWISE_TREES_PATH", str(tmp_path / "trees"))
@@ -690,7 +691,7 @@ def _on_a_terminal(
 
 
 def test_help_too_long_for_the_window_is_shortened_and_shown_whole_on_request(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, write_tree: Callable[..., Path]
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, write_tree: WriteTree
 ) -> None:
     body = ROUTES.replace("    help: Urgency matters.\n", "    help: |\n" + textwrap.indent(LONG_HELP, " " * 6) + "\n")
     run = _on_a_terminal(
@@ -708,7 +709,7 @@ def test_help_too_long_for_the_window_is_shortened_and_shown_whole_on_request(
 
 
 def test_short_help_is_shown_whole_and_offers_no_help_key(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, write_tree: Callable[..., Path]
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, write_tree: WriteTree
 ) -> None:
     run = _on_a_terminal(["request", "no", "yes", LONG, "go", "sign", *SIGN], tmp_path, monkeypatch, write_tree, ROUTES)
     assert not any(a.more_help for a in run.asked)
@@ -722,7 +723,7 @@ NOT_SHARING = ["noticed", "no", "no"]
 
 
 def test_the_decision_says_what_to_do_now_before_the_record_questions(
-    session: Callable[..., Run], write_tree: Callable[..., Path]
+    session: Callable[..., Run], write_tree: WriteTree
 ) -> None:
     write_tree(WITH_ACTIONS, id="t", name="trees/t.yaml")
     run = session([*NOT_SHARING, LONG, "sign", *SIGN])
@@ -736,7 +737,7 @@ def test_the_decision_says_what_to_do_now_before_the_record_questions(
 
 
 def test_on_a_terminal_the_decision_waits_to_be_read(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, write_tree: Callable[..., Path]
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, write_tree: WriteTree
 ) -> None:
     run = _on_a_terminal([*NOT_SHARING, "go", LONG, "sign", *SIGN], tmp_path, monkeypatch, write_tree, WITH_ACTIONS)
     assert run.code == EXIT_OK
@@ -801,7 +802,7 @@ def test_drafts_commands_list_and_delete(session: Callable[..., Run]) -> None:
 
 
 def test_a_dropped_question_is_named_in_full_however_long(
-    session: Callable[..., Run], write_tree: Callable[..., Path]
+    session: Callable[..., Run], write_tree: WriteTree
 ) -> None:
     long_ask = "Is there a clear purpose for sharing, one that a colleague reading the record later would accept?"
     write_tree(ROUTES.replace("Is there a clear purpose?", long_ask), id="t", name="trees/t.yaml")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -11,10 +10,7 @@ from typer.testing import CliRunner
 from sharewise.cli import app
 from sharewise.trees.diff import diff_trees, render_changes
 from sharewise.trees.library import Library
-
-from .conftest import HEADER, SIMPLE_BODY
-
-WriteTree = Callable[..., Path]
+from tests.helpers import HEADER, SIMPLE_BODY, WriteTree
 
 NEW_BODY = (
     SIMPLE_BODY.replace("Is there a clear purpose?", "Is there a clear and lawful purpose?")
@@ -98,7 +94,7 @@ def test_an_identical_tree_has_no_differences(write_tree: WriteTree) -> None:
 
 
 def test_an_overlay_alone_is_compared_with_the_tree_it_extends() -> None:
-    example = Path(__file__).resolve().parents[1] / "examples" / "partnership"
+    example = Path(__file__).resolve().parents[2] / "examples" / "partnership"
     overlay = example / "trees" / "when-to-share.yaml"
     result = CliRunner().invoke(app, ["trees", "diff", str(overlay), "--config", str(example / "config.yaml")])
     assert result.exit_code == 0, result.output

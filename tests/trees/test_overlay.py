@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import textwrap
-from collections.abc import Callable
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -17,11 +16,9 @@ from sharewise.config import Config
 from sharewise.engine.walk import Engine
 from sharewise.records.build import SignOff, build_record
 from sharewise.trees.library import Library
+from tests.helpers import HEADER, SIMPLE_BODY, WriteTree
 
-from .conftest import HEADER, SIMPLE_BODY
-
-WriteTree = Callable[..., Path]
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "partnership"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "partnership"
 
 OVERLAY_HEAD = """\
 format: sharewise-tree/1
@@ -320,24 +317,6 @@ def test_a_shipped_tree_record_lists_its_one_file_without_an_install_path() -> N
     tree = library.get("when-to-share")
     assert [(f.role, f.path, f.name) for f in tree.files] == [("base", None, "when-to-share.yaml")]
     assert tree.files[0].sha256 == tree.sha256
-
-
-def test_search_order_is_command_line_then_environment_then_config_then_shipped(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    folders = {}
-    for name in ("cli", "env", "config"):
-        folder = tmp_path / name
-        folder.mkdir()
-        (folder / "when-to-share.yaml").write_text(f"id: when-to-share\n# {name}\n", encoding="utf-8")
-        folders[name] = folder
-    monkeypatch.setenv("SHAREWISE_TREES_PATH", str(folders["env"]))
-    library = Library.default(extra=[folders["cli"]], config=Config(trees_path=(folders["config"],)))
-    assert library.folders[:3] == [folders["cli"], folders["env"], folders["config"]]
-    assert library.path_of("when-to-share") == folders["cli"] / "when-to-share.yaml"
-    from sharewise.trees.paths import shipped_trees_dir
-
-    assert library.folders[-1] == shipped_trees_dir()  # the shipped trees come last
 
 
 # -- the worked example ------------------------------------------------------------------------

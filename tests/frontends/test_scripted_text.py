@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -17,8 +16,8 @@ from sharewise.model import Tree
 from sharewise.records.build import SignOff
 from sharewise.trees.load import load_tree_file
 from sharewise.trees.review import overdue
+from tests.helpers import WriteTree
 
-WriteTree = Callable[..., Path]
 SIGNED = SignOff("Sam Carter", "Designated safeguarding lead")
 
 

@@ -9,7 +9,6 @@ import select
 import stat
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,71 +20,20 @@ from sharewise.cli import app
 from sharewise.frontends.batch import BatchOptions, run_check
 from sharewise.frontends.batch import report as batch_report
 from sharewise.records.integrity import check_record
+from tests.helpers import ADVICE, MULTI_BODY, REFUSE, SHARE, UNFINISHED, WRONG, WriteTree, check, jsonl
 
-WriteTree = Callable[..., Path]
 runner = CliRunner()
-ROOT = Path(__file__).parents[1]
+ROOT = Path(__file__).parents[2]
 SCHEMA = json.loads((ROOT / "docs" / "record.schema.json").read_text(encoding="utf-8"))
+pytestmark = pytest.mark.usefixtures("tree")  # every case names the tree "t"
 SIGNED = {"name": "Sam Carter", "role": "Designated safeguarding lead", "organisation": "Hilltop School"}
-
-# Cases for the conftest tree "t": purpose -> reasons -> share; no -> no-purpose (+ why-not); not-sure -> advice.
-SHARE = {"case_ref": "A1", "tree": "t", "answers": {"purpose": "yes", "reasons": "to keep the child safe"}}
-REFUSE = {"case_ref": "A2", "tree": "t", "answers": {"purpose": "no", "why-not": "nobody can say why"}}
-ADVICE = {"case_ref": "A3", "tree": "t", "answers": {"purpose": "not-sure"}}
-UNFINISHED = {"case_ref": "A4", "tree": "t", "answers": {"purpose": "yes"}}
-WRONG = {"case_ref": "A5", "tree": "t", "answers": {"purpose": "maybe"}}
-
-MULTI_BODY = """\
-nodes:
-  who:
-    ask: Who will receive it?
-    help: Name each recipient.
-    source: src section 1
-    kind: multi
-    options:
-      police: {label: Police}
-      school: {label: School}
-      gp: {label: GP}
-    next: done
-  done:
-    ask: Anything else to note?
-    help: Optional.
-    source: src section 2
-    kind: text
-    optional: true
-    next: share
-outcomes:
-  share:
-    decision: share
-    title: Share
-    summary: Share what is needed.
-"""
-
-
-@pytest.fixture(autouse=True)
-def tree(write_tree: WriteTree, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The conftest tree ``t``, findable by id (cases name it)."""
-    monkeypatch.setenv("SHAREWISE_TREES_PATH", str(tmp_path))
-    return write_tree()
-
-
-def jsonl(path: Path, *cases: dict[str, Any] | str) -> Path:
-    path.write_text("".join((c if isinstance(c, str) else json.dumps(c)) + "\n" for c in cases), encoding="utf-8")
-    return path
-
-
-def check(*args: str) -> tuple[int, list[dict[str, Any]], str]:
-    """Run ``check --format jsonl``: exit code, the JSON lines, and standard error."""
-    result = runner.invoke(app, ["check", *args, "--format", "jsonl"])
-    lines = [json.loads(line) for line in result.stdout.splitlines()]
-    return result.exit_code, lines, result.stderr
 
 
 def record_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if not p.name.startswith("."))
 
 
-# -- the three input formats ----------------------------------------------------------------------
+# -- results, and the tree each case names ---------------------------------------------------------
 
 
 def test_jsonl_results_come_in_input_order_with_the_decide_json_vocabulary(tmp_path: Path) -> None:
@@ -129,50 +77,6 @@ def test_jsonl_results_come_in_input_order_with_the_decide_json_vocabulary(tmp_p
     ]
 
 
-def test_csv_rows_split_multiple_choices_and_leave_empty_cells_unanswered(
-    write_tree: WriteTree, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("SHAREWISE_TREES_PATH", str(tmp_path))
-    write_tree(MULTI_BODY, id="m")
-    write_tree()
-    cases = tmp_path / "cases.csv"
-    cases.write_text(
-        "case_ref,tree,who,done,purpose,reasons\n"
-        "C1,m,police;school,,,\n"  # multi values split on ';', the optional note left blank
-        'C2,t,,,yes,"to keep the child safe, today"\n'  # a quoted comma stays in the text
-        "C3,t,,,yes,\n"  # an empty cell is unanswered
-        "C4,m,police;vet,,,\n",
-        encoding="utf-8",
-    )
-    code, out, _ = check(str(cases))
-    assert code == 4
-    assert [(r["case_ref"], r["row"], r["status"]) for r in out] == [
-        ("C1", 2, "decided"),
-        ("C2", 3, "decided"),
-        ("C3", 4, "incomplete"),
-        ("C4", 5, "invalid"),
-    ]
-    assert out[2]["next"]["id"] == "reasons"
-    assert out[3]["errors"][0]["message"].startswith("value 2 of 2 given is not an option")
-
-
-def test_yaml_list_reads_words_as_words(tmp_path: Path) -> None:
-    cases = tmp_path / "cases.yaml"
-    cases.write_text(
-        "- case_ref: Y1\n  tree: t\n  answers: {purpose: yes, reasons: to keep the child safe}\n"
-        "- case_ref: Y2\n  tree: t\n  answers:\n    purpose: no\n    why-not: nobody can say why\n"
-        "- case_ref: Y3\n  tree: t\n  answers: {purpose: not-sure}\n",
-        encoding="utf-8",
-    )
-    code, out, _ = check(str(cases))
-    assert code == 0
-    assert [(r["case_ref"], r["line"], r["decision"]) for r in out] == [
-        ("Y1", 1, "share"),
-        ("Y2", 4, "do-not-share"),
-        ("Y3", 9, "seek-advice"),
-    ]
-
-
 def test_tree_option_is_the_default_and_a_case_tree_wins(write_tree: WriteTree, tmp_path: Path) -> None:
     default = write_tree()
     other = write_tree(MULTI_BODY, id="m")
@@ -196,76 +100,6 @@ def test_tree_option_is_the_default_and_a_case_tree_wins(write_tree: WriteTree, 
         "command line, with --tree"
     )
     assert str(tmp_path) not in json.dumps(out[3])
-
-
-# -- bad input never stops the batch --------------------------------------------------------------
-
-
-def test_malformed_lines_are_reported_by_number_and_the_rest_still_run(tmp_path: Path) -> None:
-    cases = jsonl(
-        tmp_path / "cases.jsonl",
-        SHARE,
-        '{"case_ref": "broken", "answers": {',
-        "",
-        '["a list"]',
-        {"case_ref": "A9", "purpose": "yes"},
-        {"case_ref": "A6", "tree": "nope", "answers": {}},
-        {"case_ref": "A7", "answers": {"purpose": "yes"}},
-        ADVICE,
-    )
-    code, out, _ = check(str(cases))
-    assert code == 4
-    assert [(r["line"], r["status"]) for r in out] == [
-        (1, "decided"),
-        (2, "invalid"),
-        (4, "invalid"),
-        (5, "invalid"),
-        (6, "invalid"),
-        (7, "invalid"),
-        (8, "decided"),
-    ]
-    messages = [r["errors"][0]["message"] for r in out if r["status"] == "invalid"]
-    assert messages[0].startswith("line 2: not valid JSON (")
-    assert messages[1] == "line 4: expected a mapping of question ids to answers"
-    assert messages[2] == "line 5: a case that gives 'case_ref' must put its answers under 'answers'"
-    assert messages[3].startswith("no tree called 'nope' (available: ")
-    assert messages[4] == "no tree: give 'tree' in the case, or --tree for the whole batch"
-
-
-def test_malformed_csv_rows_and_yaml_items_are_reported_by_number(tmp_path: Path) -> None:
-    rows = tmp_path / "cases.csv"
-    rows.write_text(
-        'case_ref,tree,purpose\nR1,t,not-sure\nR2,t,yes,extra\nR3,t,"bad"x\nR4,t,not-sure\n', encoding="utf-8"
-    )
-    code, out, _ = check(str(rows))
-    assert code == 4
-    assert [(r["row"], r["status"]) for r in out] == [(2, "decided"), (3, "invalid"), (4, "invalid"), (5, "decided")]
-    assert out[1]["errors"][0]["message"] == "row 3: 4 cells, but the header names 3 columns"
-    assert out[2]["errors"][0]["message"].startswith("row 4: not valid CSV (")
-
-    items = tmp_path / "cases.yaml"
-    items.write_text(
-        "- {tree: t, answers: {purpose: not-sure}}\n"
-        "- just a sentence\n"
-        "- tree: t\n  answers:\n    purpose: yes\n    purpose: no\n"
-        "- {tree: t, answers: {purpose: not-sure}}\n",
-        encoding="utf-8",
-    )
-    code, out, _ = check(str(items))
-    assert code == 4
-    assert [(r["line"], r["status"]) for r in out] == [(1, "decided"), (2, "invalid"), (3, "invalid"), (7, "decided")]
-    assert out[1]["errors"][0]["message"] == "line 2: expected a mapping of question ids to answers"
-    assert out[2]["errors"][0]["message"] == "line 6: duplicate key 'purpose' (first given on line 5)"
-
-
-def test_a_yaml_syntax_error_ends_the_file_with_its_line(tmp_path: Path) -> None:
-    items = tmp_path / "cases.yaml"
-    items.write_text("- {tree: t, answers: {purpose: not-sure}}\n- {tree: t, answers: [\n", encoding="utf-8")
-    code, out, _ = check(str(items))
-    assert code == 4
-    assert out[0]["status"] == "decided"
-    assert out[1]["status"] == "invalid"
-    assert "the rest of the file was not read" in out[1]["errors"][0]["message"]
 
 
 # -- exit codes -----------------------------------------------------------------------------------

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -10,10 +9,7 @@ import pytest
 from sharewise.engine.walk import Engine
 from sharewise.errors import TreeInvalid
 from sharewise.trees.library import Library
-
-from .conftest import SIMPLE_BODY
-
-WriteTree = Callable[..., Path]
+from tests.helpers import SIMPLE_BODY, WriteTree
 
 
 def engine_for(path: Path, tree_id: str | None = None) -> Engine:

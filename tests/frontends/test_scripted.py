@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import stat
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,12 +12,10 @@ import pytest
 from typer.testing import CliRunner
 
 from sharewise.cli import app
+from tests.helpers import SIMPLE_BODY, WriteTree
 
-from .conftest import SIMPLE_BODY
-
-WriteTree = Callable[..., Path]
 runner = CliRunner()
-SCHEMA = json.loads((Path(__file__).parents[1] / "docs" / "record.schema.json").read_text(encoding="utf-8"))
+SCHEMA = json.loads((Path(__file__).parents[2] / "docs" / "record.schema.json").read_text(encoding="utf-8"))
 SIGN = ["--signed-by", "Sam Carter", "--role", "Designated safeguarding lead"]
 
 

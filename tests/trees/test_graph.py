@@ -14,7 +14,6 @@ import os
 import re
 import shutil
 import subprocess
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -24,8 +23,8 @@ from sharewise.cli import app
 from sharewise.model import Tree
 from sharewise.trees.graph import DECISION_COLOURS, mermaid_id, to_dot, to_mermaid
 from sharewise.trees.library import Library
+from tests.helpers import WriteTree
 
-WriteTree = Callable[..., Path]
 SHIPPED = ("when-to-share", "how-much-to-share", "ico-10-step")
 
 _ID = r"[QRTK]_[A-Za-z0-9_]+"
@@ -308,7 +307,7 @@ def test_graph_says_conditions_in_words_and_draws_what_a_meeting_needs(write_tre
 
 
 def test_an_overlay_s_additions_and_changes_are_marked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from .conftest import HEADER, SIMPLE_BODY
+    from tests.helpers import HEADER, SIMPLE_BODY
 
     base_dir, local = tmp_path / "shipped", tmp_path / "local"
     base_dir.mkdir()
