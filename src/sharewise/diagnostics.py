@@ -13,7 +13,6 @@ looked for at most ``max_hints`` times, among at most :data:`HINT_POOL` names. T
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
@@ -114,6 +113,8 @@ class Collector:
         if len(pool) > HINT_POOL:
             size = len(word)
             pool = [n for n in pool if n[:1] == word[:1] and abs(len(n) - size) <= 2][:HINT_POOL]
+        import difflib  # only a misspelt name needs it
+
         found = difflib.get_close_matches(word, pool, n=1, cutoff=0.6)
         return found[0] if found else None
 

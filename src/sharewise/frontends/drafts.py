@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -44,7 +43,7 @@ def default_drafts_dir() -> Path:
 
 def new_draft_id(now: datetime) -> str:
     """``20261122-143005-1a2b3c``: sortable by when the decision was started, and unique."""
-    return f"{now.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}"
+    return f"{now.strftime('%Y%m%d-%H%M%S')}-{os.urandom(3).hex()}"
 
 
 @dataclass(frozen=True, slots=True)

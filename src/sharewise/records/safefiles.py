@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import secrets
 import sys
 from pathlib import Path
 
@@ -82,7 +81,7 @@ def write_new_file(target: Path, data: bytes, *, fsync: bool = True) -> Path:
     folder = target.parent
     if folder in _NO_LINKS:
         return _write_in_place(target, data, fsync=fsync)
-    tmp = folder / f".{target.name}.{secrets.token_hex(4)}.tmp"
+    tmp = folder / f".{target.name}.{os.urandom(4).hex()}.tmp"
     try:
         write_exclusive(tmp, data, fsync=fsync)
     except OSError as exc:
@@ -112,7 +111,7 @@ def replace_file(target: Path, data: bytes, *, fsync: bool = True) -> None:
     ``target`` is always either the old file or the new one. On failure the temporary file is
     removed and ``target`` is unchanged. The folder itself is not flushed (see :func:`fsync_dir`).
     """
-    tmp = target.parent / f".{target.name}.{secrets.token_hex(4)}.tmp"
+    tmp = target.parent / f".{target.name}.{os.urandom(4).hex()}.tmp"
     try:
         write_exclusive(tmp, data, fsync=fsync)
         tmp.replace(target)

@@ -13,7 +13,7 @@ folder's lock (:mod:`sharewise.records.lock`) and keeps its chain head
 
 from __future__ import annotations
 
-import secrets
+import os
 import sys
 from collections.abc import Mapping, MutableMapping
 from pathlib import Path
@@ -205,7 +205,7 @@ def _write_in_folder(folder: Path, record: Mapping[str, Any], *, fsync: bool = T
         return write_new_file(folder / name, data, fsync=fsync)
     except FileExistsError:  # same second and same id prefix: vanishingly rare, but never overwrite
         stem = name[: -len(".json")]
-        return write_new_file(folder / f"{stem}-{secrets.token_hex(3)}.json", data, fsync=fsync)
+        return write_new_file(folder / f"{stem}-{os.urandom(3).hex()}.json", data, fsync=fsync)
 
 
 def _ensure_folder(folder: Path) -> None:
