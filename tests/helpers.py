@@ -404,13 +404,13 @@ def check(*args: str) -> tuple[int, list[dict[str, Any]], str]:
     return result.exit_code, lines, result.stderr
 
 
-def fail_after_a_partial_write(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Make every write short and then fail, as a disk that fills part way through a file."""
+def fail_after_a_partial_write(monkeypatch: pytest.MonkeyPatch, keep: int = 10) -> None:
+    """Make every write short (``keep`` bytes) and then fail, as a disk that fills part way through a file."""
     real_write = os.write
 
     def short_then_fail(fd: int, data: Any) -> int:
-        if len(data) > 10:
-            return real_write(fd, bytes(data[:10]))  # a partial write, then the disk fills
+        if len(data) > keep:
+            return real_write(fd, bytes(data[:keep]))  # a partial write, then the disk fills
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
     monkeypatch.setattr(os, "write", short_then_fail)

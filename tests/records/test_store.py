@@ -27,7 +27,17 @@ from sharewise.records import writer as record_writer
 from sharewise.records.integrity import seal
 from sharewise.records.signing import TrustedKeys, generate_key
 from sharewise.records.store import HEAD_FILE, LOCK_FILE, FolderLock, RecordWriter, countersign_file, write_record
-from tests.helpers import START, fill, finishes_within, make_record, records_in, rewrite, verify, write_folder
+from tests.helpers import (
+    START,
+    fail_after_a_partial_write,
+    fill,
+    finishes_within,
+    make_record,
+    records_in,
+    rewrite,
+    verify,
+    write_folder,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -710,14 +720,7 @@ def test_a_full_disk_leaves_no_partial_file_and_says_so(folder: Path, monkeypatc
 
 def test_a_failure_half_way_through_a_write_leaves_nothing(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     folder.mkdir()
-    real_write = os.write
-
-    def short_then_fail(fd: int, data: Any) -> int:
-        if len(data) > 100:
-            return real_write(fd, bytes(data[:100]))  # a partial write, then the disk fills
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-
-    monkeypatch.setattr(os, "write", short_then_fail)
+    fail_after_a_partial_write(monkeypatch, keep=100)
     with pytest.raises(WriteFailed):
         write_record(make_record(), out=folder / "rec.json")
     assert list(folder.iterdir()) == []
