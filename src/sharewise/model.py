@@ -64,7 +64,14 @@ class Citation:
 
     def __str__(self) -> str:
         cited = [(self.title, self.section), *self.also]
-        return "; ".join(f"{title}, {section}" if section else title for title, section in cited)
+        return "; ".join(_cited(title, section) for title, section in cited)
+
+
+def _cited(title: str, section: str) -> str:
+    """``Title, section``; a section written in brackets follows the title without a comma."""
+    if not section:
+        return title
+    return f"{title} {section}" if section.startswith("(") else f"{title}, {section}"
 
 
 @dataclass(frozen=True, slots=True)
