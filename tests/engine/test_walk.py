@@ -67,6 +67,16 @@ def test_every_invalid_answer_is_listed(write_tree: WriteTree) -> None:
     assert walk.errors[0].question == "Is there a clear purpose?"
 
 
+def test_names_conditions_use_are_not_answers(write_tree: WriteTree) -> None:
+    """The walk keeps ``continued_from``, ``TREE.ID`` and ``settings.NAME`` beside the answers for its
+    conditions; given as answers, they are unknown questions, not answers on the path."""
+    engine = engine_for(write_tree())
+    walk = engine.walk(
+        {"purpose": "yes", "continued_from": "t", "t.purpose": "yes", "settings.public_authority": "yes"}
+    )
+    assert {e.id: e.message for e in walk.errors} == dict.fromkeys(("continued_from", "t.purpose", "settings.public_authority"), "no question with this id in t")
+
+
 def test_text_answers_are_never_echoed_in_errors(write_tree: WriteTree) -> None:
     engine = engine_for(write_tree())
     walk = engine.walk({"purpose": "yes", "reasons": "Jane Doe"})

@@ -403,7 +403,7 @@ class Engine:
             raise RuntimeError(f"the walk took more than {MAX_STEPS} steps")
         if outcome is None and pending is None and not errors:  # pragma: no cover
             raise RuntimeError("the walk stopped without an outcome")
-        errors.extend(self._other_errors(answers, path, by_place, {e.id for e in errors}))
+        errors.extend(self._other_errors(answers, seen, by_place, {e.id for e in errors}))
         return Walk(tuple(path), tuple(trees), pending, outcome, tuple(errors), tuple(conclusions))
 
     def _carry(
@@ -435,18 +435,18 @@ class Engine:
     def _other_errors(
         self,
         answers: Mapping[str, object],
-        path: list[Step],
+        seen: Mapping[str, object],
         by_place: Mapping[tuple[str, str], Step],
         already: set[str],
     ) -> list[AnswerError]:
+        """Errors in the answers the walk did not reach. ``seen`` holds the id of every question on
+        the path; its other keys (``continued_from``, dotted names) are never question ids."""
         errors: list[AnswerError] = []
-        on_path = {step.question.id: step for step in path}
         for qid, raw in answers.items():
             if qid in already or raw is None:
                 continue
-            step = on_path.get(qid)
-            if step is not None:
-                continue
+            if qid in seen and qid != CONTINUED_FROM and "." not in qid:
+                continue  # answered on the path
             found = self.find_question(qid)
             if found is None:
                 names = ", ".join(t.id for t in self.reachable_trees())

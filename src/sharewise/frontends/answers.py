@@ -40,6 +40,9 @@ MAX_ANSWERS_BYTES = 1 << 20
 _CASE_KEYS = ("answers", "sign_off", "case_ref", "tree")
 _SIGN_OFF_KEYS = ("name", "role", "organisation")
 _NO_SIGN_OFF = SignOff()
+_CASE_KEY_SET = frozenset(_CASE_KEYS)
+_SIGN_OFF_KEY_SET = frozenset(_SIGN_OFF_KEYS)
+_SIGN_OFF_FIELDS = tuple((key, f"sign_off.{key}") for key in _SIGN_OFF_KEYS)
 
 
 @dataclass
@@ -176,21 +179,21 @@ def case_from_mapping(data: object, where: str, *, text_keys: bool = False) -> C
         raise AnswersFileError(f"{where}: expected a mapping of question ids to answers")
     if "answers" not in data:
         return Case(answers=dict(data) if text_keys else {str(k): v for k, v in data.items()})
-    unknown = [k for k in data if k not in _CASE_KEYS]
-    if unknown:
-        raise AnswersFileError(f"{where}: unknown key {shown_key(unknown[0])}; expected: {', '.join(_CASE_KEYS)}")
+    if not _CASE_KEY_SET.issuperset(data):
+        unknown = next(k for k in data if k not in _CASE_KEYS)
+        raise AnswersFileError(f"{where}: unknown key {shown_key(unknown)}; expected: {', '.join(_CASE_KEYS)}")
     answers = data.get("answers") or {}
     if not isinstance(answers, Mapping):
         raise AnswersFileError(f"{where}: 'answers' must map question ids to answers")
     raw_sign = data.get("sign_off") or {}
     if not isinstance(raw_sign, Mapping):
         raise AnswersFileError(f"{where}: 'sign_off' must be a mapping with name, role and organisation")
-    bad = [k for k in raw_sign if k not in _SIGN_OFF_KEYS]
-    if bad:
+    if not _SIGN_OFF_KEY_SET.issuperset(raw_sign):
+        bad = next(k for k in raw_sign if k not in _SIGN_OFF_KEYS)
         raise AnswersFileError(
-            f"{where}: unknown key under 'sign_off': {shown_key(bad[0])}; expected: {', '.join(_SIGN_OFF_KEYS)}"
+            f"{where}: unknown key under 'sign_off': {shown_key(bad)}; expected: {', '.join(_SIGN_OFF_KEYS)}"
         )
-    name, role, organisation = (_text_or_none(raw_sign.get(k), where, f"sign_off.{k}") for k in _SIGN_OFF_KEYS)
+    name, role, organisation = (_text_or_none(raw_sign.get(k), where, field) for k, field in _SIGN_OFF_FIELDS)
     return Case(
         # JSON keys are always text; other formats may give numbers or booleans as keys.
         answers=dict(answers) if text_keys else {str(k): v for k, v in answers.items()},
