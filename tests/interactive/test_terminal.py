@@ -17,6 +17,7 @@ from prompt_toolkit.input import PipeInput, create_pipe_input
 from prompt_toolkit.output import DummyOutput
 from prompt_toolkit.output.vt100 import Vt100_Output
 
+from sharewise.interactive.layout import hint
 from sharewise.interactive.prompter import BACK, Choice, InputClosed, Interrupted, MoreHelpWanted
 from sharewise.interactive.terminal import QuestionaryPrompter
 
@@ -206,3 +207,21 @@ def test_the_key_hint_breaks_at_words_with_later_lines_indented(pipe: PipeInput)
     assert prompter.select("Your answer", CHOICES, back="Back", more_help=True) == "yes"
     shown = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", buffer.getvalue())
     assert "? Your answer (arrow keys to move, Enter to choose, Left\r\n  to go back, ? for the full help)" in shown
+
+
+F1 = "\x1bOP"
+
+
+def test_f1_asks_for_the_full_help_on_a_written_answer_already_filled_in(pipe: PipeInput) -> None:
+    with pytest.raises(MoreHelpWanted):
+        keys(pipe, F1).text("Why?", default="Because the school nurse saw", more_help=True)
+
+
+def test_f1_asks_for_the_full_help_on_a_list_too(pipe: PipeInput) -> None:
+    with pytest.raises(MoreHelpWanted):
+        keys(pipe, F1).select("Q", CHOICES, more_help=True)
+
+
+def test_a_written_answer_names_f1_as_its_help_key() -> None:
+    assert hint("text", back=True, more_help=True) == "(Enter to finish, PgUp to go back, F1 for the full help)"
+    assert hint("select", back=False, more_help=True) == "(arrow keys to move, Enter to choose, ? for the full help)"

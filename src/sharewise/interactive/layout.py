@@ -11,7 +11,7 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Sequence
 
-from sharewise.interactive.prompter import HELP_KEY, Choice
+from sharewise.interactive.prompter import HELP_KEY, HELP_KEY_ANYWHERE_SHOWN, Choice
 
 __all__ = ["POINTER_WIDTH", "hint", "prompt_rows", "wrap_answer", "wrap_help", "wrap_hint", "wrap_label"]
 
@@ -71,7 +71,10 @@ def hint(kind: str, *, back: bool, more_help: bool, multiline: bool = False) -> 
     if back:
         keys.append("PgUp to go back" if kind == "text" else "Left to go back")
     if more_help:
-        keys.append(f"{HELP_KEY} for the full help")
+        # On a written answer ? is help only as the whole answer; F1 always is.
+        keys.append(
+            f"{HELP_KEY_ANYWHERE_SHOWN} for the full help" if kind == "text" else f"{HELP_KEY} for the full help"
+        )
     return f"({('; ' if multiline else ', ').join(keys)})"
 
 

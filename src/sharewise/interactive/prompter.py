@@ -18,6 +18,8 @@ __all__ = [
     "BACK_KEY",
     "BACK_KEY_NAME",
     "HELP_KEY",
+    "HELP_KEY_ANYWHERE",
+    "HELP_KEY_ANYWHERE_SHOWN",
     "Back",
     "Choice",
     "InputClosed",
@@ -41,6 +43,11 @@ PgUp on a written answer."""
 HELP_KEY = "?"
 """Asks for a question's full help where the screen had to shorten it (on a written answer: a ?
 typed as the whole answer)."""
+
+HELP_KEY_ANYWHERE = "f1"
+"""Asks for the full help on any prompt that offers it, a written answer already filled in too,
+where ``?`` is an ordinary character; shown to the practitioner as :data:`HELP_KEY_ANYWHERE_SHOWN`."""
+HELP_KEY_ANYWHERE_SHOWN = "F1"
 
 
 class _Back(enum.Enum):

@@ -21,7 +21,7 @@ from rich.text import Text
 from sharewise.decisions import TABLE
 from sharewise.engine.walk import Step, Walk
 from sharewise.interactive.layout import hint, prompt_rows
-from sharewise.interactive.prompter import HELP_KEY, Choice
+from sharewise.interactive.prompter import HELP_KEY, HELP_KEY_ANYWHERE_SHOWN, Choice
 from sharewise.model import Action, Outcome, Question, Tree
 
 __all__ = ["DECISION_WORDS", "ChangedAnswer", "Position", "Screen", "number_ranges", "shorten"]
@@ -208,9 +208,9 @@ class Screen:
                     "Answer each question in turn. Use the arrow keys and Enter to choose. To go back, "
                     f"choose Back, or press Left on a list or PgUp on a written answer ({back_key} works too, "
                     f"except inside tmux or screen, which keep {back_key} for themselves). Where a question's "
-                    f"help is shortened to fit the window, press {HELP_KEY} to read all of it. Press Ctrl-C at "
-                    "any time to stop: your answers are kept as a draft, and 'sharewise decide --resume' "
-                    "carries on."
+                    f"help is shortened to fit the window, press {HELP_KEY} on a list or "
+                    f"{HELP_KEY_ANYWHERE_SHOWN} on a written answer to read all of it. Press Ctrl-C at any time "
+                    "to stop: your answers are kept as a draft, and 'sharewise decide --resume' carries on."
                 ),
             ],
             subtitle=f"version {tree.version}",
@@ -267,7 +267,8 @@ class Screen:
         folded = room is not None and self._rows(title, body, tree.title) > room
         if folded:
             assert room is not None
-            more = Text(f"Press {HELP_KEY} for the full help (shortened to fit the window).", style="italic")
+            key = HELP_KEY if question.kind in ("choice", "multi") else HELP_KEY_ANYWHERE_SHOWN
+            more = Text(f"Press {key} for the full help (shortened to fit the window).", style="italic")
             kept: list[Text] = []
             for paragraph in paragraphs:
                 trial = [ask, *_spaced([*kept, paragraph]), Text(""), more, *notes]

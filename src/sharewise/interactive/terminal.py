@@ -24,6 +24,7 @@ from sharewise.interactive.prompter import (
     BACK,
     BACK_KEY,
     HELP_KEY,
+    HELP_KEY_ANYWHERE,
     Back,
     Choice,
     InputClosed,
@@ -240,6 +241,7 @@ class QuestionaryPrompter:
                 event.app.exit(result=_HELP_VALUE)
 
             bindings.add(HELP_KEY, eager=True, filter=allowed)(_more_help)
+            bindings.add(HELP_KEY_ANYWHERE, eager=True)(_more_help)
         if back or more_help:
             app.key_bindings = merge_key_bindings([app.key_bindings or KeyBindings(), bindings])
         try:
