@@ -13,6 +13,7 @@ error is still raised, and worded, by the standard library.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 try:
@@ -20,7 +21,7 @@ try:
 except ImportError:  # pragma: no cover - orjson is a dependency; this keeps a broken install working
     orjson = None  # type: ignore[assignment]
 
-__all__ = ["canonical", "indented"]
+__all__ = ["NOT_READ", "SURROGATE_ESCAPE", "canonical", "indented", "loads"]
 
 _PASS = (
     0
@@ -74,3 +75,32 @@ def _plain(value: Any) -> bool:
         if type(item) is not str and not _plain(item):
             return False
     return True
+
+
+#: A JSON ``\u`` escape of a surrogate code, which may stand alone (text no record can hold).
+SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+#: What :func:`loads` returns when the standard library must read the text.
+NOT_READ = object()
+_NOT_DIGITS = bytes(b for b in range(256) if not 0x30 <= b <= 0x39)
+
+
+def loads(raw: bytes, *, max_int_digits: int) -> Any:
+    """``raw`` parsed by orjson when that gives what ``json.loads`` gives, else :data:`NOT_READ`.
+
+    orjson is some three times faster. It agrees with ``json.loads`` on every document it accepts,
+    except numbers longer than ``max_int_digits`` digits (it reads whole numbers beyond 64 bits as
+    floats, and sharewise keeps long ones as text) and lone surrogate escapes; text that could hold
+    either, and everything orjson refuses (invalid JSON, ``NaN``, ``1e400``, deep nesting, bytes
+    that are not UTF-8), is left to the standard library, so results and messages are its own.
+    """
+    if orjson is None or (b"\\u" in raw and SURROGATE_ESCAPE.search(raw) is not None):
+        return NOT_READ
+    # Counting the digits costs a tenth of looking for a long run of them; ordinary lines hold few.
+    if len(raw.translate(None, _NOT_DIGITS)) > max_int_digits and re.search(
+        rb"[0-9]{%d}" % (max_int_digits + 1), raw
+    ):
+        return NOT_READ
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return NOT_READ

@@ -8,21 +8,16 @@ value) and optionally ``sign_off`` (``name``, ``role``, ``organisation``), ``cas
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sharewise.errors import AnswersFileError, UsageError
+from sharewise.formats import _fastjson
 from sharewise.formats.safetext import cut
 from sharewise.formats.yamlio import MAX_DEPTH, MAX_INT_DIGITS, TOO_DEEP, data_problem, load_yaml_text
 from sharewise.records.build import SignOff
-
-try:
-    import orjson
-except ImportError:  # pragma: no cover - orjson is a dependency; this keeps a broken install working
-    orjson = None  # type: ignore[assignment]
 
 __all__ = [
     "MAX_ANSWERS_BYTES",
@@ -80,8 +75,8 @@ def loads_json(text: str | bytes) -> Any:
     refused. Invalid JSON raises :class:`json.JSONDecodeError`, itself a ``ValueError``.
     """
     raw = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
-    data = _quick(raw)
-    if data is _NOT_QUICK:
+    data = _fastjson.loads(raw, max_int_digits=MAX_INT_DIGITS)
+    if data is _fastjson.NOT_READ:
         try:
             data = json.loads(text, parse_int=_whole_number)
         except RecursionError:
@@ -91,40 +86,13 @@ def loads_json(text: str | bytes) -> Any:
         problem = data_problem(data)
         if problem is not None:
             raise ValueError(problem)
-    if b"\\u" in raw and _SURROGATE_ESCAPE.search(raw) is not None:
+    if b"\\u" in raw and _fastjson.SURROGATE_ESCAPE.search(raw) is not None:
         problem = _unicode_problem(data)
         if problem is not None:
             raise ValueError(problem)
     return data
 
 
-_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
-#: A run of digits too long for a whole number read as a number (or a float orjson reads coarsely).
-_LONG_DIGITS = re.compile(rb"[0-9]{%d}" % (MAX_INT_DIGITS + 1))
-_NOT_DIGITS = bytes(b for b in range(256) if not 0x30 <= b <= 0x39)
-_NOT_QUICK = object()
-
-
-def _quick(raw: bytes) -> Any:
-    """``raw`` parsed by orjson when that gives what the standard library gives, else :data:`_NOT_QUICK`.
-
-    orjson is some three times faster, which is most of the cost of reading a batch's lines. It
-    agrees with ``json.loads`` on every document it accepts, except long numbers (it reads whole
-    numbers beyond 64 bits as floats, and ours keep more than 18 digits as text) and lone
-    surrogate escapes; text that could hold either, and everything orjson refuses (invalid JSON,
-    ``NaN``, ``1e400``, deep nesting, bytes that are not UTF-8), goes to the standard library, so
-    its results and its error messages are unchanged.
-    """
-    if orjson is None or (b"\\u" in raw and _SURROGATE_ESCAPE.search(raw) is not None):
-        return _NOT_QUICK
-    # Counting the digits is a tenth of the cost of looking for a long run of them, and ordinary
-    # lines hold only a few.
-    if len(raw.translate(None, _NOT_DIGITS)) > MAX_INT_DIGITS and _LONG_DIGITS.search(raw) is not None:
-        return _NOT_QUICK
-    try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        return _NOT_QUICK
 
 
 def _unicode_problem(data: object) -> str | None:
