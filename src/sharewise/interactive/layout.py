@@ -58,6 +58,12 @@ def wrap_hint(message: str, hint: str, width: int) -> str:
     return "\n".join(lines)[first:] if lines else ""
 
 
+def help_key(kind: str) -> str:
+    """The key a prompt of ``kind`` (select, checkbox, text) names for the full help: ? on a list, F1
+    on a written answer, where ? is help only as the whole answer (F1 works on every prompt)."""
+    return HELP_KEY_ANYWHERE_SHOWN if kind == "text" else HELP_KEY
+
+
 def hint(kind: str, *, back: bool, more_help: bool, multiline: bool = False) -> str:
     """The keys a prompt of ``kind`` (select, checkbox, text) answers to, as its hint says them."""
     if kind == "select":
@@ -71,10 +77,7 @@ def hint(kind: str, *, back: bool, more_help: bool, multiline: bool = False) -> 
     if back:
         keys.append("PgUp to go back" if kind == "text" else "Left to go back")
     if more_help:
-        # On a written answer ? is help only as the whole answer; F1 always is.
-        keys.append(
-            f"{HELP_KEY_ANYWHERE_SHOWN} for the full help" if kind == "text" else f"{HELP_KEY} for the full help"
-        )
+        keys.append(f"{help_key(kind)} for the full help")
     return f"({('; ' if multiline else ', ').join(keys)})"
 
 

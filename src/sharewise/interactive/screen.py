@@ -20,7 +20,7 @@ from rich.text import Text
 
 from sharewise.decisions import TABLE
 from sharewise.engine.walk import Step, Walk
-from sharewise.interactive.layout import hint, prompt_rows
+from sharewise.interactive.layout import help_key, hint, prompt_rows
 from sharewise.interactive.prompter import HELP_KEY, HELP_KEY_ANYWHERE_SHOWN, Choice
 from sharewise.model import Action, Outcome, Question, Tree
 
@@ -267,8 +267,10 @@ class Screen:
         folded = room is not None and self._rows(title, body, tree.title) > room
         if folded:
             assert room is not None
-            key = HELP_KEY if question.kind in ("choice", "multi") else HELP_KEY_ANYWHERE_SHOWN
-            more = Text(f"Press {key} for the full help (shortened to fit the window).", style="italic")
+            more = Text(
+                f"Press {help_key(_prompt_kind(question))} for the full help (shortened to fit the window).",
+                style="italic",
+            )
             kept: list[Text] = []
             for paragraph in paragraphs:
                 trial = [ask, *_spaced([*kept, paragraph]), Text(""), more, *notes]
@@ -286,7 +288,7 @@ class Screen:
         kind = question.kind if question.kind in ("choice", "multi") else "text"
         choices = [Choice(o.label, o.value, o.help) for o in question.options]
         keys = hint(
-            {"choice": "select", "multi": "checkbox"}.get(kind, "text"),
+            _prompt_kind(question),
             back=back,
             more_help=True,
             multiline=question.multiline,
@@ -490,3 +492,8 @@ def _checklist(items: Sequence[str]) -> Table:
 
 def _go_on(record_questions: int) -> str:
     return "Go on to the questions for the record" if record_questions else "Go on to the review"
+
+
+def _prompt_kind(question: Question) -> str:
+    """The prompt a question is asked with: select (a choice), checkbox (several) or text."""
+    return {"choice": "select", "multi": "checkbox"}.get(question.kind, "text")
