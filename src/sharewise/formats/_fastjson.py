@@ -21,7 +21,7 @@ try:
 except ImportError:  # pragma: no cover - orjson is a dependency; this keeps a broken install working
     orjson = None  # type: ignore[assignment]
 
-__all__ = ["NOT_READ", "SURROGATE_ESCAPE", "canonical", "indented", "loads"]
+__all__ = ["NOT_READ", "SURROGATE_ESCAPE", "canonical", "indented", "loads", "marks"]
 
 _PASS = (
     0
@@ -81,10 +81,20 @@ def _plain(value: Any) -> bool:
 SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 #: What :func:`loads` returns when the standard library must read the text.
 NOT_READ = object()
-_NOT_DIGITS = bytes(b for b in range(256) if not 0x30 <= b <= 0x39)
+_NOT_MARKS = bytes(b for b in range(256) if b not in b"0123456789[{\\")
 
 
-def loads(raw: bytes, *, max_int_digits: int) -> Any:
+def marks(raw: bytes) -> tuple[int, int, bool]:
+    """``(digits, openers, backslash)`` of ``raw``: how many digits and ``[``/``{`` it holds, and
+    whether it holds a backslash (so an escape). One pass over ``raw``; the counts are then taken
+    from what is left, which on an ordinary line is a few dozen bytes."""
+    kept = raw.translate(None, _NOT_MARKS)
+    openers = kept.count(b"[") + kept.count(b"{")
+    slashes = kept.count(b"\\")
+    return len(kept) - openers - slashes, openers, slashes > 0
+
+
+def loads(raw: bytes, *, max_int_digits: int, marked: tuple[int, int, bool] | None = None) -> Any:
     """``raw`` parsed by orjson when that gives what ``json.loads`` gives, else :data:`NOT_READ`.
 
     orjson is some three times faster. It agrees with ``json.loads`` on every document it accepts,
@@ -92,13 +102,13 @@ def loads(raw: bytes, *, max_int_digits: int) -> Any:
     floats, and sharewise keeps long ones as text) and lone surrogate escapes; text that could hold
     either, and everything orjson refuses (invalid JSON, ``NaN``, ``1e400``, deep nesting, bytes
     that are not UTF-8), is left to the standard library, so results and messages are its own.
+    ``marked`` is :func:`marks` of ``raw`` when the caller has it already.
     """
-    if orjson is None or (b"\\u" in raw and SURROGATE_ESCAPE.search(raw) is not None):
+    digits, _, escaped = marked if marked is not None else marks(raw)
+    if orjson is None or (escaped and SURROGATE_ESCAPE.search(raw) is not None):
         return NOT_READ
-    # Counting the digits costs a tenth of looking for a long run of them; ordinary lines hold few.
-    if len(raw.translate(None, _NOT_DIGITS)) > max_int_digits and re.search(
-        rb"[0-9]{%d}" % (max_int_digits + 1), raw
-    ):
+    # A long run of digits is looked for only when the line holds enough digits to make one.
+    if digits > max_int_digits and re.search(rb"[0-9]{%d}" % (max_int_digits + 1), raw):
         return NOT_READ
     try:
         return orjson.loads(raw)

@@ -75,18 +75,20 @@ def loads_json(text: str | bytes) -> Any:
     refused. Invalid JSON raises :class:`json.JSONDecodeError`, itself a ``ValueError``.
     """
     raw = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
-    data = _fastjson.loads(raw, max_int_digits=MAX_INT_DIGITS)
+    marked = _fastjson.marks(raw)
+    data = _fastjson.loads(raw, max_int_digits=MAX_INT_DIGITS, marked=marked)
     if data is _fastjson.NOT_READ:
         try:
             data = json.loads(text, parse_int=_whole_number)
         except RecursionError:
             raise ValueError(TOO_DEEP) from None
     # Each check walks the data only when the text could hold what it looks for, which is rare.
-    if raw.count(b"[") + raw.count(b"{") > MAX_DEPTH:
+    _, openers, escaped = marked
+    if openers > MAX_DEPTH:
         problem = data_problem(data)
         if problem is not None:
             raise ValueError(problem)
-    if b"\\u" in raw and _fastjson.SURROGATE_ESCAPE.search(raw) is not None:
+    if escaped and _fastjson.SURROGATE_ESCAPE.search(raw) is not None:
         problem = _unicode_problem(data)
         if problem is not None:
             raise ValueError(problem)
