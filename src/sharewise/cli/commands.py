@@ -249,6 +249,14 @@ def check(
         Optional[str], typer.Option("--organisation", metavar="ORG", help="Sign-off organisation.")
     ] = None,
     plain: Annotated[bool, typer.Option("--plain", help=PLAIN_HELP)] = False,
+    workers: Annotated[
+        Optional[str],
+        typer.Option(
+            "--workers",
+            metavar="N",
+            help="Check a large JSONL file in at most N processes (1: in one). Default: one per CPU, up to 8.",
+        ),
+    ] = None,
 ) -> None:
     """Check many cases at once from a JSONL, CSV or YAML file (see docs/batch.md).
 
@@ -268,9 +276,20 @@ def check(
             output=output,
             records_dir=records_dir,
             sign_off=SignOff(signed_by, role, organisation),
+            workers=_workers(workers),
         )
         code = run_check(options, today=local_today())  # its clock reads the time once a second
     raise typer.Exit(code)
+
+
+def _workers(given: str | None) -> int | None:
+    """``--workers``: a whole number from 1 to 64 (typer's int parsing would cost start-up time)."""
+    if given is None:
+        return None
+    text = given.strip()
+    if not (text.isascii() and text.isdigit() and 1 <= int(text) <= 64):
+        raise UsageError(f"--workers takes a whole number from 1 to 64, not '{given}'")
+    return int(text)
 
 
 def main() -> None:

@@ -95,8 +95,6 @@ def loads_json(text: str | bytes) -> Any:
     return data
 
 
-
-
 def _unicode_problem(data: object) -> str | None:
     """What in ``data`` holds text that cannot be written as UTF-8 (a lone surrogate), if anything."""
     stack: list[tuple[object, str]] = [(data, "")]

@@ -26,7 +26,7 @@ from sharewise.formats.safetext import cut
 from sharewise.formats.yamlio import NodeBounds
 from sharewise.frontends.answers import Case, case_from_mapping, loads_json
 
-__all__ = ["FORMATS", "CaseSource", "Entry", "InputFormat", "detect_format", "open_cases"]
+__all__ = ["FORMATS", "CaseSource", "Entry", "InputFormat", "detect_format", "jsonl_entry", "open_cases"]
 
 InputFormat = Literal["jsonl", "csv", "yaml"]
 FORMATS: tuple[InputFormat, ...] = ("jsonl", "csv", "yaml")
@@ -117,6 +117,13 @@ class CaseSource:
             return _read_csv(text)
         return _read_yaml(self._binary)
 
+    def jsonl_lines(self) -> Iterator[tuple[int, bytes | None]]:
+        """A JSONL file's lines, unread, with their numbers, for :func:`jsonl_entry` to read (perhaps
+        in another process); None for a line longer than :data:`MAX_LINE_BYTES`."""
+        if self.fmt != "jsonl":
+            raise ValueError(f"{self.fmt} cases are read in one piece, not line by line")
+        return _lines(self._binary)
+
     def close(self) -> None:
         self._binary.close()
 
@@ -145,29 +152,31 @@ def _case(data: object, where: str, *, text_keys: bool = False) -> Case:
 
 
 def _read_jsonl(stream: IO[bytes]) -> Iterator[Entry]:
-    loads = loads_json
     for number, line in _lines(stream):
-        if line is None:
-            yield Entry(number, error=f"line {number}: longer than {MAX_LINE_BYTES // 1024:,} KiB; a case is shorter")
-            continue
-        raw = line[3:] if number == 1 and line.startswith(b"\xef\xbb\xbf") else line  # a byte order mark
-        if not raw.strip():
-            continue
-        try:
-            data = loads(raw)
-        except json.JSONDecodeError as exc:
-            yield Entry(number, error=f"line {number}: not valid JSON ({exc.msg}, column {exc.colno})")
-            continue
-        except UnicodeDecodeError:
-            yield Entry(number, error=f"line {number}: not UTF-8 text")
-            continue
-        except ValueError as exc:  # nested too deeply, or text that is not valid Unicode
-            yield Entry(number, error=f"line {number}: {exc}")
-            continue
-        try:
-            yield Entry(number, _case(data, f"line {number}", text_keys=True))
-        except AnswersFileError as exc:
-            yield Entry(number, error=str(exc))
+        entry = jsonl_entry(number, line)
+        if entry is not None:
+            yield entry
+
+
+def jsonl_entry(number: int, line: bytes | None) -> Entry | None:
+    """The case on JSONL line ``number`` (None from :meth:`CaseSource.jsonl_lines` for a line too
+    long to read), or the reason it cannot be read; None for a blank line, which holds no case."""
+    if line is None:
+        return Entry(number, error=f"line {number}: longer than {MAX_LINE_BYTES // 1024:,} KiB; a case is shorter")
+    raw = line[3:] if number == 1 and line.startswith(b"\xef\xbb\xbf") else line  # a byte order mark
+    if not raw.strip():
+        return None
+    try:
+        return Entry(number, _case(loads_json(raw), f"line {number}", text_keys=True))
+    except json.JSONDecodeError as exc:
+        problem = f"line {number}: not valid JSON ({exc.msg}, column {exc.colno})"
+    except UnicodeDecodeError:
+        problem = f"line {number}: not UTF-8 text"
+    except AnswersFileError as exc:
+        problem = str(exc)
+    except ValueError as exc:  # nested too deeply, or text that is not valid Unicode
+        problem = f"line {number}: {exc}"
+    return Entry(number, error=problem)
 
 
 def _lines(stream: IO[bytes]) -> Iterator[tuple[int, bytes | None]]:

@@ -31,7 +31,7 @@ from sharewise.model import DECISIONS, ID_PATTERN
 from sharewise.records.build import SignOff, build_record, missing_sign_off
 from sharewise.trees.library import Library
 
-__all__ = ["MAX_CACHED_TREES", "Checker", "Clock", "Summary"]
+__all__ = ["CASE_FAULTS", "MAX_CACHED_TREES", "Checker", "Clock", "Summary"]
 
 #: Engines (and tree errors) kept per run; past this, further tree names are looked up each time.
 MAX_CACHED_TREES = 1000
@@ -54,6 +54,13 @@ class Summary:
     def decided(self) -> int:
         return sum(self.decisions.values())
 
+    def add(self, other: Summary) -> None:
+        """Count ``other``'s cases in this summary too (a batch checked in parts)."""
+        for name in _COUNTS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for decision, count in other.decisions.items():
+            self.decisions[decision] = self.decisions.get(decision, 0) + count
+
     def exit_code(self) -> int:
         """5 when a case named an invalid tree, else 4 for any invalid case, else 3 for any incomplete."""
         if self.tree_errors:
@@ -64,6 +71,11 @@ class Summary:
             return EXIT_INCOMPLETE
         return EXIT_OK
 
+
+_COUNTS = ("total", "incomplete", "invalid", "unreadable", "tree_errors", "records", "unsigned")
+
+#: Faults in checking one case (bugs sharewise should fix) that make that case invalid, never stop the batch.
+CASE_FAULTS = (ValueError, TypeError, RecursionError, UnicodeError, AttributeError, KeyError)
 
 #: A case's ``tree`` is a tree id (``model.ID_PATTERN``) of at most this many characters: it comes
 #: from a file made elsewhere, and is looked up on the search path, never opened as a path.
@@ -105,7 +117,7 @@ class Checker:
         self.summary = Summary()
         self._engines: dict[str, Engine | SharewiseError] = {}
         self._outcomes: dict[tuple[str, str], dict[str, Any]] = {}
-        self._on_tree_error = on_tree_error
+        self.on_tree_error = on_tree_error  # told of each tree error
 
     def engine(self, ref: str) -> Engine:
         """The engine for tree ``ref`` (an id or a file); raises when the tree cannot be used."""
@@ -152,6 +164,13 @@ class Checker:
         if not self.records:
             return out, None
         return out, self._record(out, walk, case)
+
+    def check_safely(self, entry: Entry) -> tuple[dict[str, Any], dict[str, Any] | None]:
+        """:meth:`check`, with a fault in checking the case (see :data:`CASE_FAULTS`) made its result."""
+        try:
+            return self.check(entry)
+        except CASE_FAULTS as exc:
+            return self.failed(entry, exc), None
 
     def _engine_for(self, ref: str | None, out: dict[str, Any]) -> Engine | None:
         """The engine for the case's tree; None, with ``out`` saying why, when there is none to use."""
@@ -228,8 +247,8 @@ class Checker:
         if isinstance(exc, TreeInvalid):
             self.summary.tree_errors += 1
             message += "; run 'sharewise trees validate' for the details"
-            if self._on_tree_error is not None:
-                self._on_tree_error(exc)
+            if self.on_tree_error is not None:
+                self.on_tree_error(exc)
         out.update(status="invalid", tree=ref, errors=_error(message))
 
 

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from sharewise.errors import TreeInvalid, UsageError
 from sharewise.formats.safetext import clean
 from sharewise.frontends.batch.check import Checker, Clock, Summary
+from sharewise.frontends.batch.parallel import Block, check_in_parallel, report_tree_error, workers_for
 from sharewise.frontends.batch.report import OUTPUT_FORMATS, Lines, Progress, emitter, format_summary, is_terminal
 from sharewise.frontends.casefiles import CaseSource, open_cases
 from sharewise.records.build import SignOff
@@ -43,6 +44,7 @@ class BatchOptions:
     records_dir: Path | None = None
     sign_off: SignOff = field(default_factory=SignOff)
     progress: bool | None = None  # None: draw it when standard error is a terminal
+    workers: int | None = None  # at most this many worker processes (see batch.parallel); None: as many as useful
 
 
 def run_check(
@@ -67,16 +69,7 @@ def run_check(
     given = Path(options.tree) if options.tree is not None else None
     # A tree file given with --tree is the user's choice: cases may name the trees beside it by id.
     library = Library.default(today, extra=[given.parent] if given is not None and given.is_file() else [])
-    reported: set[str] = set()
-
-    def tree_error(exc: TreeInvalid) -> None:
-        if str(exc) in reported:
-            return
-        reported.add(str(exc))
-        print(clean(f"sharewise: {exc}"), file=err)
-        for diagnostic in exc.diagnostics:
-            print(clean(f"  {diagnostic}"), file=err)
-
+    errors = _TreeErrors(err)
     with open_cases(options.cases, options.input_format) as source:
         checker = Checker(
             library,
@@ -85,32 +78,82 @@ def run_check(
             records=options.records_dir is not None,
             now=clock,
             label=source.label,
-            on_tree_error=tree_error,
+            on_tree_error=errors.tree_error,
         )
         if options.tree is not None:
             checker.engine(options.tree)  # an unknown or invalid --tree stops here, before any output
         draw = options.progress if options.progress is not None else is_terminal(err)
         progress = Progress(err, source) if draw else None
         lines = Lines(out, each=source.size is None)
-        emit = emitter(lines, source.label, jsonl=options.output == "jsonl")
-        records = _writer(options.records_dir) if options.records_dir is not None else None
-        with records if records is not None else contextlib.nullcontext():
-            try:
-                _loop(source, checker, _sink(emit, records, checker.summary), progress)
-            finally:
-                lines.flush()
-                if progress is not None:
-                    progress.close()
+        jsonl = options.output == "jsonl"
+        workers = workers_for(source, writes_records=options.records_dir is not None, asked=options.workers)
+        try:
+            if workers:
+                summary = _in_parallel(source, checker, workers, jsonl=jsonl, lines=lines, errors=errors,
+                                       progress=progress)  # fmt: skip
+            else:
+                summary = checker.summary
+                records = _writer(options.records_dir) if options.records_dir is not None else None
+                emit = emitter(lines, source.label, jsonl=jsonl)
+                with records if records is not None else contextlib.nullcontext():
+                    _loop(source, checker, _sink(emit, records, summary), progress)
+        finally:
+            lines.flush()
+            if progress is not None:
+                progress.close()
     shown = "standard input" if str(options.cases) == "-" else clean(str(options.cases))
-    table = format_summary(checker.summary, shown, time.perf_counter() - started, options.records_dir)
+    table = format_summary(summary, shown, time.perf_counter() - started, options.records_dir)
     if options.output == "jsonl":
         err.write(table)
     else:
-        if checker.summary.total > checker.summary.decided:
+        if summary.total > summary.decided:
             out.write("\n")
         out.write(table)
     out.flush()
-    return checker.summary.exit_code()
+    return summary.exit_code()
+
+
+class _TreeErrors:
+    """Reports each tree error on standard error once, however many cases meet it."""
+
+    def __init__(self, err: TextIO) -> None:
+        self.err = err
+        self.reported: set[str] = set()
+
+    def tree_error(self, exc: TreeInvalid) -> None:
+        self.report(*report_tree_error(exc))
+
+    def report(self, key: str, lines: list[str]) -> None:
+        if key not in self.reported:
+            self.reported.add(key)
+            for line in lines:
+                print(line, file=self.err)
+
+
+def _in_parallel(
+    source: CaseSource,
+    checker: Checker,
+    workers: int,
+    *,
+    jsonl: bool,
+    lines: Lines,
+    errors: _TreeErrors,
+    progress: Progress | None,
+) -> Summary:
+    """Check ``source`` in ``workers`` processes (:mod:`~sharewise.frontends.batch.parallel`); the counts."""
+    total = Summary()
+
+    def take(block: Block) -> None:
+        total.add(block.summary)
+        for key, shown in block.tree_errors:
+            errors.report(key, shown)
+        lines.add(block.text)
+        lines.flush()
+        if progress is not None:
+            progress.tick(total)
+
+    check_in_parallel(source, checker, workers, jsonl=jsonl, take=take)
+    return total
 
 
 def _writer(folder: Path) -> RecordSink:
@@ -126,14 +169,10 @@ def _loop(
     sink: Callable[[dict[str, Any], dict[str, Any] | None], None],
     progress: Progress | None,
 ) -> None:
-    check = checker.check
+    check = checker.check_safely
     summary = checker.summary
     for entry in source:
-        try:
-            result, record = check(entry)
-        except (ValueError, TypeError, RecursionError, UnicodeError, AttributeError, KeyError) as exc:
-            # A fault in checking one case (a bug sharewise should fix) never stops the batch.
-            result, record = checker.failed(entry, exc), None
+        result, record = check(entry)
         sink(result, record)
         if progress is not None:
             progress.tick(summary)

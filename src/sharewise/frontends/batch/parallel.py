@@ -1,0 +1,198 @@
+"""Checking a large JSONL batch on more than one CPU, with the same output as checking it in one.
+
+Walking a case is pure: the same answers through the same trees give the same result wherever
+they are walked. So for a large JSONL file that writes no records, the main process reads the
+lines, unparsed, in blocks (:data:`BLOCK_LINES`), and a few worker processes, forked once the
+trees are loaded, each parse, check and format a whole block: its output text, its counts
+(:class:`~sharewise.frontends.batch.check.Summary`) and any tree errors it met. The main process
+writes the blocks' output in input order, adds up the counts and reports each tree error once,
+so stdout, stderr and the exit code are those of the one-process run, only sooner.
+
+Only a few blocks are in flight at once, so memory stays flat however long the file is. A batch
+that writes records stays in one process: each record joins the folder's chain in order.
+
+A worker that dies (killed, out of memory) costs speed, never a result: its block, and every
+block after it, are checked in the main process instead.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import sys
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from itertools import chain, islice
+from typing import TYPE_CHECKING
+
+from sharewise.frontends.batch.check import Checker, Summary
+from sharewise.frontends.batch.report import Lines, emitter
+from sharewise.frontends.casefiles import CaseSource, jsonl_entry
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
+
+    from sharewise.errors import TreeInvalid
+
+__all__ = [
+    "BLOCK_LINES",
+    "MAX_WORKERS",
+    "MIN_PARALLEL_BYTES",
+    "WORKERS_ENV",
+    "Block",
+    "check_in_parallel",
+    "report_tree_error",
+    "workers_for",
+]
+
+#: Lines sent to a worker at a time: enough work (tens of milliseconds) to make the hand-over cheap.
+BLOCK_LINES = 500
+#: Files smaller than this are checked in one process: forking would cost more than it saves.
+MIN_PARALLEL_BYTES = 1 << 20
+#: At most this many worker processes, however many CPUs there are.
+MAX_WORKERS = 8
+#: ``SHAREWISE_WORKERS=N`` caps the worker processes (1 checks every batch in one process).
+WORKERS_ENV = "SHAREWISE_WORKERS"
+
+Lines_ = list[tuple[int, "bytes | None"]]
+TreeError = tuple[str, list[str]]  # the error's text (to report it once) and the lines that report it
+
+
+@dataclass
+class Block:
+    """What checking one block of lines gave: output text, counts, tree errors in the order met."""
+
+    text: str
+    summary: Summary
+    tree_errors: list[TreeError] = field(default_factory=list)
+
+
+def workers_for(source: CaseSource, *, writes_records: bool, asked: int | None = None) -> int:
+    """How many worker processes to check ``source`` with; 0 to check it in this process.
+
+    ``asked`` (``--workers``) or ``SHAREWISE_WORKERS`` caps the count; without either it is the
+    CPUs this process may use, at most :data:`MAX_WORKERS`. Parallel checking needs a regular JSONL
+    file of at least :data:`MIN_PARALLEL_BYTES` (a pipe may be a script feeding one case at a
+    time, and wants each answer at once), no records to write, and ``fork`` (Linux and most Unix;
+    Python 3.11 or later, whose process pools fork every worker before starting any thread).
+    """
+    limit = asked if asked is not None else _from_env()
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    count = min(cpus, MAX_WORKERS, limit if limit is not None else MAX_WORKERS)
+    if count < 2 or writes_records or source.fmt != "jsonl" or (source.size or 0) < MIN_PARALLEL_BYTES:
+        return 0
+    if sys.version_info < (3, 11) or not _can_fork():
+        return 0
+    return count
+
+
+def _from_env() -> int | None:
+    text = os.environ.get(WORKERS_ENV, "").strip()
+    return int(text) if text.isascii() and text.isdigit() else None
+
+
+def _can_fork() -> bool:
+    import multiprocessing
+
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def report_tree_error(exc: TreeInvalid) -> TreeError:
+    """The lines that report a tree error on standard error, keyed by the error's text."""
+    from sharewise.formats.safetext import clean
+
+    return str(exc), [clean(f"sharewise: {exc}"), *(clean(f"  {d}") for d in exc.diagnostics)]
+
+
+# -- in a worker ----------------------------------------------------------------------------------
+
+_CHECKER: Checker | None = None  # set in the main process just before the workers are forked
+_JSONL = True
+
+
+def _start_worker() -> None:
+    # Ctrl-C reaches every process of the terminal's group: the main process deals with it.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def check_block(lines: Lines_) -> Block:
+    """Parse, check and format ``lines`` with the checker this process was forked with."""
+    checker = _CHECKER
+    if checker is None:  # pragma: no cover - a worker is always forked with one
+        raise RuntimeError("no checker in this worker")
+    return _check_block(checker, lines, jsonl=_JSONL)
+
+
+def _check_block(checker: Checker, lines: Lines_, *, jsonl: bool) -> Block:
+    checker.summary = summary = Summary()
+    met: list[TreeError] = []
+    checker.on_tree_error = lambda exc: met.append(report_tree_error(exc))
+    out = io.StringIO()
+    buffered = Lines(out)
+    emit = emitter(buffered, checker.label, jsonl=jsonl)
+    check = checker.check_safely
+    for number, line in lines:
+        entry = jsonl_entry(number, line)
+        if entry is not None:
+            emit(check(entry)[0])
+    buffered.flush()
+    return Block(out.getvalue(), summary, met)
+
+
+# -- in the main process --------------------------------------------------------------------------
+
+
+def check_in_parallel(
+    source: CaseSource,
+    checker: Checker,
+    workers: int,
+    *,
+    jsonl: bool,
+    take: Callable[[Block], None],
+) -> None:
+    """Check every case of ``source`` in ``workers`` processes; ``take`` each block's result in input order.
+
+    ``checker`` is copied into each worker as it is now (its trees already loaded). The counts and
+    tree errors arrive with each block: ``checker``'s own summary and tree-error hook are not to be
+    relied on afterwards.
+    """
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+    from multiprocessing import get_context
+
+    global _CHECKER, _JSONL  # noqa: PLW0603 - what a forked worker starts with
+    _CHECKER, _JSONL = checker, jsonl
+    blocks = _blocks(source)
+    pending: deque[tuple[Lines_, Future[Block]]] = deque()
+    unsent: Lines_ | None = None  # a block read but not yet handed to a worker
+    executor = ProcessPoolExecutor(workers, mp_context=get_context("fork"), initializer=_start_worker)
+    try:
+        for block in blocks:
+            unsent = block
+            pending.append((block, executor.submit(check_block, block)))
+            unsent = None
+            while len(pending) >= 2 * workers:  # keep each worker busy, and no more in memory
+                take(pending[0][1].result())
+                pending.popleft()
+        while pending:
+            take(pending[0][1].result())
+            pending.popleft()
+    except BrokenProcessPool:
+        # The block that was lost, and every one after it, are checked here instead.
+        rest = [block for block, _ in pending] + ([unsent] if unsent is not None else [])
+        for block in chain(rest, blocks):
+            take(_check_block(checker, block, jsonl=jsonl))
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
+        _CHECKER = None
+
+
+def _blocks(source: CaseSource) -> Iterator[Lines_]:
+    lines = source.jsonl_lines()
+    while True:
+        block = list(islice(lines, BLOCK_LINES))
+        if not block:
+            return
+        yield block

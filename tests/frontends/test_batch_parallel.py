@@ -1,0 +1,130 @@
+"""`sharewise check` on several CPUs (frontends.batch.parallel): the same output as on one, only sooner."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sharewise.frontends.batch import BatchOptions, Summary, parallel, run_check
+from sharewise.frontends.casefiles import open_cases
+from tests.helpers import ADVICE, REFUSE, SHARE, UNFINISHED, WRONG, WriteTree, jsonl
+
+pytestmark = pytest.mark.skipif(not parallel._can_fork(), reason="parallel checking needs fork")
+
+
+@pytest.fixture
+def cases(write_tree: WriteTree, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A cases file of every kind of line, long enough for several blocks of a few lines each."""
+    monkeypatch.setenv("SHAREWISE_TREES_PATH", str(tmp_path))
+    write_tree()
+    (tmp_path / "broken.yaml").write_text("id: broken\ntitle: [unclosed\n", encoding="utf-8")
+    monkeypatch.setattr(parallel, "BLOCK_LINES", 7)
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_BYTES", 0)
+    shipped = {"case_ref": "W1", "tree": "when-to-share", "answers": {"urgency": "no"}}
+    kinds: list[dict[str, Any] | str] = [
+        SHARE,
+        REFUSE,
+        ADVICE,
+        UNFINISHED,
+        WRONG,
+        shipped,
+        {"case_ref": "B1", "tree": "broken", "answers": {}},
+        {"case_ref": "N1", "tree": "no-such-tree", "answers": {}},
+        '{"case_ref": "J1", "answers": {',
+        "",
+        '{"case_ref": "K1", "tree": "t", "answers": {"purpose": "yes"}, "stray": 1}',
+        {"case_ref": "\x1b[31mred", "tree": "t", "answers": {"purpose": "maybe"}},
+    ]
+    return jsonl(tmp_path / "cases.jsonl", *(kinds * 9))
+
+
+def _run(cases: Path, workers: int, output: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = run_check(BatchOptions(cases=cases, output=output, workers=workers), stdout=out, stderr=err)
+    return code, _timeless(out.getvalue()), _timeless(err.getvalue())
+
+
+def _timeless(text: str) -> str:
+    """The report without the one thing that differs from run to run: how long it took."""
+    return re.sub(r" in \d+\.\d s(, [\d,]+ a second)?\.", " in T s.", text)
+
+
+@pytest.mark.parametrize("output", ["jsonl", "text"])
+def test_two_workers_give_exactly_what_one_process_gives(cases: Path, output: str) -> None:
+    assert parallel.workers_for(open_cases(cases), writes_records=False, asked=2) == 2
+    one = _run(cases, 1, output)
+    two = _run(cases, 2, output)
+    assert two == one
+    code, out, err = two
+    assert code == 5  # a case named an invalid tree
+    # every case is reported, in input order, and the tree error is told once, not once per worker
+    if output == "jsonl":
+        results = [json.loads(line) for line in out.splitlines()]
+        assert len(results) == 11 * 9
+        assert [r["line"] for r in results] == sorted(r["line"] for r in results)
+    assert err.count("sharewise: ") == 1
+    assert "\x1b" not in out + err
+
+
+def test_a_worker_that_dies_costs_speed_not_results(cases: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    expected = _run(cases, 1, "jsonl")
+    monkeypatch.setattr(parallel, "check_block", _dies_on_the_third_block)
+    assert _run(cases, 2, "jsonl") == expected
+
+
+def _dies_on_the_third_block(lines: list[tuple[int, bytes | None]]) -> parallel.Block:
+    if lines[0][0] == 15:  # the first line of the third block of seven
+        os._exit(9)  # as a worker killed by the system would
+    return parallel._check_block(_checker(), lines, jsonl=True)
+
+
+def _checker() -> Any:
+    checker = parallel._CHECKER
+    assert checker is not None
+    return checker
+
+
+def test_small_files_pipes_records_and_other_formats_are_checked_in_one_process(
+    cases: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = open_cases(cases)
+    assert parallel.workers_for(source, writes_records=True, asked=4) == 0
+    assert parallel.workers_for(source, writes_records=False, asked=1) == 0
+    monkeypatch.setenv(parallel.WORKERS_ENV, "1")
+    assert parallel.workers_for(source, writes_records=False) == 0
+    monkeypatch.setenv(parallel.WORKERS_ENV, "2")
+    assert parallel.workers_for(source, writes_records=False) in (0, 2)  # 0 on a machine with one CPU
+    csv = tmp_path / "cases.csv"
+    csv.write_text("case_ref,tree,purpose\nC1,t,yes\n", encoding="utf-8")
+    assert parallel.workers_for(open_cases(csv), writes_records=False, asked=2) == 0
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_BYTES", 1 << 30)
+    assert parallel.workers_for(source, writes_records=False, asked=2) == 0
+
+
+def test_summaries_add_up() -> None:
+    first, second = Summary(total=3, invalid=1), Summary(total=2, incomplete=1, records=1)
+    first.decisions["share"] = 2
+    second.decisions["share"] = 1
+    second.decisions["seek-advice"] = 1
+    first.add(second)
+    assert (first.total, first.invalid, first.incomplete, first.records) == (5, 1, 1, 1)
+    assert first.decisions["share"] == 3
+    assert first.decisions["seek-advice"] == 1
+    assert first.decided == 4
+
+
+@pytest.mark.parametrize("given", ["0", "65", "two", "²", "-1"])
+def test_workers_must_be_a_whole_number_from_1_to_64(cases: Path, given: str) -> None:
+    from typer.testing import CliRunner
+
+    from sharewise.cli import app
+
+    result = CliRunner().invoke(app, ["check", str(cases), "--workers", given])
+    assert result.exit_code == 2
+    assert "--workers takes a whole number from 1 to 64" in result.stderr
