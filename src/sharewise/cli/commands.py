@@ -19,6 +19,7 @@ import typer
 from sharewise import __version__
 from sharewise.cli._fastparams import install as _install_fast_params
 from sharewise.cli._plainhelp import install as _install_plain_help
+from sharewise.cli.checkcmd import check_command
 from sharewise.cli.drafts import drafts_app
 from sharewise.cli.records import records_app
 from sharewise.cli.report import PLAIN_HELP, complete_tree, emit_json, local_now, local_today, reported
@@ -266,30 +267,18 @@ def check(
     """
     del plain  # this output has no colour or boxes; the flag is taken for consistency
     with reported():
-        from sharewise.frontends.batch import BatchOptions, run_check
-        from sharewise.records.build import SignOff
-
-        options = BatchOptions(
-            cases=cases,
-            input_format=input_format,
+        code = check_command(
+            cases,
             tree=tree,
             output=output,
+            input_format=input_format,
             records_dir=records_dir,
-            sign_off=SignOff(signed_by, role, organisation),
-            workers=_workers(workers),
+            signed_by=signed_by,
+            role=role,
+            organisation=organisation,
+            workers=workers,
         )
-        code = run_check(options, today=local_today())  # its clock reads the time once a second
     raise typer.Exit(code)
-
-
-def _workers(given: str | None) -> int | None:
-    """``--workers``: a whole number from 1 to 64 (typer's int parsing would cost start-up time)."""
-    if given is None:
-        return None
-    text = given.strip()
-    if not (text.isascii() and text.isdigit() and 1 <= int(text) <= 64):
-        raise UsageError(f"--workers takes a whole number from 1 to 64, not '{given}'")
-    return int(text)
 
 
 def main() -> None:

@@ -11,12 +11,10 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
 
-import typer
-
 from sharewise.errors import SharewiseError
 from sharewise.formats.safetext import clean, json_text
 
-__all__ = ["PLAIN_HELP", "complete_tree", "emit_json", "local_now", "local_today", "reported"]
+__all__ = ["PLAIN_HELP", "complete_tree", "emit_json", "local_now", "local_today", "reported", "show_error"]
 
 PLAIN_HELP = "No colour or box drawing (this output has none; taken by every command that prints)."
 
@@ -31,14 +29,21 @@ def reported(as_json: bool = False) -> Iterator[None]:
     try:
         yield
     except SharewiseError as exc:
-        details = [str(d) for d in getattr(exc, "diagnostics", [])]
-        if as_json:
-            emit_json({"status": "error", "exit_code": exc.exit_code, "message": str(exc), "errors": details})
-        else:
-            print(clean(f"sharewise: {exc}"), file=sys.stderr)
-            for line in details:
-                print(clean(f"  {line}"), file=sys.stderr)
-        raise typer.Exit(exc.exit_code) from None
+        import typer  # here, not above: the quick path of ``check`` (cli/checkcmd) never loads typer
+
+        raise typer.Exit(show_error(exc, as_json)) from None
+
+
+def show_error(exc: SharewiseError, as_json: bool = False) -> int:
+    """Print a known error (on standard error, or as JSON on standard output); its exit code."""
+    details = [str(d) for d in getattr(exc, "diagnostics", [])]
+    if as_json:
+        emit_json({"status": "error", "exit_code": exc.exit_code, "message": str(exc), "errors": details})
+    else:
+        print(clean(f"sharewise: {exc}"), file=sys.stderr)
+        for line in details:
+            print(clean(f"  {line}"), file=sys.stderr)
+    return exc.exit_code
 
 
 def local_today() -> date:
