@@ -106,3 +106,20 @@ def test_the_installed_program_gives_the_same_output_both_ways(tmp_path: Path) -
     assert quick.stdout == by_typer.stdout
     summary = [line for line in quick.stderr.splitlines() if not line.startswith("Checked ")]
     assert summary == [line for line in by_typer.stderr.splitlines() if not line.startswith("Checked ")]
+
+
+@pytest.mark.parametrize("extra", [[], ["--format", "jsonl"]], ids=["quick", "typer"])
+def test_a_reader_that_goes_away_stops_the_batch_quietly(tmp_path: Path, extra: list[str]) -> None:
+    """``sharewise check ... | head -1``: exit 1 and nothing on standard error, either way."""
+    cases = tmp_path / "cases.jsonl"
+    line = '{"case_ref": "A", "tree": "ico-10-step", "answers": {"urgency": "yes"}}\n'
+    cases.write_text(line * 3000, encoding="utf-8")  # far more output than a pipe holds
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sharewise", "check", str(cases), "--format", "jsonl", *extra, "--workers", "1"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path,
+    )  # fmt: skip
+    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout.readline().startswith(b'{"case_ref": "A"')
+    proc.stdout.close()
+    assert proc.wait(timeout=60) == 1
+    assert proc.stderr.read() == b""

@@ -18,7 +18,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from sharewise.errors import EXIT_INCOMPLETE, SharewiseError, UsageError
+from sharewise.errors import EXIT_INCOMPLETE, EXIT_WRITE_FAILED, SharewiseError, UsageError
 
 __all__ = ["FLAGS", "OPTIONS", "check_command", "parse_quickly", "run_quickly"]
 
@@ -140,3 +140,8 @@ def run_quickly(args: Sequence[str]) -> int | None:
         print(file=sys.stderr)
         print("sharewise: stopped", file=sys.stderr)
         return EXIT_INCOMPLETE
+    except BrokenPipeError:  # the reader went away ('| head'): stop quietly with 1, as typer does
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so the final flush at exit has somewhere to go
+        os.close(devnull)
+        return EXIT_WRITE_FAILED
