@@ -128,3 +128,39 @@ def test_workers_must_be_a_whole_number_from_1_to_64(cases: Path, given: str) ->
     result = CliRunner().invoke(app, ["check", str(cases), "--workers", given])
     assert result.exit_code == 2
     assert "--workers takes a whole number from 1 to 64" in result.stderr
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="finds the workers through /proc")
+def test_workers_do_not_outlive_a_main_process_killed_outright(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text('{"tree": "ico-10-step", "answers": {"urgency": "yes"}}\n' * 100_000, encoding="utf-8")
+    main = subprocess.Popen(
+        [sys.executable, "-m", "sharewise", "check", str(cases), "--format", "jsonl", "--workers", "2"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    children = Path(f"/proc/{main.pid}/task/{main.pid}/children")
+    deadline = time.monotonic() + 30
+    workers: list[str] = []
+    while len(workers) < 2 and time.monotonic() < deadline and main.poll() is None:
+        workers = children.read_text().split() if children.exists() else []
+        time.sleep(0.02)
+    assert len(workers) == 2, "the batch ended before its workers were seen"
+    main.send_signal(signal.SIGKILL)
+    main.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(_alive(pid) for pid in workers):
+        time.sleep(0.05)
+    assert not any(_alive(pid) for pid in workers)
+
+
+def _alive(pid: str) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return "\nState:\tZ" not in status

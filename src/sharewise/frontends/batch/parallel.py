@@ -21,6 +21,8 @@ import io
 import os
 import signal
 import sys
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -53,6 +55,8 @@ BLOCK_LINES = 500
 MIN_PARALLEL_BYTES = 1 << 20
 #: At most this many worker processes, however many CPUs there are.
 MAX_WORKERS = 8
+#: How often a worker checks that the main process is still there (seconds).
+PARENT_CHECK_SECONDS = 0.25
 #: ``SHAREWISE_WORKERS=N`` caps the worker processes (1 checks every batch in one process).
 WORKERS_ENV = "SHAREWISE_WORKERS"
 
@@ -112,9 +116,18 @@ _CHECKER: Checker | None = None  # set in the main process just before the worke
 _JSONL = True
 
 
-def _start_worker() -> None:
+def _start_worker(parent: int) -> None:
     # Ctrl-C reaches every process of the terminal's group: the main process deals with it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A worker waits on a pipe it holds both ends of, so it would outlive a main process that was
+    # killed outright; this thread sees the main process go and ends the worker.
+    threading.Thread(target=_outlive_not, args=(parent,), name="sharewise-parent-watch", daemon=True).start()
+
+
+def _outlive_not(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(1)
 
 
 def check_block(lines: Lines_) -> Block:
@@ -167,7 +180,9 @@ def check_in_parallel(
     blocks = _blocks(source)
     pending: deque[tuple[Lines_, Future[Block]]] = deque()
     unsent: Lines_ | None = None  # a block read but not yet handed to a worker
-    executor = ProcessPoolExecutor(workers, mp_context=get_context("fork"), initializer=_start_worker)
+    executor = ProcessPoolExecutor(
+        workers, mp_context=get_context("fork"), initializer=_start_worker, initargs=(os.getpid(),)
+    )
     try:
         for block in blocks:
             unsent = block
