@@ -107,6 +107,29 @@ def test_small_files_pipes_records_and_other_formats_are_checked_in_one_process(
     assert parallel.workers_for(source, writes_records=False, asked=2) == 0
 
 
+def test_a_batch_that_writes_records_gives_what_it_gives_without_workers(cases: Path, tmp_path: Path) -> None:
+    """--workers 2 with --records-dir runs in one process (see the module): the same results and one chain."""
+    from sharewise.records.build import SignOff
+    from tests.helpers import verify
+
+    runs = {}
+    for workers in (1, 2):
+        folder = tmp_path / f"records-{workers}"
+        options = BatchOptions(cases=cases, output="jsonl", workers=workers, records_dir=folder,
+                               sign_off=SignOff("Sam Carter", "DSL", "Hilltop"))  # fmt: skip
+        out, err = io.StringIO(), io.StringIO()
+        code = run_check(options, stdout=out, stderr=err)
+        results = [json.loads(line) for line in out.getvalue().splitlines()]
+        runs[workers] = (code, [_without_record(r) for r in results], _timeless(err.getvalue()).replace(str(folder), "F"))
+        assert verify(folder).ok
+        assert len(list(folder.glob("*.json"))) == 3 * 9  # the three decided cases of each round of kinds
+    assert runs[2] == runs[1]
+
+
+def _without_record(result: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in result.items() if k != "record"}
+
+
 def test_summaries_add_up() -> None:
     first, second = Summary(total=3, invalid=1), Summary(total=2, incomplete=1, records=1)
     first.decisions["share"] = 2

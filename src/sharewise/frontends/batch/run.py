@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from sharewise.errors import TreeInvalid, UsageError
 from sharewise.formats.safetext import clean
 from sharewise.frontends.batch.check import Checker, Clock, Summary
-from sharewise.frontends.batch.parallel import Block, check_in_parallel, report_tree_error, workers_for
+from sharewise.frontends.batch.parallel import Block, Workers, report_tree_error, workers_for
 from sharewise.frontends.batch.report import OUTPUT_FORMATS, Lines, Progress, emitter, format_summary, is_terminal
 from sharewise.frontends.casefiles import CaseSource, open_cases
 from sharewise.records.build import SignOff
@@ -86,11 +86,12 @@ def run_check(
         progress = Progress(err, source) if draw else None
         lines = Lines(out, each=source.size is None)
         jsonl = options.output == "jsonl"
-        workers = workers_for(source, writes_records=options.records_dir is not None, asked=options.workers)
+        count = workers_for(source, writes_records=options.records_dir is not None, asked=options.workers)
         try:
-            if workers:
-                summary = _in_parallel(source, checker, workers, jsonl=jsonl, lines=lines, errors=errors,
-                                       progress=progress)  # fmt: skip
+            if count:
+                summary = Summary()
+                with Workers(checker, count, jsonl=jsonl) as workers:
+                    _in_parallel(source, workers, into=summary, lines=lines, errors=errors, progress=progress)
             else:
                 summary = checker.summary
                 records = _writer(options.records_dir) if options.records_dir is not None else None
@@ -132,28 +133,26 @@ class _TreeErrors:
 
 def _in_parallel(
     source: CaseSource,
-    checker: Checker,
-    workers: int,
+    workers: Workers,
     *,
-    jsonl: bool,
+    into: Summary,
     lines: Lines,
     errors: _TreeErrors,
     progress: Progress | None,
-) -> Summary:
-    """Check ``source`` in ``workers`` processes (:mod:`~sharewise.frontends.batch.parallel`); the counts."""
-    total = Summary()
+) -> None:
+    """Check ``source`` with ``workers`` (:mod:`~sharewise.frontends.batch.parallel`), counting the
+    cases ``into`` a summary."""
 
     def take(block: Block) -> None:
-        total.add(block.summary)
+        into.add(block.summary)
         for key, shown in block.tree_errors:
             errors.report(key, shown)
         lines.add(block.text)
         lines.flush()
         if progress is not None:
-            progress.tick(total)
+            progress.tick(into)
 
-    check_in_parallel(source, checker, workers, jsonl=jsonl, take=take)
-    return total
+    workers.check(source, take)
 
 
 def _writer(folder: Path) -> RecordSink:
