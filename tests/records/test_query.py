@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -22,7 +21,7 @@ def _row(**values: Any) -> dict[str, Any]:
 
 def test_a_row_holds_what_the_list_shows() -> None:
     record = make_record(REFUSE_REQUEST, case_ref="C-7")
-    row = record_row(Path("/records/r.json"), record)
+    row = record_row("r.json", record)
     assert row == {
         "file": "r.json",
         "created_at": "2026-11-22T09:30:00+00:00",
@@ -38,7 +37,7 @@ def test_a_row_holds_what_the_list_shows() -> None:
 
 def test_a_damaged_record_gives_a_row_with_empty_parts() -> None:
     odd = {"outcome": ["not", "a", "dict"], "sign_off": "x", "trees": [1, {"id": "t"}], "countersignatures": ["x"]}
-    row = record_row(Path("odd.json"), odd)
+    row = record_row("odd.json", odd)
     assert (row["decision"], row["signed_by"], row["trees"], row["countersigned_by"]) == (None, None, ["t"], [])
     assert row["created_at"] == ""
 
@@ -60,8 +59,8 @@ class _MemoryStore:
     def __init__(self, records: dict[str, bytes | Exception]) -> None:
         self.records = records
 
-    def snapshot(self) -> Any:
-        return SimpleNamespace(names=sorted(self.records))
+    def names(self) -> list[str]:
+        return sorted(self.records)
 
     def read(self, name: str) -> bytes:
         data = self.records[name]

@@ -405,6 +405,9 @@ class MemoryStore:
     def snapshot(self) -> store.Snapshot:
         return store.Snapshot(sorted(self.rows), self.head)
 
+    def names(self) -> list[str]:
+        return sorted(self.rows)
+
     def read(self, name: str) -> bytes:
         return self.rows[name]
 

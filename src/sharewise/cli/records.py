@@ -138,8 +138,8 @@ def list_records(  # noqa: PLR0917 - typer maps each parameter to a flag
 ) -> None:
     """A table of the records in a folder: date, case ref, trees, decision, signed by. Does not verify.
 
-    Rows stream out oldest first (record files are named by time), so memory stays flat however
-    many records the folder holds.
+    Rows stream out oldest first (record files are named by time); memory grows only by the
+    folder's file names, kept packed (about 35 bytes a record: 3.4 MB for 100,000).
     """
     from sharewise.records.query import RecordFilter, record_rows
     from sharewise.records.store import open_store, records_dir

@@ -5,7 +5,7 @@ row, and the filters that choose among them. Reading only; nothing here verifies
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -17,18 +17,18 @@ __all__ = ["RecordFilter", "record_row", "record_rows"]
 class _Store(Protocol):
     """What listing needs of a records store (:class:`sharewise.records.store.RecordStore` has it)."""
 
-    def snapshot(self) -> Any: ...
+    def names(self) -> Iterable[str]: ...
     def read(self, name: str) -> bytes: ...
     def where(self, name: str) -> Path: ...
 
 
-def record_row(path: Path, record: dict[str, Any]) -> dict[str, Any]:
-    """The row of ``record`` (kept in the file at ``path``); odd or missing parts become empty."""
+def record_row(name: str, record: dict[str, Any]) -> dict[str, Any]:
+    """The row of ``record`` (stored under ``name``, its file name); odd or missing parts become empty."""
     outcome: dict[str, Any] = record["outcome"] if isinstance(record.get("outcome"), dict) else {}
     sign_off: dict[str, Any] = record["sign_off"] if isinstance(record.get("sign_off"), dict) else {}
     counters = [c.get("name", "") for c in record.get("countersignatures") or [] if isinstance(c, dict)]
     return {
-        "file": path.name,
+        "file": name,
         "created_at": str(record.get("created_at", "")),
         "case_ref": record.get("case_ref"),
         "trees": [str(t.get("id")) for t in record.get("trees") or [] if isinstance(t, dict)],
@@ -41,7 +41,12 @@ def record_row(path: Path, record: dict[str, Any]) -> dict[str, Any]:
 
 
 def record_rows(store: _Store, *, skipped: Callable[[Path, Exception], None]) -> Iterator[dict[str, Any]]:
-    """Each readable record's row, in name (time) order; an unreadable one is passed to ``skipped``."""
+    """Each readable record's row, in name (time) order; an unreadable one is passed to ``skipped``.
+
+    The names come from :meth:`~sharewise.records.store.RecordStore.names`, a compact consistent
+    list, and each record is read, turned into its row and let go before the next, so memory hardly
+    grows with the store; a path is made only for a record that is skipped.
+    """
     from sharewise.records.verify import RecordUnreadable, parse_record
 
     try:
@@ -50,7 +55,7 @@ def record_rows(store: _Store, *, skipped: Callable[[Path, Exception], None]) ->
         loads: Any = orjson.loads
     except ImportError:  # pragma: no cover - orjson is a dependency
         loads = json.loads
-    for name in store.snapshot().names:
+    for name in store.names():
         try:
             data = store.read(name)
             try:  # the quick parse; anything odd is parsed again for its message
@@ -62,7 +67,7 @@ def record_rows(store: _Store, *, skipped: Callable[[Path, Exception], None]) ->
         except (RecordUnreadable, OSError) as exc:
             skipped(store.where(name), exc)
             continue
-        yield record_row(store.where(name), record)
+        yield record_row(name, record)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,8 @@ those modules give front-ends are importable from here too. See ``docs/records.m
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -22,11 +23,13 @@ from sharewise.errors import UsageError, WriteFailed
 from sharewise.records.countersign import countersign_file
 from sharewise.records.folder import (
     MAX_RECORD_BYTES,
+    RecordNames,
     default_records_dir,
     encode,
     read_limited,
     record_filename,
     record_files,
+    record_names,
     records_dir,
 )
 from sharewise.records.head import HEAD_FILE, HEAD_FORMAT, read_head
@@ -43,6 +46,7 @@ __all__ = [
     "WAIT_FILE",
     "FolderLock",
     "FolderStore",
+    "RecordNames",
     "RecordSink",
     "RecordStore",
     "RecordWriter",
@@ -55,6 +59,7 @@ __all__ = [
     "read_limited",
     "record_filename",
     "record_files",
+    "record_names",
     "records_dir",
     "write_record",
 ]
@@ -93,7 +98,7 @@ class RecordStore(Protocol):
     """Where a team's records are kept. Every front-end (decide, check, records ...) uses only this.
 
     The records folder (:class:`FolderStore`) is the built-in one; a shared register on a database
-    could implement the same four methods and carry the same sealed records and chain (see
+    could implement the same methods and carry the same sealed records and chain (see
     ``docs/scaling.md``). Names are the keys records are stored under (file names, for a folder) and
     :meth:`where` is how a message points at one.
     """
@@ -111,6 +116,12 @@ class RecordStore(Protocol):
         """The record names and chain head, read consistently (waiting for a writer to finish)."""
         ...
 
+    def names(self) -> Iterable[str]:
+        """The record names in order, read as consistently as :meth:`snapshot` reads them, for a reader
+        that takes them one at a time and needs no head (``records list``): kept compactly, so memory
+        grows far less than a list of every name."""
+        ...
+
     def read(self, name: str) -> bytes:
         """The stored bytes of one record, at most :data:`MAX_RECORD_BYTES` + 1; raises ``OSError``."""
         ...
@@ -125,6 +136,9 @@ class FolderStore:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
+        # what ``folder / name`` spells before the name (nothing for "."), so read() can make the
+        # same path as a plain string
+        self._prefix = str(folder / "_")[:-1]
 
     @property
     def label(self) -> str:
@@ -134,24 +148,37 @@ class FolderStore:
         return RecordWriter(self.folder, fsync=fsync)
 
     def snapshot(self) -> Snapshot:
-        lock = FolderLock(self.folder, exclusive=False)
-        try:
-            locked = lock.acquire()  # waits for a writer to finish, so a batch in progress is not a problem
-        except WriteFailed:  # a writer has held it for minutes: read anyway (anything half-done is reported)
-            locked = False
-        try:  # held only while the names and the head are read, never while records are checked
+        with self._reading():
             names = record_files(self.folder)
             try:
                 head, problem = read_head(self.folder), None
             except ValueError as exc:
                 head, problem = None, str(exc)
+        return Snapshot(names, head, problem)
+
+    def names(self) -> RecordNames:
+        with self._reading():
+            return record_names(self.folder)
+
+    @contextmanager
+    def _reading(self) -> Iterator[None]:
+        """The folder's lock shared, held only while names (and the head) are read, never while
+        records are checked or listed."""
+        lock = FolderLock(self.folder, exclusive=False)
+        try:
+            locked = lock.acquire()  # waits for a writer to finish, so a batch in progress is not a problem
+        except WriteFailed:  # a writer has held it for minutes: read anyway (anything half-done is reported)
+            locked = False
+        try:
+            yield
         finally:
             if locked:
                 lock.release()
-        return Snapshot(names, head, problem)
 
     def read(self, name: str) -> bytes:
-        return read_limited(self.folder / name)
+        # A string, not ``self.folder / name``: pathlib interns every part, so a Path per record grows
+        # the interpreter's table of interned strings with each record listed.
+        return read_limited(self._prefix + name)
 
     def where(self, name: str) -> Path:
         return self.folder / name
