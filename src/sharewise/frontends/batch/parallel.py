@@ -63,7 +63,7 @@ PARENT_CHECK_SECONDS = 0.25
 #: ``SHAREWISE_WORKERS=N`` caps the worker processes (1 checks every batch in one process).
 WORKERS_ENV = "SHAREWISE_WORKERS"
 
-Lines_ = list[tuple[int, "bytes | None"]]
+RawLines = list[tuple[int, "bytes | None"]]  # numbered lines as read, not yet parsed (None: too long)
 TreeError = tuple[str, list[str]]  # the error's text (to report it once) and the lines that report it
 
 
@@ -134,7 +134,7 @@ def _outlive_not(parent: int) -> None:
     os._exit(1)
 
 
-def check_block(lines: Lines_) -> Block:
+def check_block(lines: RawLines) -> Block:
     """Parse, check and format ``lines`` with the checker this process was forked with."""
     checker = _CHECKER
     if checker is None:  # pragma: no cover - a worker is always forked with one
@@ -142,7 +142,7 @@ def check_block(lines: Lines_) -> Block:
     return _check_block(checker, lines, jsonl=_JSONL)
 
 
-def _check_block(checker: Checker, lines: Lines_, *, jsonl: bool) -> Block:
+def _check_block(checker: Checker, lines: RawLines, *, jsonl: bool) -> Block:
     checker.summary = summary = Summary()
     met: list[TreeError] = []
     checker.on_tree_error = lambda exc: met.append(report_tree_error(exc))
@@ -202,8 +202,8 @@ class Workers:
         if executor is None:
             raise RuntimeError("use Workers as a context manager")
         blocks = _blocks(source)
-        pending: deque[tuple[Lines_, Future[Block]]] = deque()
-        unsent: Lines_ | None = None  # a block read but not yet handed to a worker
+        pending: deque[tuple[RawLines, Future[Block]]] = deque()
+        unsent: RawLines | None = None  # a block read but not yet handed to a worker
         try:
             for block in blocks:
                 unsent = block
@@ -222,7 +222,7 @@ class Workers:
                 take(_check_block(self.checker, block, jsonl=self.jsonl))
 
 
-def _blocks(source: CaseSource) -> Iterator[Lines_]:
+def _blocks(source: CaseSource) -> Iterator[RawLines]:
     lines = source.jsonl_lines()
     while True:
         block = list(islice(lines, BLOCK_LINES))
