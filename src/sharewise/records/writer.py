@@ -106,10 +106,10 @@ class RecordWriter:
         head, files = self._head, self._files
         if head is None or files is None:
             raise RuntimeError("use RecordWriter as a context manager")
-        from sharewise.records.integrity import ChainLink, seal
+        from sharewise.records.integrity import ChainLink, seal_checked
 
         link = ChainLink(head.chain_id, head.sequence + 1, head.digest)
-        sealed = seal(record, link=link, key=self._key)
+        sealed, plain = seal_checked(record, link=link, key=self._key)
         if not self._marked:  # before anything new is on disk: a crash from here on is repaired
             try:
                 save_head(self.folder, head.but(pending=True), fsync=True)
@@ -117,7 +117,7 @@ class RecordWriter:
                 raise self._failed(f"cannot write the record to {self.folder}: {failure_reason(exc)}") from exc
             self._marked = True
         try:
-            name = _write_in_folder(files, sealed, fsync=self.fsync)
+            name = _write_in_folder(files, sealed, plain, fsync=self.fsync)
         except WriteFailed as exc:
             raise self._failed(str(exc).removesuffix("; nothing was written")) from exc
         path = self.folder / name
@@ -209,9 +209,10 @@ class RecordWriter:
             self._lock = None
 
 
-def _write_in_folder(files: NewFiles, record: Mapping[str, Any], *, fsync: bool = True) -> str:
-    """Write the sealed ``record`` as a new file; returns its name."""
-    data = encode(record)
+def _write_in_folder(files: NewFiles, record: Mapping[str, Any], plain: bool, *, fsync: bool = True) -> str:
+    """Write the sealed ``record`` as a new file; returns its name. ``plain`` is what sealing found
+    (see :func:`sharewise.records.integrity.seal_checked`)."""
+    data = encode(record, checked=plain)
     name = record_filename(record)
     try:
         files.create(name, data, fsync=fsync)
