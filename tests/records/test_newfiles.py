@@ -339,3 +339,24 @@ def test_a_batch_killed_mid_write_either_way_leaves_a_chain_that_verifies_after_
     assert json.loads(path.read_text(encoding="utf-8"))["chain"]["sequence"] == count + 1
     report = verify(folder)
     assert report.ok, report.problems[:3]
+
+
+@pytest.mark.parametrize("way", ["unnamed", "temporary name"])
+def test_a_record_whose_name_is_taken_gets_another_and_the_first_is_untouched(
+    folder: Path, monkeypatch: pytest.MonkeyPatch, way: str
+) -> None:
+    if way == "unnamed":
+        folder.mkdir()
+        if not _unnamed_works(folder):
+            pytest.skip("O_TMPFILE is not available here")
+    else:
+        monkeypatch.setattr(safefiles, "_tmpfile_possible", lambda: False)
+    record = make_record()  # the same id and time twice: the same file name
+    with RecordWriter(folder, fsync=False) as writer:
+        first = writer.write(dict(record))
+        before = first.read_bytes()
+        second = writer.write(dict(record))
+    assert first != second and second.name.startswith(first.name.removesuffix(".json") + "-")
+    assert first.read_bytes() == before
+    assert json.loads(second.read_bytes())["chain"]["sequence"] == 2
+    assert len(records_in(folder)) == 2 and verify(folder).ok
