@@ -180,6 +180,7 @@ def test_records_are_written_where_hard_links_are_not_supported(
 
     monkeypatch.setattr(os, "link", no_links)
     monkeypatch.setattr(safefiles, "_NO_LINKS", set())
+    monkeypatch.setattr(safefiles, "_tmpfile_possible", lambda: False)  # nor O_TMPFILE, as on vfat
     for n in range(3):
         write_record(make_record(minutes=n), folder=folder)
     out = tmp_path / "out" / "one.json"
@@ -199,6 +200,7 @@ def test_records_are_written_where_hard_links_are_not_supported(
 def test_without_hard_links_a_failed_write_leaves_nothing(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     fill(folder, 2)
     monkeypatch.setattr(safefiles, "_NO_LINKS", {folder})
+    monkeypatch.setattr(safefiles, "_tmpfile_possible", lambda: False)  # nor O_TMPFILE, as on vfat
     real_write = os.write
     full: list[bool] = []
 
@@ -260,13 +262,14 @@ def test_a_batch_that_fills_the_disk_reports_the_real_error_and_what_it_wrote(
     real_write = record_writer._write_in_folder
     written: list[Path] = []
 
-    def fill_up(f: Path, record: Any, *, fsync: bool = True) -> Path:
+    def fill_up(files: safefiles.NewFiles, record: Any, plain: bool, *, fsync: bool = True) -> str:
         if len(written) == 3:
             raise WriteFailed(
-                f"cannot write the record to {f}: the disk is full (or your quota is used up); nothing was written"
+                f"cannot write the record to {files.folder}: the disk is full (or your quota is used up); "
+                "nothing was written"
             )
-        written.append(real_write(f, record, fsync=fsync))
-        return written[-1]
+        written.append(files.folder / real_write(files, record, plain, fsync=fsync))
+        return written[-1].name
 
     monkeypatch.setattr(record_writer, "_write_in_folder", fill_up)
     _head_save_fails_after_the_record(monkeypatch)
@@ -733,8 +736,10 @@ def test_permission_denied_says_so(folder: Path, monkeypatch: pytest.MonkeyPatch
     folder.mkdir()
     real_open = os.open
 
+    unnamed = getattr(os, "O_TMPFILE", -1)
+
     def refuse(path: Any, flags: int, *args: Any, **kwargs: Any) -> int:
-        if flags & os.O_CREAT:
+        if flags & os.O_CREAT or flags & unnamed == unnamed:  # a new file, named or not
             raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
         return real_open(path, flags, *args, **kwargs)
 

@@ -21,7 +21,7 @@ try:
 except ImportError:  # pragma: no cover - orjson is a dependency; this keeps a broken install working
     orjson = None  # type: ignore[assignment]
 
-__all__ = ["NOT_READ", "SURROGATE_ESCAPE", "canonical", "indented", "loads", "marks"]
+__all__ = ["NOT_READ", "SURROGATE_ESCAPE", "canonical", "indented", "loads", "marks", "plain"]
 
 _PASS = (
     0
@@ -32,28 +32,40 @@ _INDENTED = 0 if orjson is None else _PASS | orjson.OPT_INDENT_2 | orjson.OPT_AP
 _CANONICAL = 0 if orjson is None else _PASS | orjson.OPT_SORT_KEYS
 
 
-def indented(value: Any) -> bytes | None:
-    """``(json.dumps(value, ensure_ascii=False, indent=2) + "\\n").encode()``, or None."""
+def indented(value: Any, *, checked: bool | None = None) -> bytes | None:
+    """``(json.dumps(value, ensure_ascii=False, indent=2) + "\\n").encode()``, or None.
+
+    ``checked`` is what :func:`plain` said of ``value``, when the caller has asked it already.
+    """
     try:
-        if orjson is None or not _plain(value):
+        if orjson is None or not (_plain(value) if checked is None else checked):
             return None
         return orjson.dumps(value, option=_INDENTED)
     except (TypeError, RecursionError):
         return None
 
 
-def canonical(value: Any) -> bytes | None:
+def canonical(value: Any, *, checked: bool | None = None) -> bytes | None:
     """The canonical form (:func:`sharewise.records.integrity.canonical_bytes`), or None.
 
     That is ``json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
-    allow_nan=False).encode()``.
+    allow_nan=False).encode()``. ``checked`` is as for :func:`indented`.
     """
     try:
-        if orjson is None or not _plain(value):
+        if orjson is None or not (_plain(value) if checked is None else checked):
             return None
         return orjson.dumps(value, option=_CANONICAL)
     except (TypeError, RecursionError):
         return None
+
+
+def plain(value: Any) -> bool:
+    """Whether orjson may write ``value`` (see :func:`_plain`): ask once for a value written in both
+    forms, and pass the answer to :func:`canonical` and :func:`indented` as ``checked``."""
+    try:
+        return _plain(value)
+    except RecursionError:
+        return False
 
 
 def _plain(value: Any) -> bool:

@@ -61,7 +61,10 @@ def build_record(
         raise ValueError("only a decided walk has a record")
     if now.tzinfo is None:
         raise ValueError("the record time must carry a time zone")
-    stamp = now.isoformat(timespec="seconds")
+    last, stamp = _LAST_STAMP[0]
+    if now is not last:  # a batch's clock hands out one value a second: its text is made once
+        stamp = now.isoformat(timespec="seconds")
+        _LAST_STAMP[0] = (now, stamp)
     outcome_tree, outcome = walk.outcome
     record: dict[str, Any] = {
         "format": RECORD_FORMAT,
@@ -110,6 +113,10 @@ def build_record(
         "signed_at": stamp,
     }
     return record
+
+
+#: The last clock reading and its text. The reading is kept, so its identity is never another's.
+_LAST_STAMP: list[tuple[datetime | None, str]] = [(None, "")]
 
 
 def _step(step: Step) -> dict[str, Any]:

@@ -66,9 +66,18 @@ def record_filename(record: Mapping[str, Any]) -> str:
     The time is shown in the record's own offset, so the name can be re-derived anywhere (verify
     uses this to spot files that were renamed or swapped).
     """
-    created = datetime.fromisoformat(str(record["created_at"]))
-    stamp = created.strftime("%Y%m%dT%H%M%S%z")
+    created_at = str(record["created_at"])
+    stamp = _STAMPS.get(created_at)
+    if stamp is None:  # a batch's records share a few time stamps: each is worked out once
+        stamp = datetime.fromisoformat(created_at).strftime("%Y%m%dT%H%M%S%z")
+        if len(_STAMPS) >= _STAMPS_KEPT:
+            _STAMPS.clear()
+        _STAMPS[created_at] = stamp
     return f"{stamp}-{str(record['id'])[:8]}.json"
+
+
+_STAMPS: dict[str, str] = {}  # created_at -> the time part of a record file's name
+_STAMPS_KEPT = 64
 
 
 def record_files(folder: Path) -> list[str]:
@@ -166,13 +175,14 @@ def _split(run: AnyStr, sep: AnyStr) -> Iterator[AnyStr]:
     yield run[start:]
 
 
-def encode(record: Mapping[str, Any]) -> bytes:
+def encode(record: Mapping[str, Any], *, checked: bool | None = None) -> bytes:
     """The bytes of a record file: ``json.dumps(record, ensure_ascii=False, indent=2)``, a newline, UTF-8.
 
     orjson makes the same bytes several times faster (batches write, and ``verify`` re-encodes,
     thousands of records); the standard library takes what it leaves (see :mod:`sharewise.formats._fastjson`).
+    ``checked`` is what ``_fastjson.plain`` said of ``record``, when the caller asked it already.
     """
-    fast = _fastjson.indented(record)
+    fast = _fastjson.indented(record, checked=checked)
     if fast is not None:
         return fast
     return (json.dumps(record, ensure_ascii=False, indent=2) + "\n").encode("utf-8")

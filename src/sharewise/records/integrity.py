@@ -44,6 +44,7 @@ __all__ = [
     "make_countersignature",
     "record_digest",
     "seal",
+    "seal_checked",
 ]
 
 CANONICAL_FORM = "sharewise-canonical-json/1"
@@ -51,20 +52,22 @@ DIGEST_ALGORITHM = "sha256"
 NOT_DIGESTED = ("integrity", "countersignatures")
 INTEGRITY_KEYS = frozenset({"canonical", "algorithm", "digest", "signature"})
 WRITE_TIME_FIELDS = ("chain", "signing")  # set by the writer, then digested with the rest
+_NOT_SEALED = frozenset((*NOT_DIGESTED, *WRITE_TIME_FIELDS))  # what sealing replaces
 RECORD_CONTEXT = b"sharewise-record-signature/1:"
 COUNTERSIGNATURE_CONTEXT = b"sharewise-countersignature/1:"
 _HEX64 = frozenset("0123456789abcdef")
 
 
-def canonical_bytes(value: Any) -> bytes:
+def canonical_bytes(value: Any, *, checked: bool | None = None) -> bytes:
     """The canonical JSON form: sorted keys, no insignificant white space, UTF-8, no ``\\u`` escapes
     for non-ASCII text.
 
     For what records hold (text, whole numbers, booleans, null, ASCII keys) this is the same byte
     sequence as RFC 8785 (JSON Canonicalization Scheme), so a digest can be recomputed in any
-    language. Records hold no floating-point numbers; NaN and infinities are refused.
+    language. Records hold no floating-point numbers; NaN and infinities are refused. ``checked``
+    is what :func:`sharewise.formats._fastjson.plain` said of ``value``, if it was asked already.
     """
-    fast = _fastjson.canonical(value)  # the same bytes from orjson, when it is installed
+    fast = _fastjson.canonical(value, checked=checked)  # the same bytes from orjson, when it is installed
     if fast is not None:
         return fast
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
@@ -98,20 +101,28 @@ def seal(record: Mapping[str, Any], *, link: ChainLink | None = None, key: Signi
     Any earlier seal is replaced. A countersigned record cannot be sealed again, since its
     countersignatures vouch for the old digest.
     """
+    return seal_checked(record, link=link, key=key)[0]
+
+
+def seal_checked(
+    record: Mapping[str, Any], *, link: ChainLink | None = None, key: SigningKey | None = None
+) -> tuple[dict[str, Any], bool]:
+    """:func:`seal`, and what :func:`sharewise.formats._fastjson.plain` says of the sealed record,
+    asked once on the way, so that writing it out need not ask again."""
     if record.get("countersignatures"):
         raise ValueError("a countersigned record cannot be sealed again")
-    body = {k: v for k, v in body_of(record).items() if k not in WRITE_TIME_FIELDS}
+    body = {k: v for k, v in record.items() if k not in _NOT_SEALED}
     if link is not None:
         body["chain"] = link.as_json()
     if key is not None:
         body["signing"] = key.declaration()
-    digest = hashlib.sha256(canonical_bytes(body)).hexdigest()
+    plain = _fastjson.plain(body)  # and so the sealed record: the integrity block is text only
+    digest = hashlib.sha256(canonical_bytes(body, checked=plain)).hexdigest()
     integrity: dict[str, Any] = {"canonical": CANONICAL_FORM, "algorithm": DIGEST_ALGORITHM, "digest": digest}
     if key is not None:
         integrity["signature"] = key.sign(RECORD_CONTEXT, digest)
-    sealed = dict(body)
-    sealed["integrity"] = integrity
-    return sealed
+    body["integrity"] = integrity  # the body is this function's own dict: it becomes the sealed record
+    return body, plain
 
 
 def countersignature_digest(entry: Mapping[str, Any]) -> str:

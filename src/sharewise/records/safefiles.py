@@ -1,10 +1,13 @@
 """Writing files safely: private folders, and files that are whole or absent, mode 0600.
 
-Used by the record store, the signing keys and the drafts. A new file is written under a hidden
-temporary name and hard-linked into place, so its name never shows a partial file; where the
-file system has no hard links it is created exclusively and removed if the write fails. A file
-that may be replaced (a draft, the chain head, a countersigned record) is written beside its
-target and renamed over it, so a reader sees the old file or the new one, never part of either.
+Used by the record store, the signing keys and the drafts. A new file never shows a partial file
+under its name, and never replaces another (:class:`NewFiles`, :func:`write_new_file`). Where
+Linux's ``O_TMPFILE`` works, it is written as a file with no name and then linked to its name, so
+there is no temporary name at all and a crash leaves nothing behind. Elsewhere it is written under
+a hidden temporary name and hard-linked into place; where the file system has no hard links it is
+created exclusively and removed if the write fails. A file that may be replaced (a draft, the chain
+head, a countersigned record) is written beside its target and renamed over it, so a reader sees
+the old file or the new one, never part of either.
 """
 
 from __future__ import annotations
@@ -13,16 +16,18 @@ import contextlib
 import errno
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from types import TracebackType
 
 from sharewise.errors import WriteFailed
 
 __all__ = [
+    "NewFiles",
     "failure_reason",
     "fsync_dir",
     "make_private_folder",
     "replace_file",
-    "sync_folder",
     "unlink_quietly",
     "write_exclusive",
     "write_new_file",
@@ -56,12 +61,7 @@ def write_exclusive(path: Path, data: bytes, *, fsync: bool) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         try:
-            view = memoryview(data)
-            while view:
-                written = os.write(fd, view)
-                view = view[written:]
-            if fsync:
-                os.fsync(fd)
+            _write_all(fd, data, fsync=fsync)
         finally:
             os.close(fd)
     except BaseException:
@@ -69,18 +69,169 @@ def write_exclusive(path: Path, data: bytes, *, fsync: bool) -> None:
         raise
 
 
+def _write_all(fd: int, data: bytes, *, fsync: bool) -> None:
+    written = os.write(fd, data)
+    if written < len(data):  # a short write (rare: a signal, a disk nearly full): write the rest
+        view = memoryview(data)[written:]
+        while view:
+            view = view[os.write(fd, view) :]
+    if fsync:
+        os.fsync(fd)
+
+
 def write_new_file(target: Path, data: bytes, *, fsync: bool = True) -> Path:
     """Create ``target`` with ``data``, mode 0600; raise if it exists or the write fails.
 
-    The data goes to a hidden temporary file that is then hard-linked to ``target``, so the name
-    never shows a partial file. On a file system without hard links (FAT, exFAT, an SMB share
-    without Unix extensions) ``target`` itself is created exclusively, written and flushed, and
-    removed if anything fails. Raises ``FileExistsError`` when ``target`` exists (so a caller can
-    pick another name) and :class:`WriteFailed` for any other failure.
+    The name never shows a partial file (see :class:`NewFiles`). Raises ``FileExistsError`` when
+    ``target`` exists (so a caller can pick another name) and :class:`WriteFailed` for any other
+    failure.
     """
+    with NewFiles(target.parent) as files:
+        files.create(target.name, data, fsync=fsync)
+    return target
+
+
+class NewFiles:
+    """Creates new files in one folder, each whole or absent, mode 0600, never over another file.
+
+    Where the folder's file system takes ``O_TMPFILE`` (Linux), a file is written with no name,
+    flushed when asked, and then linked to its name, which fails if the name is taken: four
+    system calls, no temporary name to make and remove, and a crash at any point leaves nothing
+    behind. Anywhere else (another system, a file system without it, no ``/proc``) the file is
+    written under a hidden temporary name and hard-linked to its name, or, without hard links
+    (FAT, exFAT, an SMB share without Unix extensions), created exclusively and removed if the
+    write fails. Which way works is found on the first file and remembered for the folder.
+
+    Use as a context manager: the folder is held open while files are made. Files made without
+    ``fsync`` are flushed together by :meth:`flush`.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._dirfd = -1
+        self._unnamed = folder not in _NO_TMPFILE and _tmpfile_possible()
+        self._unsynced: list[str] | None = None  # files made without fsync, where flush cannot use syncfs
+
+    def __enter__(self) -> NewFiles:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Let go of the folder (files already made are not affected)."""
+        if self._dirfd >= 0:
+            with contextlib.suppress(OSError):
+                os.close(self._dirfd)
+            self._dirfd = -1
+
+    def create(self, name: str, data: bytes, *, fsync: bool) -> None:
+        """Create the file ``name`` (a plain name, no folder) holding ``data``.
+
+        Raises ``FileExistsError`` when the name is taken (the file there is left as it is) and
+        :class:`WriteFailed` for any other failure; either way nothing new is left in the folder.
+        """
+        if not (self._unnamed and self._create_unnamed(name, data, fsync=fsync)):
+            _write_named(self.folder / name, data, fsync=fsync)
+        if not fsync:
+            unsynced = self._unsynced
+            if unsynced is None:
+                unsynced = self._unsynced = [] if _syncfs() is None else _NOT_NEEDED
+            if unsynced is not _NOT_NEEDED:
+                unsynced.append(name)
+                if len(unsynced) >= _UNSYNCED_AT_MOST:  # so memory stays the same for any number of files
+                    self.flush()
+
+    def flush(self) -> None:
+        """Flush the files made without ``fsync`` to disk, and the folder's entries for them.
+
+        On Linux that is one ``syncfs`` of the folder's file system: flushing thousands of small
+        files one by one takes some twenty times as long. Elsewhere each file is flushed, then the
+        folder. Never ``sync``, which flushes every file system on the machine.
+        """
+        if self._syncfs():
+            return
+        for name in self._unsynced or ():
+            try:
+                fd = os.open(self.folder / name, os.O_RDONLY)
+            except OSError:
+                continue
+            try:
+                os.fsync(fd)
+            except OSError:
+                pass
+            finally:
+                os.close(fd)
+        if self._unsynced:
+            self._unsynced.clear()
+        fsync_dir(self.folder)
+
+    def _syncfs(self) -> bool:
+        """Flush the folder's whole file system with syncfs; False where that cannot be done."""
+        syncfs = _syncfs()
+        if syncfs is None:
+            return False
+        try:
+            fd = os.open(self.folder, os.O_RDONLY)
+        except OSError:
+            return False
+        try:
+            return syncfs(fd) == 0
+        finally:
+            os.close(fd)
+
+    def _create_unnamed(self, name: str, data: bytes, *, fsync: bool) -> bool:
+        """Write ``data`` as a file with no name and link it as ``name``; False when that cannot be
+        done here (remembered for the folder when the file system lacks it), so the caller makes
+        the file another way."""
+        try:
+            if self._dirfd < 0:
+                self._dirfd = os.open(self.folder, os.O_RDONLY | os.O_DIRECTORY)
+            fd = os.open(".", _TMPFILE_FLAGS, 0o600, dir_fd=self._dirfd)
+        except OSError as exc:
+            # Any failure is left to the other way, which reports it in its own words (a full disk,
+            # a folder that is not writable or not there); only "not supported" is remembered.
+            if exc.errno in _TMPFILE_REFUSED:
+                self._not_here()
+            return False
+        try:
+            try:
+                _write_all(fd, data, fsync=fsync)
+            except OSError as exc:
+                reason = failure_reason(exc)
+                raise WriteFailed(f"cannot write the record to {self.folder}: {reason}; nothing was written") from exc
+            try:
+                # With a dir_fd given, os.link calls linkat(AT_SYMLINK_FOLLOW): /proc/self/fd/N
+                # names the open file itself, so it gets a name. linkat never replaces a file.
+                os.link(f"/proc/self/fd/{fd}", name, dst_dir_fd=self._dirfd)
+            except FileExistsError:
+                raise
+            except OSError as exc:
+                if exc.errno in _LINK_REFUSED:
+                    self._not_here()
+                return False
+        finally:
+            os.close(fd)  # a file never linked vanishes here
+        if fsync:
+            with contextlib.suppress(OSError):
+                os.fsync(self._dirfd)
+        return True
+
+    def _not_here(self) -> None:
+        self._unnamed = False
+        _NO_TMPFILE.add(self.folder)
+        self.close()
+
+
+def _write_named(target: Path, data: bytes, *, fsync: bool) -> None:
+    """Create ``target`` through a hidden temporary name and a hard link, or in place where the
+    folder has no hard links."""
     folder = target.parent
     if folder in _NO_LINKS:
-        return _write_in_place(target, data, fsync=fsync)
+        _write_in_place(target, data, fsync=fsync)
+        return
     tmp = folder / f".{target.name}.{os.urandom(4).hex()}.tmp"
     try:
         write_exclusive(tmp, data, fsync=fsync)
@@ -98,10 +249,10 @@ def write_new_file(target: Path, data: bytes, *, fsync: bool = True) -> Path:
     else:
         if fsync:
             fsync_dir(folder)
-        return target
+        return
     finally:
         unlink_quietly(tmp)
-    return _write_in_place(target, data, fsync=fsync)
+    _write_in_place(target, data, fsync=fsync)
 
 
 def replace_file(target: Path, data: bytes, *, fsync: bool = True) -> None:
@@ -128,6 +279,30 @@ _LINK_UNSUPPORTED = frozenset(
     if hasattr(errno, name)
 )
 _NO_LINKS: set[Path] = set()
+
+_TMPFILE_FLAGS = getattr(os, "O_TMPFILE", 0) | os.O_WRONLY
+# Why opening with O_TMPFILE fails where it is not to be had: the file system lacks it
+# (EOPNOTSUPP), or the kernel predates it and reads the flag as O_DIRECTORY (EISDIR, EINVAL).
+_TMPFILE_REFUSED = frozenset(
+    getattr(errno, name) for name in ("EOPNOTSUPP", "ENOTSUP", "EISDIR", "EINVAL", "ENOSYS") if hasattr(errno, name)
+)
+# Why linking /proc/self/fd/N fails where it cannot work: no /proc (ENOENT), a link that is not
+# followed (EXDEV), a file system without hard links.
+_LINK_REFUSED = _LINK_UNSUPPORTED | {errno.ENOENT, errno.EINVAL}
+_NO_TMPFILE: set[Path] = set()  # folders where O_TMPFILE was refused, for this process
+# O_TMPFILE, and os.open and os.link that take a folder's descriptor (Linux); /proc is looked for
+# when first needed, once.
+_TMPFILE_SYSTEM = hasattr(os, "O_TMPFILE") and os.open in os.supports_dir_fd and os.link in os.supports_dir_fd
+_PROC_FOUND: list[bool] = []
+
+
+def _tmpfile_possible() -> bool:
+    """Whether this system has O_TMPFILE, linkat through os.link, and /proc to link through."""
+    if not _TMPFILE_SYSTEM:
+        return False
+    if not _PROC_FOUND:
+        _PROC_FOUND.append(Path("/proc/self/fd").is_dir())
+    return _PROC_FOUND[0]
 
 
 def _write_in_place(target: Path, data: bytes, *, fsync: bool) -> Path:
@@ -169,20 +344,22 @@ def fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def sync_folder(folder: Path) -> None:
-    """Flush what was written into ``folder`` to disk: that file system only (``syncfs``) where the
-    platform has it, rather than every file system on the machine."""
-    if sys.platform.startswith("linux"):
-        try:
-            import ctypes
-
-            libc = ctypes.CDLL(None, use_errno=True)
-            fd = os.open(folder, os.O_RDONLY)
+def _syncfs() -> Callable[[int], int] | None:
+    """Linux's ``syncfs`` (flush one file system) from the C library, loaded once; None elsewhere."""
+    if not _SYNCFS:
+        found: Callable[[int], int] | None = None
+        if sys.platform.startswith("linux"):
             try:
-                if libc.syncfs(fd) == 0:
-                    return
-            finally:
-                os.close(fd)
-        except (OSError, AttributeError):
-            pass
-    os.sync()
+                import ctypes  # only here: a few milliseconds of start-up that a single record never needs
+
+                found = ctypes.CDLL(None, use_errno=True).syncfs
+            except (OSError, AttributeError, ImportError):
+                found = None
+        _SYNCFS.append(found)
+    return _SYNCFS[0]
+
+
+_SYNCFS: list[Callable[[int], int] | None] = []
+#: Where there is no syncfs, files made without fsync are flushed by name; at most this many wait.
+_UNSYNCED_AT_MOST = 1000
+_NOT_NEEDED: list[str] = []  # the list of names kept where syncfs flushes them all: none

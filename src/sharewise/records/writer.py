@@ -1,8 +1,9 @@
 """Writing records into a folder's chain: sealed, linked, each a new owner-only file, never over another.
 
-A record is written to a temporary file in the folder, flushed to disk, and then hard-linked to
-its final name (:func:`sharewise.records.safefiles.write_new_file`). Linking fails if the name is
-taken, so an existing record is never replaced, and a reader never sees half a record.
+A record is written whole, flushed to disk, and only then linked to its final name
+(:class:`sharewise.records.safefiles.NewFiles`: an unnamed ``O_TMPFILE`` file where Linux has it,
+else a hidden temporary file). Linking fails if the name is taken, so an existing record is never
+replaced, and a reader never sees half a record.
 
 Every record is sealed on the way out (:func:`sharewise.records.integrity.seal`): it gets an
 ``integrity`` digest and, with a signing key configured, a signature, and it joins the folder's
@@ -23,7 +24,7 @@ from sharewise.errors import WriteFailed
 from sharewise.records.folder import encode, record_filename
 from sharewise.records.head import ChainHead, find_head, save_head
 from sharewise.records.lock import FolderLock
-from sharewise.records.safefiles import failure_reason, make_private_folder, sync_folder, write_new_file
+from sharewise.records.safefiles import NewFiles, failure_reason, make_private_folder
 
 if TYPE_CHECKING:
     from sharewise.records.signing import SigningKey
@@ -76,6 +77,7 @@ class RecordWriter:
         self._head: ChainHead | None = None
         self._marked = False  # the head on disk says pending
         self._key: SigningKey | None = None
+        self._files: NewFiles | None = None
 
     def __enter__(self) -> RecordWriter:
         _ensure_folder(self.folder)
@@ -93,6 +95,7 @@ class RecordWriter:
             lock.release()
             raise
         self._lock, self._head = lock, head
+        self._files = NewFiles(self.folder)
         # With no trustworthy head on disk (none yet, damaged, or pending) the next writer reads the
         # records anyway, so there is nothing to mark until this writer has saved one.
         self._marked = scanned
@@ -100,12 +103,13 @@ class RecordWriter:
 
     def write(self, record: Mapping[str, Any]) -> Path:
         """Seal ``record`` as the next link of the chain and write it; returns the new file's path."""
-        if self._head is None:
+        head, files = self._head, self._files
+        if head is None or files is None:
             raise RuntimeError("use RecordWriter as a context manager")
-        from sharewise.records.integrity import ChainLink, seal
+        from sharewise.records.integrity import ChainLink, seal_checked
 
-        head = self._head
-        sealed = seal(record, link=ChainLink(head.chain_id, head.sequence + 1, head.digest), key=self._key)
+        link = ChainLink(head.chain_id, head.sequence + 1, head.digest)
+        sealed, plain = seal_checked(record, link=link, key=self._key)
         if not self._marked:  # before anything new is on disk: a crash from here on is repaired
             try:
                 save_head(self.folder, head.but(pending=True), fsync=True)
@@ -113,9 +117,10 @@ class RecordWriter:
                 raise self._failed(f"cannot write the record to {self.folder}: {failure_reason(exc)}") from exc
             self._marked = True
         try:
-            path = _write_in_folder(self.folder, sealed, fsync=self.fsync)
+            name = _write_in_folder(files, sealed, plain, fsync=self.fsync)
         except WriteFailed as exc:
             raise self._failed(str(exc).removesuffix("; nothing was written")) from exc
+        path = self.folder / name
         self.count += 1
         self.last = path
         update_caller(record, sealed)
@@ -123,7 +128,7 @@ class RecordWriter:
             head.chain_id,
             head.sequence + 1,
             sealed["integrity"]["digest"],
-            path.name,
+            name,
             self._key.key_id if self._key else None,
             (head.files or 0) + 1,
             pending=True,
@@ -142,8 +147,7 @@ class RecordWriter:
         """
         if self._lock is None:
             return
-        if self._marked and self.count and not self.fsync:
-            sync_folder(self.folder)
+        self._flush()
         self._settle()
         written = f"{self.count:,} record(s) were written in this run, the last as {self.last}"
         try:
@@ -157,6 +161,11 @@ class RecordWriter:
                 f"signed too, but no signing key is set up; {written}"
             )
         self._head, self._marked = head, scanned
+
+    def _flush(self) -> None:
+        """Flush the records written without fsync since the last flush (the head says pending till then)."""
+        if self._marked and self.count and not self.fsync and self._files is not None:
+            self._files.flush()
 
     def _failed(self, reason: str) -> WriteFailed:
         """The error for a record that was not written, saying what this session did write."""
@@ -189,23 +198,28 @@ class RecordWriter:
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
         try:
-            if self._marked and self.count and not self.fsync:
-                sync_folder(self.folder)
+            self._flush()
             self._settle()
         finally:
+            if self._files is not None:
+                self._files.close()
+                self._files = None
             if self._lock is not None:
                 self._lock.release()
             self._lock = None
 
 
-def _write_in_folder(folder: Path, record: Mapping[str, Any], *, fsync: bool = True) -> Path:
-    data = encode(record)
+def _write_in_folder(files: NewFiles, record: Mapping[str, Any], plain: bool, *, fsync: bool = True) -> str:
+    """Write the sealed ``record`` as a new file; returns its name. ``plain`` is what sealing found
+    (see :func:`sharewise.records.integrity.seal_checked`)."""
+    data = encode(record, checked=plain)
     name = record_filename(record)
     try:
-        return write_new_file(folder / name, data, fsync=fsync)
+        files.create(name, data, fsync=fsync)
     except FileExistsError:  # same second and same id prefix: vanishingly rare, but never overwrite
-        stem = name[: -len(".json")]
-        return write_new_file(folder / f"{stem}-{os.urandom(3).hex()}.json", data, fsync=fsync)
+        name = f"{name[: -len('.json')]}-{os.urandom(3).hex()}.json"
+        files.create(name, data, fsync=fsync)
+    return name
 
 
 def _ensure_folder(folder: Path) -> None:
