@@ -184,7 +184,7 @@ class Workers:
         self._executor = ProcessPoolExecutor(
             self.count, mp_context=get_context("fork"), initializer=_start_worker, initargs=(os.getpid(),)
         )
-        self._executor.submit(int).result()  # with fork, the first task forks every worker
+        self._executor.submit(int)  # with fork, the first task forks every worker (no need to wait for it)
         return self
 
     def __exit__(self, *exc: object) -> None:
