@@ -23,6 +23,10 @@ def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     monkeypatch.delenv("SHAREWISE_TREES_PATH", raising=False)
     monkeypatch.delenv("NO_COLOR", raising=False)
+    # Read trees are cached between runs (trees/cache.py): each test has its own cache, so the
+    # cache is in play everywhere (a test that reads a tree twice reads it the second time from
+    # the cache) and no test sees another's.
+    monkeypatch.setenv("SHAREWISE_TREE_CACHE", str(tmp_path / "tree-cache"))
 
 
 @pytest.fixture(autouse=True)

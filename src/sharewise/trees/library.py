@@ -38,8 +38,11 @@ from sharewise.trees.paths import (
 
 if TYPE_CHECKING:
     from sharewise.config import Config
+    from sharewise.trees.cache import TreeCache
 
 __all__ = ["Library"]
+
+_UNSET = object()
 
 
 def _env_path() -> list[Path]:
@@ -74,6 +77,7 @@ class Library:
     _index: dict[str, list[Path]] | None = None
     _loading: list[Path] = field(default_factory=list)
     _broken_links: dict[Path, list[Path]] = field(default_factory=dict)  # tree file -> invalid trees it continues into
+    _tree_cache: object = field(default=_UNSET, repr=False)  # _UNSET until looked up: TreeCache or None
 
     @classmethod
     def default(cls, today: date | None = None, extra: Iterable[Path] = (), config: Config | None = None) -> Library:
@@ -112,10 +116,20 @@ class Library:
                     shipped=is_shipped(key),
                     settings_file=self.settings_file,
                 )
-                cached = self._files[key] = load_tree_file(display_path(path), self.today, options=options)
+                cached = self._files[key] = load_tree_file(
+                    display_path(path), self.today, options=options, cache=self._cache()
+                )
             finally:
                 self._loading.pop()
         return cached
+
+    def _cache(self) -> TreeCache | None:
+        """The cache of read trees (:mod:`sharewise.trees.cache`), found once per library."""
+        if self._tree_cache is _UNSET:
+            from sharewise.trees.cache import TreeCache
+
+            self._tree_cache = TreeCache.default()
+        return self._tree_cache  # type: ignore[return-value]
 
     def _base_for(self, key: Path, tree_id: str) -> TreeFile | str:
         """The file an overlay at ``key`` extends: the next on the path declaring ``tree_id``."""

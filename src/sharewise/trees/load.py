@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from sharewise.errors import Diagnostic
 from sharewise.formats.yamlio import LineMap, load_yaml_text
@@ -30,6 +30,9 @@ from sharewise.trees.loaded import TreeFile
 from sharewise.trees.overlay import apply_overlay
 from sharewise.trees.placeholders import resolve_placeholders
 from sharewise.trees.reader import MAX_DIAGNOSTICS, MAX_SUGGESTIONS, SETTINGS, SETTINGS_PREFIX, LoadOptions
+
+if TYPE_CHECKING:
+    from sharewise.trees.cache import TreeCache
 
 __all__ = [
     "FORMAT",
@@ -52,8 +55,14 @@ MAX_TREE_BYTES = 48 * 1024 * 1024
 _FREEZE_BYTES = 1 << 20  # a tree file this big (some 3,000 nodes) is frozen out of the garbage collector
 
 
-def load_tree_file(path: Path, today: date | None = None, *, options: LoadOptions | None = None) -> TreeFile:
-    """Read and validate the tree at ``path``; an unreadable or oversized file is reported, not raised."""
+def load_tree_file(
+    path: Path, today: date | None = None, *, options: LoadOptions | None = None, cache: TreeCache | None = None
+) -> TreeFile:
+    """Read and validate the tree at ``path``; an unreadable or oversized file is reported, not raised.
+
+    With ``cache``, what reading the same bytes with the same options gave before is used instead
+    (:mod:`sharewise.trees.cache`).
+    """
     try:
         with path.open("rb") as handle:
             raw = handle.read(MAX_TREE_BYTES + 1)
@@ -63,7 +72,12 @@ def load_tree_file(path: Path, today: date | None = None, *, options: LoadOption
     if len(raw) > MAX_TREE_BYTES:
         message = f"the file is larger than {MAX_TREE_BYTES // (1024 * 1024)} MiB, the most a tree file may be"
         return TreeFile(path, None, [Diagnostic(str(path), None, "", message)])
-    return load_tree_bytes(raw, path, today, options=options)
+    if cache is None:
+        return load_tree_bytes(raw, path, today, options=options)
+    from sharewise.trees.cache import cached_read
+
+    given = options if options is not None else LoadOptions(today=today)
+    return cached_read(cache, raw, path, given, lambda chosen: load_tree_bytes(raw, path, today, options=chosen))
 
 
 def load_tree_bytes(
