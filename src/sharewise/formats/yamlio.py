@@ -19,9 +19,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-import yaml
+if TYPE_CHECKING:
+    import yaml
+
+# PyYAML itself is imported by the functions that parse (about 10 ms): a command whose trees come
+# from the tree cache (sharewise.trees.cache) and that reads no YAML file never needs it.
 
 __all__ = [
     "MAX_ALIAS_VALUES",
@@ -48,10 +52,12 @@ MAX_ALIAS_VALUES = 100_000
 MAX_INT_DIGITS = 18
 TOO_DEEP = f"nested too deeply (more than {MAX_DEPTH} levels of lists and mappings)"
 
-try:  # libyaml's parser is several times faster; fall back where it is not built.
-    _BaseLoader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
-except AttributeError:  # pragma: no cover - depends on the PyYAML build
-    _BaseLoader = yaml.SafeLoader
+
+def _base_loader() -> type[yaml.SafeLoader]:
+    """libyaml's parser, several times faster, or PyYAML's own where libyaml is not built."""
+    import yaml
+
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
 _INT = re.compile(rf"^[-+]?(?:0|[1-9][0-9]{{0,{MAX_INT_DIGITS - 1}}})$")
@@ -144,7 +150,9 @@ class Loaded:
 
 
 def _build_loader(lines: LineMap, problems: list[YamlProblem]) -> type[yaml.SafeLoader]:
-    class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
+    import yaml
+
+    class _Loader(_base_loader()):  # type: ignore[misc]
         # Replaced, not extended: only the resolvers added below apply (yes/no stay words).
         yaml_implicit_resolvers: ClassVar[dict[str, list[tuple[str, re.Pattern[str]]]]] = {}
 
@@ -215,6 +223,8 @@ def _build_loader(lines: LineMap, problems: list[YamlProblem]) -> type[yaml.Safe
 
 def load_yaml_text(text: str | bytes, source: Path | str = "<text>") -> Loaded:
     """Parse one YAML document safely; syntax errors become problems, never exceptions."""
+    import yaml
+
     lines = LineMap(file=str(source))
     problems: list[YamlProblem] = []
     loader_cls = _build_loader(lines, problems)
@@ -275,6 +285,8 @@ class NodeBounds:
 
     def check(self, root: yaml.Node) -> tuple[int, str] | None:
         """``(line, message)`` for the first problem in ``root``, or None."""
+        import yaml
+
         scalar = yaml.ScalarNode
         if type(root) is scalar:
             self.written += 1
@@ -296,6 +308,8 @@ class NodeBounds:
 
     def _close(self, node: yaml.Node, children: list[yaml.Node]) -> str | None:
         """Note the size and depth of ``node``, whose children are measured; a problem if either is too much."""
+        import yaml
+
         size, depth = self.size, self.depth
         total, deepest = 1, 0
         for child in children:
@@ -312,6 +326,8 @@ class NodeBounds:
         return None
 
     def _walk(self, root: yaml.Node) -> tuple[int, str] | None:
+        import yaml
+
         scalar = yaml.ScalarNode
         mapping = yaml.MappingNode
         size = self.size
