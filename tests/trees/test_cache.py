@@ -151,3 +151,109 @@ def test_old_entries_are_removed_past_the_limit(
         path = write_tree(id=f"t{n}")
         _library(tmp_path).read(path)
     assert len(list(_cache_dir().iterdir())) == 3
+
+
+# -- a tree from the cache is the tree read afresh, line numbers included --------------------------
+
+
+def _lines_everywhere(loaded: object) -> list[tuple[str, int | None]]:
+    """Every (file, line) the line map gives for the mappings of ``loaded.data`` and their keys."""
+    found: list[tuple[str, int | None]] = []
+    stack = [loaded.data]  # type: ignore[attr-defined]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            found.append(loaded.lines.where(value))  # type: ignore[attr-defined]
+            found.extend(loaded.lines.where(value, key) for key in value)  # type: ignore[attr-defined]
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return found
+
+
+def test_line_numbers_survive_the_cache(reads: list[Path]) -> None:
+    """An overlay and `trees test` look up the lines of a base tree's data: a copy must keep them."""
+    from sharewise.trees.paths import shipped_trees_dir
+
+    path = shipped_trees_dir() / "when-to-share.yaml"
+    cold = Library.default().read(path)
+    warm = Library.default().read(path)
+    assert len(reads) == 1  # the second came from the cache
+    lines = _lines_everywhere(cold)
+    assert lines == _lines_everywhere(warm)
+    assert sum(1 for _, line in lines if line) > 1000  # real line numbers, not all None
+
+
+def test_an_overlay_on_a_cached_base_reports_the_base_s_lines(tmp_path: Path) -> None:
+    base, local = tmp_path / "base", tmp_path / "local"
+    base.mkdir()
+    local.mkdir()
+    (base / "t.yaml").write_text(HEADER.format(id="t") + SIMPLE_BODY, encoding="utf-8")
+    overlay = local / "t.yaml"
+    overlay.write_text(
+        'format: sharewise-tree/1\nextends: t\nversion: "1-local"\nowner: IG\nreviewed: 2026-06-01\n'
+        "next_review: 2099-01-01\nnodes:\n  purpose:\n    options:\n      not-sure: no-purpose\n",
+        encoding="utf-8",
+    )
+    runs = [[str(d) for d in Library([local, base]).check(overlay)] for _ in range(3)]
+    assert runs[0] == runs[1] == runs[2]
+    assert f"{base / 't.yaml'}:" in runs[0][0]  # the base's file and line, from a cached base too
+
+
+def test_trees_test_names_the_same_lines_from_the_cache(write_tree: WriteTree) -> None:
+    from typer.testing import CliRunner
+
+    from sharewise.cli import app
+
+    tree = write_tree()
+    tree.with_name("t.tests.yaml").write_text("cases:\n  - purpose=not-sure -> advice\n", encoding="utf-8")
+    outputs = [CliRunner().invoke(app, ["trees", "test", str(tree)]).output for _ in range(2)]
+    assert outputs[0] == outputs[1]
+    assert f"{tree}:" in outputs[0]  # what is not reached is named with its line, from the cache too
+
+
+# -- the folder and what is in it -----------------------------------------------------------------
+
+
+def test_only_the_cache_s_own_entries_are_ever_removed(
+    write_tree: WriteTree, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "shared-folder"
+    folder.mkdir(mode=0o700)
+    for n in range(5):
+        (folder / f"model-{n}.pickle").write_bytes(b"someone else's")
+    monkeypatch.setenv(tree_cache.CACHE_ENV, str(folder))
+    monkeypatch.setattr(tree_cache, "MAX_ENTRIES", 1)
+    for n in range(3):
+        _library(tmp_path).read(write_tree(id=f"t{n}"))
+    names = sorted(p.name for p in folder.iterdir())
+    assert [n for n in names if n.startswith("model-")] == [f"model-{n}.pickle" for n in range(5)]
+    assert len([n for n in names if not n.startswith("model-")]) == 1
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="symbolic links, FIFOs and hard links")
+def test_links_and_fifos_in_the_cache_are_never_followed_or_waited_on(
+    write_tree: WriteTree, tmp_path: Path, reads: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write_tree()
+    _library(tmp_path).read(path)
+    (entry,) = _cache_dir().iterdir()
+    # a hard link to the entry (as someone could make to a file of their choosing): refused
+    os.link(entry, tmp_path / "other-name")
+    _library(tmp_path).read(path)
+    (tmp_path / "other-name").unlink()
+    # a FIFO where the entry should be: refused at once, never waited on
+    entry.unlink()
+    os.mkfifo(entry, 0o600)
+    _library(tmp_path).read(path)
+    entry.unlink()
+    # the cache folder a symbolic link to a private folder: not used
+    real = tmp_path / "real-cache"
+    real.mkdir(mode=0o700)
+    link = tmp_path / "linked-cache"
+    link.symlink_to(real)
+    monkeypatch.setenv(tree_cache.CACHE_ENV, str(link))
+    _library(tmp_path).read(path)
+    _library(tmp_path).read(path)
+    assert list(real.iterdir()) == []
+    assert len(reads) == 5

@@ -59,6 +59,7 @@ def _base_loader() -> type[yaml.SafeLoader]:
 
     return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
+
 _BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
 _INT = re.compile(rf"^[-+]?(?:0|[1-9][0-9]{{0,{MAX_INT_DIGITS - 1}}})$")
 _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
@@ -130,6 +131,33 @@ class LineMap:
         self._by_dict[id(mapping)] = (line or 0, key_lines)
         self._files[id(mapping)] = (file, key_files or {})
         self._keep.append(mapping)
+
+    def portable(self, data: Any) -> tuple[list[tuple[Any, Any]], list[tuple[Any, Any]], list[object]]:
+        """What this map knows of the mappings in ``data`` (and those it keeps alive itself), held
+        against the mappings rather than their identities: see :meth:`from_portable`."""
+        known: dict[int, object] = {id(kept): kept for kept in self._keep}
+        stack: list[Any] = [data, *self._keep]
+        while stack:
+            value = stack.pop()
+            if isinstance(value, dict):
+                known[id(value)] = value
+                stack.extend(value.values())
+            elif isinstance(value, list):
+                stack.extend(value)
+        by_mapping = [(known[key], entry) for key, entry in self._by_dict.items() if key in known]
+        files = [(known[key], entry) for key, entry in self._files.items() if key in known]
+        return by_mapping, files, list(self._keep)
+
+    @classmethod
+    def from_portable(
+        cls, file: str, by_mapping: list[tuple[Any, Any]], files: list[tuple[Any, Any]], keep: list[object]
+    ) -> LineMap:
+        """The map :meth:`portable` described, for the same mappings (after a copy, new objects)."""
+        lines = cls(file=file)
+        lines._by_dict = {id(mapping): entry for mapping, entry in by_mapping}
+        lines._files = {id(mapping): entry for mapping, entry in files}
+        lines._keep = list(keep)
+        return lines
 
     def adopt(self, mapping: dict[Any, Any], other: LineMap) -> None:
         """Copy what ``other`` knows of ``mapping`` (read from another file) into this map."""

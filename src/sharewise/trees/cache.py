@@ -10,7 +10,8 @@ depends on:
 - what reading it takes from outside the file: the day (the overdue-review warning), the
   placeholders and settings from the settings file, whether it is a shipped tree;
 - the code that read it: sharewise's version, Python's, and the size and modification time of
-  every module of the package (an edited or upgraded install reads its trees afresh).
+  every module of the package and of PyYAML (an edited or upgraded install reads its trees
+  afresh).
 
 So a cached result is used only where reading the file again would give the same result. A tree
 that lays an overlay on another file is never cached (its result depends on that file too), nor a
@@ -31,6 +32,7 @@ import gc
 import hashlib
 import os
 import pickle
+import re
 import stat
 import sys
 from collections.abc import Callable
@@ -50,6 +52,10 @@ MAX_ENTRIES = 64
 #: A cached tree larger than this is neither written nor read (a shipped one is about 130 KiB).
 MAX_ENTRY_BYTES = 16 * 1024 * 1024
 _OFF = ("0", "off", "no", "false")
+_ENTRY = re.compile(r"^[0-9a-f]{64}\.pickle$")
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)  # a FIFO put where an entry should be is refused, not waited on
+_DIRECTORY = getattr(os, "O_DIRECTORY", 0)
 
 
 def cache_folder() -> Path | None:
@@ -73,22 +79,37 @@ def _code_fingerprint() -> bytes:
     package = str(Path(sharewise.__file__).parent)
     modules: list[tuple[str, int, int]] = []
     _modules(package, len(package) + 1, modules)
+    # PyYAML reads the trees: its files (its version, and whether its C parser is built) count too.
+    # find_spec finds it without importing it (which would cost the time the cache saves).
+    from importlib.util import find_spec
+
+    spec = find_spec("yaml")
+    if spec is not None and spec.origin:
+        yaml_folder = str(Path(spec.origin).parent)
+        _modules(yaml_folder, len(yaml_folder) + 1, modules, prefix="yaml:", suffixes=(".py", ".so", ".pyd"))
     for name, size, mtime in sorted(modules):
         digest.update(f"{name}\0{size}\0{mtime}\0".encode("utf-8", "surrogatepass"))
     return digest.digest()
 
 
-def _modules(folder: str, start: int, found: list[tuple[str, int, int]]) -> None:
+def _modules(
+    folder: str,
+    start: int,
+    found: list[tuple[str, int, int]],
+    *,
+    prefix: str = "",
+    suffixes: tuple[str, ...] = (".py", ".so", ".pyd"),
+) -> None:
     """Each module under ``folder``: its path from the package, size and modification time (scandir
     is some thirty times quicker than ``Path.rglob`` here, and this runs on every start)."""
     with os.scandir(folder) as entries:
         for entry in entries:
             if entry.is_dir(follow_symlinks=False):
                 if entry.name != "__pycache__":
-                    _modules(entry.path, start, found)
-            elif entry.name.endswith(".py"):
+                    _modules(entry.path, start, found, prefix=prefix, suffixes=suffixes)
+            elif entry.name.endswith(suffixes):
                 info = entry.stat()
-                found.append((entry.path[start:], info.st_size, info.st_mtime_ns))
+                found.append((prefix + entry.path[start:], info.st_size, info.st_mtime_ns))
 
 
 class TreeCache:
@@ -119,27 +140,39 @@ class TreeCache:
 
     def load(self, key: str) -> TreeFile | None:
         """The entry ``key``, when there is one this user alone could have written; else None."""
-        try:
-            if not _private(self.folder.stat(), folder=True):
-                return None
-            fd = os.open(self.folder / f"{key}.pickle", os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-        except OSError:
+        folder = _open_folder(self.folder)
+        if folder is None:
             return None
         try:
-            info = os.fstat(fd)
-            if not (stat.S_ISREG(info.st_mode) and _private(info) and info.st_size <= MAX_ENTRY_BYTES):
+            try:
+                fd = os.open(f"{key}.pickle", os.O_RDONLY | _NOFOLLOW | _NONBLOCK, dir_fd=folder)
+            except OSError:
                 return None
-            with os.fdopen(os.dup(fd), "rb") as handle:
-                data = handle.read(MAX_ENTRY_BYTES + 1)
-        except OSError:
-            return None
+            try:
+                info = os.fstat(fd)
+                if not (
+                    stat.S_ISREG(info.st_mode)
+                    and _private(info)
+                    and info.st_nlink == 1  # not a hard link to a file put there by someone else
+                    and info.st_size <= MAX_ENTRY_BYTES
+                ):
+                    return None
+                with os.fdopen(os.dup(fd), "rb") as handle:
+                    data = handle.read(MAX_ENTRY_BYTES + 1)
+                if os.utime in os.supports_fd:  # used: kept longest when old entries are removed
+                    with contextlib.suppress(OSError):
+                        os.utime(fd)
+            except OSError:
+                return None
+            finally:
+                os.close(fd)
         finally:
-            os.close(fd)
+            os.close(folder)
         return _unpickle(data)
 
     def save(self, key: str, loaded: TreeFile) -> None:
         """Keep ``loaded`` as the entry ``key``; quietly does nothing when it cannot."""
-        from sharewise.records.safefiles import make_private_folder, replace_file
+        from sharewise.records.safefiles import make_private_folder
 
         try:
             data = pickle.dumps(loaded, protocol=pickle.HIGHEST_PROTOCOL)
@@ -149,22 +182,31 @@ class TreeCache:
             return
         try:
             make_private_folder(self.folder)
-            if not _private(self.folder.stat(), folder=True):
-                return
-            replace_file(self.folder / f"{key}.pickle", data, fsync=False)
-            self._prune()
         except OSError:
             return
+        folder = _open_folder(self.folder)
+        if folder is None:
+            return
+        try:
+            _write_entry(folder, f"{key}.pickle", data)
+            self._prune(folder)
+        except OSError:
+            return
+        finally:
+            os.close(folder)
 
-    def _prune(self) -> None:
+    @staticmethod
+    def _prune(folder: int) -> None:
+        """Remove the least recently used entries past :data:`MAX_ENTRIES` (only files named as
+        entries are: a folder given with ``SHAREWISE_TREE_CACHE`` may hold other things)."""
         entries = []
-        with os.scandir(self.folder) as found:
+        with os.scandir(folder) as found:
             for entry in found:
-                if entry.name.endswith(".pickle") and entry.is_file(follow_symlinks=False):
+                if _ENTRY.match(entry.name) and entry.is_file(follow_symlinks=False):
                     entries.append((entry.stat(follow_symlinks=False).st_mtime_ns, entry.name))
         for _, name in sorted(entries)[: max(0, len(entries) - MAX_ENTRIES)]:
             with contextlib.suppress(OSError):
-                (self.folder / name).unlink()
+                os.unlink(name, dir_fd=folder)
 
 
 def cached_read(
@@ -193,6 +235,41 @@ def cached_read(
     if not used_base and loaded.tree is not None and not loaded.errors:
         cache.save(key, loaded)
     return loaded
+
+
+def _open_folder(folder: Path) -> int | None:
+    """The cache folder, opened without following a symbolic link, when it is this user's and no
+    one else can write to it; None otherwise. Entries are then read and written through it, so the
+    folder checked is the folder used."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | _DIRECTORY | _NOFOLLOW)
+    except OSError:
+        return None
+    try:
+        if stat.S_ISDIR(os.fstat(fd).st_mode) and _private(os.fstat(fd), folder=True):
+            return fd
+    except OSError:
+        pass
+    os.close(fd)
+    return None
+
+
+def _write_entry(folder: int, name: str, data: bytes) -> None:
+    """Put ``data`` in ``name`` in the open ``folder`` in one step (a temporary file renamed over it)."""
+    temporary = f".{name}.{os.urandom(4).hex()}.tmp"
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600, dir_fd=folder)
+    try:
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+        finally:
+            os.close(fd)
+        os.replace(temporary, name, src_dir_fd=folder, dst_dir_fd=folder)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary, dir_fd=folder)
+        raise
 
 
 def _private(info: os.stat_result, *, folder: bool = False) -> bool:

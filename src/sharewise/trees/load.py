@@ -77,7 +77,8 @@ def load_tree_file(
     from sharewise.trees.cache import cached_read
 
     given = options if options is not None else LoadOptions(today=today)
-    return cached_read(cache, raw, path, given, lambda chosen: load_tree_bytes(raw, path, today, options=chosen))
+    given = replace(given, today=today if today is not None else given.today)  # the day the key names is the day read
+    return cached_read(cache, raw, path, given, lambda chosen: load_tree_bytes(raw, path, chosen.today, options=chosen))
 
 
 def load_tree_bytes(

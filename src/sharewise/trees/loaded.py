@@ -43,6 +43,20 @@ class TreeFile:
         self.origins = dict(origins or {})
         self.relocate = relocate
 
+    def __getstate__(self) -> dict[str, Any]:
+        """For the tree cache (:mod:`sharewise.trees.cache`): the line map names each mapping of
+        ``data`` by its identity, which a copy does not keep, so it is stored against the mappings
+        themselves (a pickle keeps them the same objects as in ``data``) and named afresh on load."""
+        state = self.__dict__.copy()
+        lines: LineMap = state.pop("lines")
+        state["_lines"] = (lines.file, *lines.portable(self.data))
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        file, by_mapping, files, keep = state.pop("_lines")
+        state["lines"] = LineMap.from_portable(file, by_mapping, files, keep)
+        self.__dict__.update(state)
+
     def diagnostic(
         self, place: str, line: int | None, message: str, severity: Literal["error", "warning"] = "error"
     ) -> Diagnostic:
