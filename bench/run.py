@@ -353,8 +353,10 @@ def trees(files: dict[str, Path], runs: int) -> list[Row]:
         path = files[f"tree{nodes}"]
         samples = []
         for _ in range(runs if nodes < 100_000 else max(3, runs // 3)):
+            # the loader itself, not the tree cache (trees/cache.py), which would answer every run but the first
+            uncached = {**child_env(), "SHAREWISE_TREE_CACHE": "off"}
             result = subprocess.run(
-                [str(PYTHON), "-c", _LOAD, str(path)], capture_output=True, env=child_env(), cwd=OUT, check=False
+                [str(PYTHON), "-c", _LOAD, str(path)], capture_output=True, env=uncached, cwd=OUT, check=False
             )
             if result.returncode != 0:
                 raise SystemExit(f"loading {path} failed: {result.stderr.decode()}")

@@ -15,7 +15,8 @@ depends on:
 
 So a cached result is used only where reading the file again would give the same result. A tree
 that lays an overlay on another file is never cached (its result depends on that file too), nor a
-file with errors (it is about to be fixed, and its messages are cheap).
+file with errors (it is about to be fixed, and its messages are cheap), nor a file over 1 MiB (a
+generated tree of thousands of nodes, which costs more to pickle than the cache would save).
 
 A pickle runs code when it is loaded, so the cache is read only from a folder that the user owns
 and no one else can write to, and only files the user owns that no one else can read or write
@@ -44,11 +45,14 @@ if TYPE_CHECKING:
     from sharewise.trees.loaded import TreeFile
     from sharewise.trees.reader import LoadOptions
 
-__all__ = ["CACHE_ENV", "MAX_ENTRIES", "MAX_ENTRY_BYTES", "TreeCache", "cache_folder"]
+__all__ = ["CACHE_ENV", "MAX_CACHED_TREE_BYTES", "MAX_ENTRIES", "MAX_ENTRY_BYTES", "TreeCache", "cache_folder"]
 
 CACHE_ENV = "SHAREWISE_TREE_CACHE"
 #: Entries kept; past this the oldest are removed when one is written (a tree author makes many).
 MAX_ENTRIES = 64
+#: Tree files larger than this are not cached: the shipped ones are under 100 KB, and for a tree
+#: of thousands of nodes pickling the result costs more than it would save.
+MAX_CACHED_TREE_BYTES = 1024 * 1024
 #: A cached tree larger than this is neither written nor read (a shipped one is about 130 KiB).
 MAX_ENTRY_BYTES = 16 * 1024 * 1024
 _OFF = ("0", "off", "no", "false")
@@ -213,7 +217,7 @@ def cached_read(
     cache: TreeCache | None, raw: bytes, shown: Path, options: LoadOptions, read: Callable[[LoadOptions], TreeFile]
 ) -> TreeFile:
     """``read(options)``, or what it gave before for the same file and options (see the module)."""
-    if cache is None:
+    if cache is None or len(raw) > MAX_CACHED_TREE_BYTES:
         return read(options)
     key = cache.key(raw, shown, options)
     found = cache.load(key)
