@@ -259,7 +259,9 @@ def test_links_and_fifos_in_the_cache_are_never_followed_or_waited_on(
     assert len(reads) == 5
 
 
-def test_a_large_tree_file_is_not_cached(write_tree: WriteTree, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_large_tree_file_is_not_cached(
+    write_tree: WriteTree, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A generated tree of thousands of nodes costs more to pickle than the cache saves."""
     monkeypatch.setattr(tree_cache, "MAX_CACHED_TREE_BYTES", 100)
     _library(tmp_path).read(write_tree())
