@@ -334,14 +334,15 @@ class NodeBounds:
             f"aliases (*name) repeat more than {MAX_ALIAS_VALUES:,} values; write the values out, or use fewer aliases"
         )
 
-    def _close(self, node: yaml.Node, children: list[yaml.Node]) -> str | None:
-        """Note the size and depth of ``node``, whose children are measured; a problem if either is too much."""
-        import yaml
+    def _close(self, node: yaml.Node, children: list[yaml.Node], scalar: type[yaml.ScalarNode]) -> str | None:
+        """Note the size and depth of ``node``, whose children are measured; a problem if either is too much.
 
+        ``scalar`` is PyYAML's scalar node class, passed in: this runs once a node, and an import
+        statement here would cost a tenth of a large tree's reading."""
         size, depth = self.size, self.depth
         total, deepest = 1, 0
         for child in children:
-            if type(child) is yaml.ScalarNode:
+            if type(child) is scalar:
                 total += 1
             else:
                 total += size[id(child)]
@@ -366,7 +367,7 @@ class NodeBounds:
             key = id(node)
             if children is not None:  # its children are done
                 open_.discard(key)
-                problem = self._close(node, children)
+                problem = self._close(node, children, scalar)
                 if problem is not None:
                     return node.start_mark.line + 1, problem
                 continue
