@@ -81,7 +81,9 @@ def test_version_and_help_import_no_tree_or_interactive_code(tmp_path: Path) -> 
         assert name not in out["modules"], name
 
 
-@pytest.mark.skipif(not _fastparams.install(), reason="this typer has not the internals sharewise.cli._fastparams hooks")
+@pytest.mark.skipif(
+    not _fastparams.install(), reason="this typer has not the internals sharewise.cli._fastparams hooks"
+)
 def test_running_commands_does_not_import_pydantic(tmp_path: Path, cases: Path) -> None:
     out = probe(tmp_path, ["check", str(cases), "--tree", "ico-10-step", "--format", "jsonl"])
     assert out["codes"] == [0]

@@ -44,6 +44,8 @@ def test_shipped_trees_are_inside_an_installed_package(tmp_path: Path) -> None:
         assert built.returncode == 0, built.stderr
         [wheel] = tmp_path.glob("sharewise-*.whl")
         inside = zipfile.ZipFile(wheel).namelist()
-        names = {Path(n).name for n in inside if n.startswith("sharewise/trees/shipped/") and not n.endswith(".tests.yaml")}
+        names = {
+            Path(n).name for n in inside if n.startswith("sharewise/trees/shipped/") and not n.endswith(".tests.yaml")
+        }
         assert "sharewise/schemas/record.schema.json" in inside
     assert names >= SHIPPED_NAMES

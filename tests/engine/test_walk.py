@@ -74,7 +74,9 @@ def test_names_conditions_use_are_not_answers(write_tree: WriteTree) -> None:
     walk = engine.walk(
         {"purpose": "yes", "continued_from": "t", "t.purpose": "yes", "settings.public_authority": "yes"}
     )
-    assert {e.id: e.message for e in walk.errors} == dict.fromkeys(("continued_from", "t.purpose", "settings.public_authority"), "no question with this id in t")
+    assert {e.id: e.message for e in walk.errors} == dict.fromkeys(
+        ("continued_from", "t.purpose", "settings.public_authority"), "no question with this id in t"
+    )
 
 
 def test_text_answers_are_never_echoed_in_errors(write_tree: WriteTree) -> None:

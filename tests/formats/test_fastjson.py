@@ -25,9 +25,7 @@ def test_long_numbers_and_lone_surrogates_go_to_the_standard_library() -> None:
     assert _fastjson.loads(b'{"n": 1234567890123456789}', max_int_digits=18) is _fastjson.NOT_READ
     assert _fastjson.loads(b'{"t": "\\ud800"}', max_int_digits=18) is _fastjson.NOT_READ
     # many short numbers add up to more than 18 digits, but none is long: orjson reads it
-    assert _fastjson.loads(b'{"n": [123456789, 123456789, 12]}', max_int_digits=18) == {
-        "n": [123456789, 123456789, 12]
-    }
+    assert _fastjson.loads(b'{"n": [123456789, 123456789, 12]}', max_int_digits=18) == {"n": [123456789, 123456789, 12]}
     # an escape that is not a surrogate is read by orjson
     assert _fastjson.loads(b'{"t": "\\u00e9 \\"x\\""}', max_int_digits=18) == {"t": 'é "x"'}
 

@@ -120,7 +120,11 @@ def test_a_batch_that_writes_records_gives_what_it_gives_without_workers(cases: 
         out, err = io.StringIO(), io.StringIO()
         code = run_check(options, stdout=out, stderr=err)
         results = [json.loads(line) for line in out.getvalue().splitlines()]
-        runs[workers] = (code, [_without_record(r) for r in results], _timeless(err.getvalue()).replace(str(folder), "F"))
+        runs[workers] = (
+            code,
+            [_without_record(r) for r in results],
+            _timeless(err.getvalue()).replace(str(folder), "F"),
+        )
         assert verify(folder).ok
         assert len(list(folder.glob("*.json"))) == 3 * 9  # the three decided cases of each round of kinds
     assert runs[2] == runs[1]

@@ -567,9 +567,7 @@ def test_several_choices_dates_and_optional_text(
 from tests.helpers import ORG  # noqa: E402 - the tree with an option offered only to some organisations
 
 
-def test_only_the_options_whose_if_holds_are_offered(
-    session: Callable[..., Run], write_tree: WriteTree
-) -> None:
+def test_only_the_options_whose_if_holds_are_offered(session: Callable[..., Run], write_tree: WriteTree) -> None:
     write_tree(ORG, id="org", name="trees/org.yaml")
     run = session(["yes", "public-task", "sign", *SIGN], tree="org")
     assert run.code == EXIT_OK
@@ -801,9 +799,7 @@ def test_drafts_commands_list_and_delete(session: Callable[..., Run]) -> None:
     assert drafts().saved() == []
 
 
-def test_a_dropped_question_is_named_in_full_however_long(
-    session: Callable[..., Run], write_tree: WriteTree
-) -> None:
+def test_a_dropped_question_is_named_in_full_however_long(session: Callable[..., Run], write_tree: WriteTree) -> None:
     long_ask = "Is there a clear purpose for sharing, one that a colleague reading the record later would accept?"
     write_tree(ROUTES.replace("Is there a clear purpose?", long_ask), id="t", name="trees/t.yaml")
     run = session(["request", "no", "yes", BACK, BACK, "yes", "Told the police at 9am.", "sign", *SIGN])

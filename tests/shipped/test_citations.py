@@ -58,7 +58,7 @@ def test_no_citation_names_a_part_its_title_names(tree_id: str) -> None:
 
 @pytest.mark.parametrize("tree_id", SHIPPED)
 def test_no_citation_cites_one_source_twice(tree_id: str) -> None:
-    """"golden rule 6; golden rule 5" of one source printed its long title twice: "golden rules 5 and 6"."""
+    """ "golden rule 6; golden rule 5" of one source printed its long title twice: "golden rules 5 and 6"."""
     for where, citation in citations(tree_id):
         titles = [citation.title, *(title for title, _ in citation.also)]
         assert len(titles) == len(set(titles)), (where, str(citation))

@@ -78,7 +78,8 @@ def test_the_code_that_read_it_is_part_of_the_key(
     assert len(reads) == 2
 
 
-def test_invalid_trees_and_overlays_are_never_cached(tmp_path: Path, reads: list[Path]) -> None:
+def _base_and_overlay(tmp_path: Path, changes: str = "") -> tuple[Path, Path, Path]:
+    """Folders ``base`` (tree t) and ``local`` (an overlay on t with ``changes``), and the overlay."""
     base, local = tmp_path / "base", tmp_path / "local"
     base.mkdir()
     local.mkdir()
@@ -86,9 +87,14 @@ def test_invalid_trees_and_overlays_are_never_cached(tmp_path: Path, reads: list
     overlay = local / "t.yaml"
     overlay.write_text(
         'format: sharewise-tree/1\nextends: t\nversion: "1-local"\nowner: IG\nreviewed: 2026-06-01\n'
-        "next_review: 2099-01-01\n",
+        "next_review: 2099-01-01\n" + changes,
         encoding="utf-8",
     )
+    return base, local, overlay
+
+
+def test_invalid_trees_and_overlays_are_never_cached(tmp_path: Path, reads: list[Path]) -> None:
+    base, local, overlay = _base_and_overlay(tmp_path)
     broken = local / "broken.yaml"
     broken.write_text(HEADER.format(id="broken") + "nodes: {}\n", encoding="utf-8")
     for _ in range(2):
@@ -185,16 +191,7 @@ def test_line_numbers_survive_the_cache(reads: list[Path]) -> None:
 
 
 def test_an_overlay_on_a_cached_base_reports_the_base_s_lines(tmp_path: Path) -> None:
-    base, local = tmp_path / "base", tmp_path / "local"
-    base.mkdir()
-    local.mkdir()
-    (base / "t.yaml").write_text(HEADER.format(id="t") + SIMPLE_BODY, encoding="utf-8")
-    overlay = local / "t.yaml"
-    overlay.write_text(
-        'format: sharewise-tree/1\nextends: t\nversion: "1-local"\nowner: IG\nreviewed: 2026-06-01\n'
-        "next_review: 2099-01-01\nnodes:\n  purpose:\n    options:\n      not-sure: no-purpose\n",
-        encoding="utf-8",
-    )
+    base, local, overlay = _base_and_overlay(tmp_path, "nodes:\n  purpose:\n    options:\n      not-sure: no-purpose\n")
     runs = [[str(d) for d in Library([local, base]).check(overlay)] for _ in range(3)]
     assert runs[0] == runs[1] == runs[2]
     assert f"{base / 't.yaml'}:" in runs[0][0]  # the base's file and line, from a cached base too

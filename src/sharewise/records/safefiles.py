@@ -154,16 +154,7 @@ class NewFiles:
         if self._syncfs():
             return
         for name in self._unsynced or ():
-            try:
-                fd = os.open(self.folder / name, os.O_RDONLY)
-            except OSError:
-                continue
-            try:
-                os.fsync(fd)
-            except OSError:
-                pass
-            finally:
-                os.close(fd)
+            fsync_dir(self.folder / name)  # a file is flushed the same way
         if self._unsynced:
             self._unsynced.clear()
         fsync_dir(self.folder)
@@ -332,6 +323,7 @@ def unlink_quietly(path: Path) -> None:
 
 
 def fsync_dir(folder: Path) -> None:
+    """Flush ``folder`` (or a file) to disk, quietly doing nothing where that cannot be done."""
     try:
         fd = os.open(folder, os.O_RDONLY)
     except OSError:
