@@ -23,7 +23,7 @@ and no one else can write to, and only files the user owns that no one else can 
 (0600, written whole by :func:`sharewise.records.safefiles.replace_file`); anything else is
 ignored, as is a file that cannot be loaded. ``SHAREWISE_TREE_CACHE=off`` turns the cache off;
 ``SHAREWISE_TREE_CACHE=DIR`` puts it in ``DIR``. Failing to write the cache never fails a
-command.
+command. Where folders cannot be opened as files (Windows) the cache is simply never used.
 """
 
 from __future__ import annotations
