@@ -28,6 +28,7 @@ __all__ = [
     "fsync_dir",
     "make_private_folder",
     "replace_file",
+    "replace_file_at",
     "unlink_quietly",
     "write_exclusive",
     "write_new_file",
@@ -259,6 +260,24 @@ def replace_file(target: Path, data: bytes, *, fsync: bool = True) -> None:
         tmp.replace(target)
     except OSError:
         unlink_quietly(tmp)
+        raise
+
+
+def replace_file_at(folder: int, name: str, data: bytes) -> None:
+    """:func:`replace_file` for the file ``name`` in the open folder ``folder`` (a descriptor), so
+    the folder a caller checked is the folder written to, whatever its path now leads to; the
+    temporary file is created without following a link. Not flushed. Raises ``OSError``."""
+    temporary = f".{name}.{os.urandom(4).hex()}.tmp"
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600, dir_fd=folder)
+    try:
+        try:
+            _write_all(fd, data, fsync=False)
+        finally:
+            os.close(fd)
+        os.replace(temporary, name, src_dir_fd=folder, dst_dir_fd=folder)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary, dir_fd=folder)
         raise
 
 

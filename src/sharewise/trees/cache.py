@@ -176,7 +176,7 @@ class TreeCache:
 
     def save(self, key: str, loaded: TreeFile) -> None:
         """Keep ``loaded`` as the entry ``key``; quietly does nothing when it cannot."""
-        from sharewise.records.safefiles import make_private_folder
+        from sharewise.records.safefiles import make_private_folder, replace_file_at
 
         try:
             data = pickle.dumps(loaded, protocol=pickle.HIGHEST_PROTOCOL)
@@ -192,7 +192,7 @@ class TreeCache:
         if folder is None:
             return
         try:
-            _write_entry(folder, f"{key}.pickle", data)
+            replace_file_at(folder, f"{key}.pickle", data)
             self._prune(folder)
         except OSError:
             return
@@ -256,24 +256,6 @@ def _open_folder(folder: Path) -> int | None:
         pass
     os.close(fd)
     return None
-
-
-def _write_entry(folder: int, name: str, data: bytes) -> None:
-    """Put ``data`` in ``name`` in the open ``folder`` in one step (a temporary file renamed over it)."""
-    temporary = f".{name}.{os.urandom(4).hex()}.tmp"
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600, dir_fd=folder)
-    try:
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-        finally:
-            os.close(fd)
-        os.replace(temporary, name, src_dir_fd=folder, dst_dir_fd=folder)
-    except OSError:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary, dir_fd=folder)
-        raise
 
 
 def _private(info: os.stat_result, *, folder: bool = False) -> bool:
