@@ -13,6 +13,7 @@ import pytest
 
 from sharewise.frontends.batch import BatchOptions, Summary, parallel, run_check
 from sharewise.frontends.casefiles import open_cases
+from sharewise.records.build import SignOff
 from tests.helpers import ADVICE, REFUSE, SHARE, UNFINISHED, WRONG, WriteTree, jsonl
 
 pytestmark = pytest.mark.skipif(not parallel._can_fork(), reason="parallel checking needs fork")
@@ -25,6 +26,7 @@ def cases(write_tree: WriteTree, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     write_tree()
     (tmp_path / "broken.yaml").write_text("id: broken\ntitle: [unclosed\n", encoding="utf-8")
     monkeypatch.setattr(parallel, "BLOCK_LINES", 7)
+    monkeypatch.setattr(parallel, "RECORD_BLOCK_LINES", 5)
     monkeypatch.setattr(parallel, "MIN_PARALLEL_BYTES", 0)
     shipped = {"case_ref": "W1", "tree": "when-to-share", "answers": {"urgency": "no"}}
     kinds: list[dict[str, Any] | str] = [
@@ -57,7 +59,7 @@ def _timeless(text: str) -> str:
 
 @pytest.mark.parametrize("output", ["jsonl", "text"])
 def test_two_workers_give_exactly_what_one_process_gives(cases: Path, output: str) -> None:
-    assert parallel.workers_for(open_cases(cases), writes_records=False, asked=2) == 2
+    assert parallel.workers_for(open_cases(cases), asked=2) == 2
     one = _run(cases, 1, output)
     two = _run(cases, 2, output)
     assert two == one
@@ -78,7 +80,7 @@ def test_a_worker_that_dies_costs_speed_not_results(cases: Path, monkeypatch: py
     assert _run(cases, 2, "jsonl") == expected
 
 
-def _dies_on_the_third_block(lines: list[tuple[int, bytes | None]]) -> parallel.Block:
+def _dies_on_the_third_block(lines: list[tuple[int, bytes | None]], moment: Any = None) -> parallel.Block:  # noqa: ARG001
     if lines[0][0] == 15:  # the first line of the third block of seven
         os._exit(9)  # as a worker killed by the system would
     return parallel._check_block(_checker(), lines, jsonl=True)
@@ -90,44 +92,116 @@ def _checker() -> Any:
     return checker
 
 
-def test_small_files_pipes_records_and_other_formats_are_checked_in_one_process(
+def test_small_files_pipes_and_other_formats_are_checked_in_one_process(
     cases: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     source = open_cases(cases)
-    assert parallel.workers_for(source, writes_records=True, asked=4) == 0
-    assert parallel.workers_for(source, writes_records=False, asked=1) == 0
+    assert parallel.workers_for(source, asked=1) == 0
     monkeypatch.setenv(parallel.WORKERS_ENV, "1")
-    assert parallel.workers_for(source, writes_records=False) == 0
+    assert parallel.workers_for(source) == 0
     monkeypatch.setenv(parallel.WORKERS_ENV, "2")
-    assert parallel.workers_for(source, writes_records=False) in (0, 2)  # 0 on a machine with one CPU
+    assert parallel.workers_for(source) in (0, 2)  # 0 on a machine with one CPU
     csv = tmp_path / "cases.csv"
     csv.write_text("case_ref,tree,purpose\nC1,t,yes\n", encoding="utf-8")
-    assert parallel.workers_for(open_cases(csv), writes_records=False, asked=2) == 0
+    assert parallel.workers_for(open_cases(csv), asked=2) == 0
     monkeypatch.setattr(parallel, "MIN_PARALLEL_BYTES", 1 << 30)
-    assert parallel.workers_for(source, writes_records=False, asked=2) == 0
+    assert parallel.workers_for(source, asked=2) == 0
 
 
-def test_a_batch_that_writes_records_gives_what_it_gives_without_workers(cases: Path, tmp_path: Path) -> None:
-    """--workers 2 with --records-dir runs in one process (see the module): the same results and one chain."""
-    from sharewise.records.build import SignOff
+def _records_run(cases: Path, folder: Path, workers: int, **kwargs: Any) -> tuple[int, list[dict[str, Any]], str]:
+    options = BatchOptions(cases=cases, output="jsonl", workers=workers, records_dir=folder,
+                           sign_off=SignOff("Sam Carter", "DSL", "Hilltop"))  # fmt: skip
+    out, err = io.StringIO(), io.StringIO()
+    code = run_check(options, stdout=out, stderr=err, **kwargs)
+    results = [json.loads(line) for line in out.getvalue().splitlines()]
+    return code, results, _timeless(err.getvalue()).replace(str(folder), "F")
+
+
+def _records_of(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The record of each result that has one, in result order."""
+    return [json.loads(Path(r["record"]).read_bytes()) for r in results if r.get("record")]
+
+
+def _comparable(record: dict[str, Any]) -> dict[str, Any]:
+    """A record less what differs between two runs: its id, and the seal that covers the id."""
+    return {k: v for k, v in record.items() if k not in ("id", "chain", "integrity")}
+
+
+def test_a_batch_that_writes_records_on_two_workers_writes_what_one_process_writes(cases: Path, tmp_path: Path) -> None:
+    from datetime import datetime, timezone
+
     from tests.helpers import verify
 
+    moment = datetime(2026, 12, 2, 9, 30, tzinfo=timezone.utc)
     runs = {}
     for workers in (1, 2):
         folder = tmp_path / f"records-{workers}"
-        options = BatchOptions(cases=cases, output="jsonl", workers=workers, records_dir=folder,
-                               sign_off=SignOff("Sam Carter", "DSL", "Hilltop"))  # fmt: skip
-        out, err = io.StringIO(), io.StringIO()
-        code = run_check(options, stdout=out, stderr=err)
-        results = [json.loads(line) for line in out.getvalue().splitlines()]
-        runs[workers] = (
-            code,
-            [_without_record(r) for r in results],
-            _timeless(err.getvalue()).replace(str(folder), "F"),
-        )
+        code, results, err = _records_run(cases, folder, workers, now=lambda: moment)
+        records = _records_of(results)
+        assert len(records) == len(list(folder.glob("*.json"))) == 3 * 9  # the decided cases of each round
+        # each case's record is the next link of the chain, in input order
+        assert [r["chain"]["sequence"] for r in records] == list(range(1, len(records) + 1))
         assert verify(folder).ok
-        assert len(list(folder.glob("*.json"))) == 3 * 9  # the three decided cases of each round of kinds
+        runs[workers] = (code, [_without_record(r) for r in results], err, [_comparable(r) for r in records])
     assert runs[2] == runs[1]
+
+
+def test_records_from_workers_are_in_time_order_along_the_chain(cases: Path, tmp_path: Path) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    start = datetime(2026, 12, 2, 9, 30, tzinfo=timezone.utc)
+    ticks = iter(range(10_000))
+
+    def clock() -> datetime:  # a second later every time it is read
+        return start + timedelta(seconds=next(ticks))
+
+    _, results, _ = _records_run(cases, tmp_path / "records", 2, now=clock)
+    stamps = [r["created_at"] for r in _records_of(results)]
+    assert stamps == sorted(stamps)
+    assert len(set(stamps)) > 1  # one moment a block, so more than one in all
+
+
+def test_a_worker_that_dies_loses_no_record(cases: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.helpers import verify
+
+    monkeypatch.setattr(parallel, "check_block", _dies_on_the_third_block)
+    folder = tmp_path / "records"
+    code, results, _ = _records_run(cases, folder, 2)
+    assert code == 5  # as without workers: a case named an invalid tree
+    assert len(results) == 11 * 9
+    assert len(_records_of(results)) == len(list(folder.glob("*.json"))) == 3 * 9
+    assert verify(folder).ok
+
+
+def test_a_record_that_cannot_be_written_stops_a_batch_on_two_workers(
+    cases: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sharewise.errors import WriteFailed
+    from sharewise.records import writer
+    from tests.helpers import verify
+
+    real = writer._write_in_folder
+    written: list[str] = []
+
+    def fails_on_the_fifth(files: Any, name: str, data: bytes, *, fsync: bool = True) -> str:
+        if len(written) == 4:
+            raise WriteFailed(f"cannot write the record to {files.folder}: the disk is full; nothing was written")
+        written.append(real(files, name, data, fsync=fsync))
+        return written[-1]
+
+    monkeypatch.setattr(writer, "_write_in_folder", fails_on_the_fifth)
+    folder = tmp_path / "records"
+    options = BatchOptions(cases=cases, output="jsonl", workers=2, records_dir=folder,
+                           sign_off=SignOff("Sam", "DSL"))  # fmt: skip
+    out = io.StringIO()
+    with pytest.raises(WriteFailed, match="the 4 record"):
+        run_check(options, stdout=out, stderr=io.StringIO())
+    reported = [json.loads(line) for line in out.getvalue().splitlines()]
+    # every case before the one whose record failed was reported, and none after it
+    assert sum(1 for r in reported if r.get("record")) == 4
+    assert reported[-1].get("record") and len(reported) < 11 * 9
+    assert len(list(folder.glob("*.json"))) == 4
+    assert verify(folder).ok
 
 
 def _without_record(result: dict[str, Any]) -> dict[str, Any]:

@@ -262,13 +262,13 @@ def test_a_batch_that_fills_the_disk_reports_the_real_error_and_what_it_wrote(
     real_write = record_writer._write_in_folder
     written: list[Path] = []
 
-    def fill_up(files: safefiles.NewFiles, record: Any, plain: bool, *, fsync: bool = True) -> str:
+    def fill_up(files: safefiles.NewFiles, name: str, data: bytes, *, fsync: bool = True) -> str:
         if len(written) == 3:
             raise WriteFailed(
                 f"cannot write the record to {files.folder}: the disk is full (or your quota is used up); "
                 "nothing was written"
             )
-        written.append(files.folder / real_write(files, record, plain, fsync=fsync))
+        written.append(files.folder / real_write(files, name, data, fsync=fsync))
         return written[-1].name
 
     monkeypatch.setattr(record_writer, "_write_in_folder", fill_up)

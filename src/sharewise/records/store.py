@@ -34,6 +34,7 @@ from sharewise.records.folder import (
 )
 from sharewise.records.head import HEAD_FILE, HEAD_FORMAT, read_head
 from sharewise.records.lock import LOCK_FILE, LOCK_TIMEOUT, WAIT_FILE, FolderLock
+from sharewise.records.prepared import PreparedRecord
 from sharewise.records.safefiles import write_new_file
 from sharewise.records.writer import RecordWriter, signing_key, update_caller
 
@@ -89,8 +90,13 @@ class RecordSink(Protocol):
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None: ...
 
-    def write(self, record: Mapping[str, Any]) -> Path:
-        """Seal ``record`` as the next link and store it; returns where it is."""
+    def write(self, record: Mapping[str, Any] | PreparedRecord) -> Path:
+        """Seal ``record`` as the next link and store it; returns where it is.
+
+        A batch on several CPUs hands records over already encoded
+        (:class:`~sharewise.records.prepared.PreparedRecord`); a backend that wants the dict can
+        read it back from the prepared record's bytes.
+        """
         ...
 
 

@@ -23,7 +23,9 @@ from typing import TYPE_CHECKING, Any
 from sharewise.errors import WriteFailed
 from sharewise.records.folder import encode, record_filename
 from sharewise.records.head import ChainHead, find_head, save_head
+from sharewise.records.integrity import ChainLink, seal_checked
 from sharewise.records.lock import FolderLock
+from sharewise.records.prepared import PreparedRecord, seal_prepared
 from sharewise.records.safefiles import NewFiles, failure_reason, make_private_folder
 
 if TYPE_CHECKING:
@@ -101,15 +103,24 @@ class RecordWriter:
         self._marked = scanned
         return self
 
-    def write(self, record: Mapping[str, Any]) -> Path:
-        """Seal ``record`` as the next link of the chain and write it; returns the new file's path."""
+    def write(self, record: Mapping[str, Any] | PreparedRecord) -> Path:
+        """Seal ``record`` as the next link of the chain and write it; returns the new file's path.
+
+        ``record`` may come already encoded (:mod:`sharewise.records.prepared`), as a batch checked
+        on several CPUs hands them over: it is then sealed by a splice, with the same bytes.
+        """
         head, files = self._head, self._files
         if head is None or files is None:
             raise RuntimeError("use RecordWriter as a context manager")
-        from sharewise.records.integrity import ChainLink, seal_checked
-
         link = ChainLink(head.chain_id, head.sequence + 1, head.digest)
-        sealed, plain = seal_checked(record, link=link, key=self._key)
+        seal: tuple[Mapping[str, Any], dict[str, Any]] | None = None  # the caller's dict, and its seal
+        if isinstance(record, PreparedRecord):
+            data, digest = seal_prepared(record, link, self._key)
+            name = record.name
+        else:
+            whole, plain = seal_checked(record, link=link, key=self._key)
+            data, name, digest = encode(whole, checked=plain), record_filename(whole), whole["integrity"]["digest"]
+            seal = (record, whole)
         if not self._marked:  # before anything new is on disk: a crash from here on is repaired
             try:
                 save_head(self.folder, head.but(pending=True), fsync=True)
@@ -117,17 +128,18 @@ class RecordWriter:
                 raise self._failed(f"cannot write the record to {self.folder}: {failure_reason(exc)}") from exc
             self._marked = True
         try:
-            name = _write_in_folder(files, sealed, plain, fsync=self.fsync)
+            name = _write_in_folder(files, name, data, fsync=self.fsync)
         except WriteFailed as exc:
             raise self._failed(str(exc).removesuffix("; nothing was written")) from exc
         path = self.folder / name
         self.count += 1
         self.last = path
-        update_caller(record, sealed)
+        if seal is not None:
+            update_caller(*seal)
         self._head = ChainHead(
             head.chain_id,
             head.sequence + 1,
-            sealed["integrity"]["digest"],
+            digest,
             name,
             self._key.key_id if self._key else None,
             (head.files or 0) + 1,
@@ -209,11 +221,9 @@ class RecordWriter:
             self._lock = None
 
 
-def _write_in_folder(files: NewFiles, record: Mapping[str, Any], plain: bool, *, fsync: bool = True) -> str:
-    """Write the sealed ``record`` as a new file; returns its name. ``plain`` is what sealing found
-    (see :func:`sharewise.records.integrity.seal_checked`)."""
-    data = encode(record, checked=plain)
-    name = record_filename(record)
+def _write_in_folder(files: NewFiles, name: str, data: bytes, *, fsync: bool = True) -> str:
+    """Write a sealed record's ``data`` as a new file called ``name`` (or, if that is taken, a name
+    like it); returns the name used."""
     try:
         files.create(name, data, fsync=fsync)
     except FileExistsError:  # same second and same id prefix: vanishingly rare, but never overwrite

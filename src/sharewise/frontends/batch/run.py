@@ -86,17 +86,20 @@ def run_check(
         progress = Progress(err, source) if draw else None
         lines = Lines(out, each=source.size is None)
         jsonl = options.output == "jsonl"
-        count = workers_for(source, writes_records=options.records_dir is not None, asked=options.workers)
+        count = workers_for(source, asked=options.workers)
+        records = _writer(options.records_dir) if options.records_dir is not None else None
+        emit = emitter(lines, source.label, jsonl=jsonl)
         try:
             if count:
                 summary = Summary()
-                with Workers(checker, count, jsonl=jsonl) as workers:
-                    _in_parallel(source, workers, into=summary, lines=lines, errors=errors, progress=progress)
+                sink = _sink(emit, records, summary) if records is not None else None
+                # The workers are forked first, before the records folder is locked and opened.
+                with Workers(checker, count, jsonl=jsonl) as workers, records or contextlib.nullcontext():
+                    _in_parallel(source, workers, into=summary, lines=lines, errors=errors, progress=progress,
+                                 sink=sink)  # fmt: skip
             else:
                 summary = checker.summary
-                records = _writer(options.records_dir) if options.records_dir is not None else None
-                emit = emitter(lines, source.label, jsonl=jsonl)
-                with records if records is not None else contextlib.nullcontext():
+                with records or contextlib.nullcontext():
                     _loop(source, checker, _sink(emit, records, summary), progress)
         finally:
             lines.flush()
@@ -139,15 +142,20 @@ def _in_parallel(
     lines: Lines,
     errors: _TreeErrors,
     progress: Progress | None,
+    sink: Callable[[dict[str, Any], Any], None] | None = None,
 ) -> None:
     """Check ``source`` with ``workers`` (:mod:`~sharewise.frontends.batch.parallel`), counting the
-    cases ``into`` a summary."""
+    cases ``into`` a summary; with records, ``sink`` writes each case's record, then reports it."""
 
     def take(block: Block) -> None:
         into.add(block.summary)
         for key, shown in block.tree_errors:
             errors.report(key, shown)
-        lines.add(block.text)
+        if block.cases is not None and sink is not None:
+            for result, record in block.cases:
+                sink(result, record)
+        else:
+            lines.add(block.text)
         lines.flush()
         if progress is not None:
             progress.tick(into)
@@ -179,13 +187,13 @@ def _loop(
 
 def _sink(
     emit: Callable[[dict[str, Any]], None], records: RecordSink | None, summary: Summary
-) -> Callable[[dict[str, Any], dict[str, Any] | None], None]:
+) -> Callable[[dict[str, Any], Any], None]:
     """What takes each checked case: writes its record (when there is one), then reports it."""
     if records is None:
         return lambda result, _: emit(result)
     write = records.write
 
-    def write_then_emit(result: dict[str, Any], record: dict[str, Any] | None) -> None:
+    def write_then_emit(result: dict[str, Any], record: Any) -> None:  # a record dict, or prepared
         if record is not None:
             result["record"] = str(write(record))
             summary.records += 1
