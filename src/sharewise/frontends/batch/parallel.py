@@ -62,7 +62,7 @@ __all__ = [
 BLOCK_LINES = 500
 #: The same when the batch writes records: each comes back to the main process (some kilobytes),
 #: so fewer of them are in flight at once.
-RECORD_BLOCK_LINES = 125
+RECORD_BLOCK_LINES = 250
 #: Files smaller than this are checked in one process: forking would cost more than it saves.
 MIN_PARALLEL_BYTES = 1 << 20
 #: At most this many worker processes, however many CPUs there are.
