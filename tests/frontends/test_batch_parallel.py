@@ -80,10 +80,14 @@ def test_a_worker_that_dies_costs_speed_not_results(cases: Path, monkeypatch: py
     assert _run(cases, 2, "jsonl") == expected
 
 
-def _dies_on_the_third_block(lines: list[tuple[int, bytes | None]], moment: Any = None) -> parallel.Block:  # noqa: ARG001
-    if lines[0][0] == 15:  # the first line of the third block of seven
+def _dies_on_the_third_block(lines: list[tuple[int, bytes | None]] | None, *given: Any) -> parallel.Block:
+    first = lines[0][0] if lines else given[2][0][0]  # the lines, or where they lie in a shared slot
+    if first in (15, 11):  # the first line of the third block of seven (or, with records, of five)
         os._exit(9)  # as a worker killed by the system would
-    return parallel._check_block(_checker(), lines, jsonl=True)
+    return _CHECK_BLOCK(lines, *given)
+
+
+_CHECK_BLOCK = parallel.check_block  # as it is before a test replaces it
 
 
 def _checker() -> Any:
@@ -127,10 +131,21 @@ def _comparable(record: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in record.items() if k not in ("id", "chain", "integrity")}
 
 
-def test_a_batch_that_writes_records_on_two_workers_writes_what_one_process_writes(cases: Path, tmp_path: Path) -> None:
+def test_a_batch_that_writes_records_on_two_workers_writes_what_one_process_writes(
+    cases: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from datetime import datetime, timezone
 
     from tests.helpers import verify
+
+    shared: list[bool] = []  # whether each block's records came through the shared slots
+    checked = parallel.Block.checked
+
+    def noting(block: parallel.Block) -> Any:
+        shared.append(block.placed is not None)
+        return checked(block)
+
+    monkeypatch.setattr(parallel.Block, "checked", noting)
 
     moment = datetime(2026, 12, 2, 9, 30, tzinfo=timezone.utc)
     runs = {}
@@ -144,6 +159,30 @@ def test_a_batch_that_writes_records_on_two_workers_writes_what_one_process_writ
         assert verify(folder).ok
         runs[workers] = (code, [_without_record(r) for r in results], err, [_comparable(r) for r in records])
     assert runs[2] == runs[1]
+    assert shared and all(shared)
+
+
+def test_records_and_lines_too_big_for_their_shared_slots_travel_the_ordinary_way(
+    cases: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import datetime, timezone
+
+    from tests.helpers import verify
+
+    moment = datetime(2026, 12, 2, 9, 30, tzinfo=timezone.utc)
+    expected = _records_run(cases, tmp_path / "one", 1, now=lambda: moment)
+    for records_room, lines_room in ((100, 1 << 20), (1 << 20, 100), (100, 100)):
+        monkeypatch.setattr(parallel, "SLOT_BYTES", records_room)
+        monkeypatch.setattr(parallel, "LINES_SLOT_BYTES", lines_room)
+        folder = tmp_path / f"two-{records_room}-{lines_room}"
+        code, results, err = _records_run(cases, folder, 2, now=lambda: moment)
+        assert (code, [_without_record(r) for r in results], err.replace(str(folder), "F")) == (
+            expected[0],
+            [_without_record(r) for r in expected[1]],
+            expected[2].replace(str(tmp_path / "one"), "F"),
+        )
+        assert [_comparable(r) for r in _records_of(results)] == [_comparable(r) for r in _records_of(expected[1])]
+        assert verify(folder).ok
 
 
 def test_records_from_workers_are_in_time_order_along_the_chain(cases: Path, tmp_path: Path) -> None:

@@ -34,10 +34,13 @@ from sharewise.records.integrity import (
 if TYPE_CHECKING:
     from sharewise.records.signing import SigningKey
 
-__all__ = ["PreparedRecord", "Sealed", "prepare", "seal_prepared"]
+__all__ = ["Place", "PreparedRecord", "Sealed", "pack_into", "prepare", "seal_prepared", "unpack"]
 
 _CLOSE = b"\n}\n"  # how the indented form of a dict ends
 _CHAIN_ID: list[tuple[str | None, bytes]] = [(None, b"")]  # the last chain id sealed into, and its canonical text
+
+
+Bytes = bytes | memoryview  # a batch hands records over as views into a buffer (see pack_into)
 
 
 class PreparedRecord(NamedTuple):
@@ -46,15 +49,49 @@ class PreparedRecord(NamedTuple):
     ``before``, ``between`` and ``after`` are the canonical form's members in three runs, split
     where ``chain`` and ``signing`` sort among them (each without braces, possibly empty);
     ``indented`` is the file form of the same fields, in the record's own order (the seal's
-    fields come last). A tuple, since batches send thousands of them from process to process,
-    and a tuple is the cheapest thing to pickle.
+    fields come last). :func:`pack_into` and :func:`unpack` carry many of them in one buffer.
     """
 
     name: str  # the record's file name (its time and id)
-    before: bytes
-    between: bytes
-    after: bytes
-    indented: bytes
+    before: Bytes
+    between: Bytes
+    after: Bytes
+    indented: Bytes
+
+
+#: Where a packed record lies in its buffer: its name, its start, and the end of each part.
+Place = tuple[str, int, int, int, int, int]
+
+
+def pack_into(records: list[PreparedRecord], buffer: memoryview) -> list[Place] | None:
+    """Copy ``records`` into ``buffer``, one after another; their places, or None when they do not fit.
+
+    A batch's workers leave each block's records in memory they share with the main process
+    this way, so thousands of records never travel through a pipe, nor make and free thousands
+    of large objects in the main process (which fragments its heap over a long batch).
+    """
+    places: list[Place] = []
+    end, room = 0, len(buffer)
+    for name, before, between, after, indented in records:
+        start = end
+        ends = []
+        for part in (before, between, after, indented):
+            size = len(part)
+            if end + size > room:
+                return None
+            buffer[end : end + size] = part
+            end += size
+            ends.append(end)
+        places.append((name, start, ends[0], ends[1], ends[2], ends[3]))
+    return places
+
+
+def unpack(buffer: memoryview, places: list[Place]) -> list[PreparedRecord]:
+    """The records :func:`pack_into` left in ``buffer``, as views into it (nothing is copied)."""
+    return [
+        PreparedRecord(name, buffer[start:a], buffer[a:b], buffer[b:c], buffer[c:end])
+        for name, start, a, b, c, end in places
+    ]
 
 
 class Sealed(NamedTuple):
@@ -102,7 +139,12 @@ def seal_prepared(prepared: PreparedRecord, link: ChainLink, key: SigningKey | N
     if after:
         members.append(after)
     hashed = hashlib.sha256(b"{")
-    hashed.update(b",".join(m for m in members if m))
+    comma = b""
+    for member in members:
+        if member:
+            hashed.update(comma)
+            hashed.update(member)
+            comma = b","
     hashed.update(b"}")
     digest = hashed.hexdigest()
     integrity: dict[str, Any] = {"canonical": CANONICAL_FORM, "algorithm": DIGEST_ALGORITHM, "digest": digest}
@@ -115,4 +157,4 @@ def seal_prepared(prepared: PreparedRecord, link: ChainLink, key: SigningKey | N
     # Both forms end in the same closing brace; the tail's members carry on from the body's, at
     # the same indent. (The seal's fields go through the usual encoders: a chain id read from a
     # damaged head fails here exactly as it would in seal_checked.)
-    return Sealed(indented[: -len(_CLOSE)] + b",\n" + encode(tail, checked=True)[2:], digest)
+    return Sealed(b"".join((indented[: -len(_CLOSE)], b",\n", encode(tail, checked=True)[2:])), digest)

@@ -14,7 +14,13 @@ it. Each worker builds the records of its block and encodes them, leaving room f
 (:mod:`sharewise.records.prepared`), and sends them back with the results, unformatted; the main
 process seals each (a splice and one digest), writes it, then reports its case, in input order.
 Every record of a block is stamped with the time the main process handed the block out, so
-records are in time order along the chain, as in one process.
+records are in time order along the chain, as in one process. The lines and the records (some
+megabytes a block) do not go through the executor's pipes: each block in flight has two slots in
+memory the main process shares with the workers (:data:`LINES_SLOT_BYTES`, :data:`SLOT_BYTES`),
+one for its lines and one for its records, so nothing is pickled or copied through a pipe, and
+the main process makes no large objects whose freeing, out of order, would fragment its heap
+over a long batch. A slot is used again only once its last block was taken; lines or records
+that do not fit go the ordinary way.
 
 Only a few blocks are in flight at once, so memory stays flat however long the file is. A worker
 that dies (killed, out of memory) costs speed, never a result: its block, and every block after
@@ -23,7 +29,9 @@ it, are checked in the main process instead.
 
 from __future__ import annotations
 
+import contextlib
 import io
+import mmap
 import os
 import signal
 import sys
@@ -44,13 +52,14 @@ if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
 
     from sharewise.errors import TreeInvalid
-    from sharewise.records.prepared import PreparedRecord
+    from sharewise.records.prepared import Place, PreparedRecord
 
 __all__ = [
     "BLOCK_LINES",
     "MAX_WORKERS",
     "MIN_PARALLEL_BYTES",
     "RECORD_BLOCK_LINES",
+    "SLOT_BYTES",
     "WORKERS_ENV",
     "Block",
     "Workers",
@@ -63,6 +72,11 @@ BLOCK_LINES = 500
 #: The same when the batch writes records: each comes back to the main process (some kilobytes),
 #: so fewer of them are in flight at once.
 RECORD_BLOCK_LINES = 250
+#: With records, each block in flight has a slot of this size in memory shared with the workers,
+#: where the worker leaves the block's records; records that do not fit travel pickled instead.
+SLOT_BYTES = 8 << 20
+#: ... and one of this size where the main process leaves the block's lines for the worker.
+LINES_SLOT_BYTES = 2 << 20
 #: Files smaller than this are checked in one process: forking would cost more than it saves.
 MIN_PARALLEL_BYTES = 1 << 20
 #: At most this many worker processes, however many CPUs there are.
@@ -73,6 +87,7 @@ PARENT_CHECK_SECONDS = 0.25
 WORKERS_ENV = "SHAREWISE_WORKERS"
 
 RawLines = list[tuple[int, "bytes | None"]]  # numbered lines as read, not yet parsed (None: too long)
+LinePlaces = list[tuple[int, int, int]]  # where each numbered line lies in a lines slot (start -1: None)
 TreeError = tuple[str, list[str]]  # the error's text (to report it once) and the lines that report it
 #: A case's result and the record to write for it (prepared, or as built when it cannot be), if any.
 Checked = tuple[dict[str, Any], "PreparedRecord | dict[str, Any] | None"]
@@ -82,14 +97,28 @@ Checked = tuple[dict[str, Any], "PreparedRecord | dict[str, Any] | None"]
 class Block:
     """What checking one block of lines gave: output text, counts, tree errors in the order met.
 
-    With records, ``cases`` holds each case's result and record instead of ``text``: the main
-    process writes the record and then reports the case.
+    With records, :meth:`checked` gives each case's result and record instead of ``text``: the
+    main process writes the record and then reports the case. A case's record in ``cases`` is
+    the record itself (prepared, as built, or None) or, when the block's records were left in
+    its shared slot, its index among the ``placed`` ones there.
     """
 
     text: str
     summary: Summary
     tree_errors: list[TreeError] = field(default_factory=list)
-    cases: list[Checked] | None = None
+    cases: list[tuple[dict[str, Any], PreparedRecord | int | dict[str, Any] | None]] | None = None
+    placed: tuple[int, list[Place]] | None = None  # the slot, and where each record lies in it
+
+    def checked(self) -> Iterator[Checked]:
+        """Each case's result and its record (None for none), in input order."""
+        shared: list[PreparedRecord] = []
+        if self.placed is not None and _SLOTS is not None:
+            from sharewise.records.prepared import unpack
+
+            slot, places = self.placed
+            shared = unpack(_slot(_SLOTS, slot, SLOT_BYTES), places)
+        for result, record in self.cases or ():
+            yield result, shared[record] if isinstance(record, int) else record
 
 
 def workers_for(source: CaseSource, *, asked: int | None = None) -> int:
@@ -133,6 +162,8 @@ def report_tree_error(exc: TreeInvalid) -> TreeError:
 # -- in a worker ----------------------------------------------------------------------------------
 
 _CHECKER: Checker | None = None  # set in the main process just before the workers are forked
+_SLOTS: mmap.mmap | None = None  # with records, the memory shared with the workers (see SLOT_BYTES)
+_LINE_SLOTS: mmap.mmap | None = None  # ... and the lines handed to them (see LINES_SLOT_BYTES)
 _JSONL = True
 
 
@@ -150,31 +181,75 @@ def _outlive_not(parent: int) -> None:
     os._exit(1)
 
 
-def check_block(lines: RawLines, moment: datetime | None = None) -> Block:
-    """Parse, check and format ``lines`` with the checker this process was forked with; records
-    are stamped with ``moment``."""
+def check_block(
+    lines: RawLines | None, moment: datetime | None = None, slot: int | None = None, placed: LinePlaces | None = None
+) -> Block:
+    """Parse, check and format ``lines`` (or the lines ``placed`` in lines slot ``slot``) with the
+    checker this process was forked with; records are stamped with ``moment`` and left in shared
+    ``slot`` when they fit."""
     checker = _CHECKER
     if checker is None:  # pragma: no cover - a worker is always forked with one
         raise RuntimeError("no checker in this worker")
     if moment is not None:
         checker.now = lambda: moment
-    return _check_block(checker, lines, jsonl=_JSONL)
+    if lines is None:
+        if placed is None or slot is None or _LINE_SLOTS is None:  # pragma: no cover - never sent so
+            raise RuntimeError("a block with no lines")
+        lines = lines_from(_slot(_LINE_SLOTS, slot, LINES_SLOT_BYTES), placed)
+    return _check_block(checker, lines, jsonl=_JSONL, slot=slot)
 
 
-def _check_block(checker: Checker, lines: RawLines, *, jsonl: bool) -> Block:
+def _slot(slots: mmap.mmap, slot: int, size: int) -> memoryview:
+    return memoryview(slots)[slot * size : (slot + 1) * size]
+
+
+def lines_into(lines: RawLines, buffer: memoryview) -> LinePlaces | None:
+    """Copy ``lines`` into ``buffer``; where each lies, or None when they do not fit."""
+    places: LinePlaces = []
+    end, room = 0, len(buffer)
+    for number, line in lines:
+        if line is None:
+            places.append((number, -1, -1))
+            continue
+        size = len(line)
+        if end + size > room:
+            return None
+        buffer[end : end + size] = line
+        places.append((number, end, end + size))
+        end += size
+    return places
+
+
+def lines_from(buffer: memoryview, places: LinePlaces) -> RawLines:
+    """The lines :func:`lines_into` left in ``buffer``."""
+    return [(number, None if start < 0 else bytes(buffer[start:end])) for number, start, end in places]
+
+
+def _check_block(checker: Checker, lines: RawLines, *, jsonl: bool, slot: int | None = None) -> Block:
     checker.summary = summary = Summary()
     met: list[TreeError] = []
     checker.on_tree_error = lambda exc: met.append(report_tree_error(exc))
     check = checker.check_safely
     entries = (entry for number, line in lines if (entry := jsonl_entry(number, line)) is not None)
     if checker.records:
-        from sharewise.records.prepared import prepare
+        from sharewise.records.prepared import pack_into, prepare
 
-        cases: list[Checked] = []
+        cases: list[tuple[dict[str, Any], PreparedRecord | int | dict[str, Any] | None]] = []
+        ready: list[PreparedRecord] = []
         for entry in entries:
             result, record = check(entry)
-            cases.append((result, record if record is None else (prepare(record) or record)))
-        return Block("", summary, met, cases)
+            prepared = prepare(record) if record is not None else None
+            if prepared is not None:
+                ready.append(prepared)
+            cases.append((result, prepared or record))
+        places = pack_into(ready, _slot(_SLOTS, slot, SLOT_BYTES)) if slot is not None and _SLOTS is not None else None
+        if places is None or slot is None:  # in the main process, or too big for the slot: sent as they are
+            return Block("", summary, met, cases)
+        indexes = iter(range(len(ready)))
+        shared: list[tuple[dict[str, Any], PreparedRecord | int | dict[str, Any] | None]] = [
+            (result, next(indexes) if isinstance(r, tuple) else r) for result, r in cases
+        ]
+        return Block("", summary, met, shared, (slot, places))
     out = io.StringIO()
     buffered = Lines(out)
     emit = emitter(buffered, checker.label, jsonl=jsonl)
@@ -206,8 +281,12 @@ class Workers:
         from concurrent.futures import ProcessPoolExecutor
         from multiprocessing import get_context
 
-        global _CHECKER, _JSONL  # what a forked worker starts with
+        global _CHECKER, _JSONL, _SLOTS, _LINE_SLOTS  # noqa: PLW0603 - what a forked worker starts with
         _CHECKER, _JSONL = self.checker, self.jsonl
+        # Anonymous and shared: the workers forked below write into it, and only they and this
+        # process can see it. A slot for each block that can be in flight at once (see check).
+        _SLOTS = mmap.mmap(-1, self.in_flight * SLOT_BYTES) if self.checker.records else None
+        _LINE_SLOTS = mmap.mmap(-1, self.in_flight * LINES_SLOT_BYTES) if self.checker.records else None
         if self.checker.records:  # imported once here, not in every worker
             import sharewise.records.prepared  # noqa: F401
         self._executor = ProcessPoolExecutor(
@@ -216,12 +295,35 @@ class Workers:
         self._executor.submit(int)  # with fork, the first task forks every worker (no need to wait for it)
         return self
 
+    @property
+    def in_flight(self) -> int:
+        """How many blocks are handed out at most: enough to keep each worker busy, and no more."""
+        return 2 * self.count
+
     def __exit__(self, *exc: object) -> None:
-        global _CHECKER  # noqa: PLW0603 - cleared for the next batch in this process
+        global _CHECKER, _SLOTS, _LINE_SLOTS  # noqa: PLW0603 - cleared for the next batch in this process
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
         self._executor = None
         _CHECKER = None
+        for shared in (_SLOTS, _LINE_SLOTS):
+            if shared is not None:
+                with contextlib.suppress(BufferError):  # a view still held elsewhere: freed with it
+                    shared.close()
+        _SLOTS = _LINE_SLOTS = None
+
+    def _submit(self, block: RawLines, sent: int, moment: datetime | None) -> Future[Block]:
+        """Hand ``block`` (the ``sent``-th) to a worker; with records, through its shared slots."""
+        executor = self._executor
+        if executor is None:
+            raise RuntimeError("use Workers as a context manager")
+        if _LINE_SLOTS is None:
+            return executor.submit(check_block, block)
+        slot = sent % self.in_flight  # free: the block that had it last was taken before this one was read
+        placed = lines_into(block, _slot(_LINE_SLOTS, slot, LINES_SLOT_BYTES))
+        if placed is None:  # lines too long for the slot: they go pickled
+            return executor.submit(check_block, block, moment, slot)
+        return executor.submit(check_block, None, moment, slot, placed)
 
     def check(self, source: CaseSource, take: Callable[[Block], None]) -> None:
         """Check every case of ``source``; ``take`` each block's result, in input order."""
@@ -233,14 +335,16 @@ class Workers:
         records = self.checker.records
         now = self.checker.now
         blocks = _blocks(source, RECORD_BLOCK_LINES if records else BLOCK_LINES)
+        sent = 0
         pending: deque[tuple[RawLines, Future[Block]]] = deque()
         unsent: RawLines | None = None  # a block read but not yet handed to a worker
         try:
             for block in blocks:
                 unsent = block
-                pending.append((block, executor.submit(check_block, block, now() if records else None)))
+                pending.append((block, self._submit(block, sent, now() if records else None)))
+                sent += 1
                 unsent = None
-                while len(pending) >= 2 * self.count:  # keep each worker busy, and no more in memory
+                while len(pending) >= self.in_flight:  # keep each worker busy, and no more in memory
                     take(pending[0][1].result())
                     pending.popleft()
             while pending:

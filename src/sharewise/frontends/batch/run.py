@@ -152,7 +152,7 @@ def _in_parallel(
         for key, shown in block.tree_errors:
             errors.report(key, shown)
         if block.cases is not None and sink is not None:
-            for result, record in block.cases:
+            for result, record in block.checked():
                 sink(result, record)
         else:
             lines.add(block.text)
