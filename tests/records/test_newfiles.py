@@ -360,3 +360,30 @@ def test_a_record_whose_name_is_taken_gets_another_and_the_first_is_untouched(
     assert first.read_bytes() == before
     assert json.loads(second.read_bytes())["chain"]["sequence"] == 2
     assert len(records_in(folder)) == 2 and verify(folder).ok
+
+
+@pytest.mark.skipif(safefiles._syncfs() is None, reason="needs Linux's syncfs")
+def test_a_long_batch_starts_flushing_early_and_the_last_flush_waits_for_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(safefiles, "EARLY_FLUSH_FILES", 3)
+    calls: list[str] = []
+    real = NewFiles._syncfs
+
+    def noting(self: NewFiles) -> bool:
+        time.sleep(0.05)  # a slow disk: the files go on being made meanwhile
+        calls.append("flushed")
+        return real(self)
+
+    monkeypatch.setattr(NewFiles, "_syncfs", noting)
+    folder = tmp_path / "records"
+    folder.mkdir()
+    with NewFiles(folder) as files:
+        for n in range(7):
+            files.create(f"{n}.json", b"{}\n", fsync=False)
+        files.flush()
+        # one early flush (the second was due while the first still ran), then the last one,
+        # which waited for it: nothing is still flushing once flush() returns
+        assert calls == ["flushed", "flushed"]
+        assert files._flushing is None
+    assert sorted(p.name for p in folder.iterdir()) == [f"{n}.json" for n in range(7)]

@@ -19,8 +19,12 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from sharewise.errors import WriteFailed
+
+if TYPE_CHECKING:
+    from threading import Thread
 
 __all__ = [
     "NewFiles",
@@ -112,6 +116,8 @@ class NewFiles:
         self._dirfd = -1
         self._unnamed = folder not in _NO_TMPFILE and _tmpfile_possible()
         self._unsynced: list[str] | None = None  # files made without fsync, where flush cannot use syncfs
+        self._unflushed = 0  # files made without fsync since the last flush was started
+        self._flushing: Thread | None = None  # an early flush (see create), if one runs
 
     def __enter__(self) -> NewFiles:
         return self
@@ -123,6 +129,7 @@ class NewFiles:
 
     def close(self) -> None:
         """Let go of the folder (files already made are not affected)."""
+        self._wait_for_early_flush()
         if self._dirfd >= 0:
             with contextlib.suppress(OSError):
                 os.close(self._dirfd)
@@ -144,6 +151,27 @@ class NewFiles:
                 unsynced.append(name)
                 if len(unsynced) >= _UNSYNCED_AT_MOST:  # so memory stays the same for any number of files
                     self.flush()
+            else:
+                self._unflushed += 1
+                if self._unflushed >= EARLY_FLUSH_FILES:
+                    self._flush_early()
+
+    def _flush_early(self) -> None:
+        """Start flushing the file system in the background, so that the files made so far reach
+        the disk while more are made, and :meth:`flush` at the end has only the newest to wait for.
+        Only a head start: nothing counts as flushed until :meth:`flush` returns."""
+        self._unflushed = 0
+        if self._flushing is not None and self._flushing.is_alive():
+            return
+        from threading import Thread  # only here: a single record never needs it
+
+        self._flushing = Thread(target=self._syncfs, name="sharewise-flush", daemon=True)
+        self._flushing.start()
+
+    def _wait_for_early_flush(self) -> None:
+        if self._flushing is not None:
+            self._flushing.join()
+            self._flushing = None
 
     def flush(self) -> None:
         """Flush the files made without ``fsync`` to disk, and the folder's entries for them.
@@ -152,6 +180,8 @@ class NewFiles:
         files one by one takes some twenty times as long. Elsewhere each file is flushed, then the
         folder. Never ``sync``, which flushes every file system on the machine.
         """
+        self._wait_for_early_flush()
+        self._unflushed = 0
         if self._syncfs():
             return
         for name in self._unsynced or ():
@@ -373,4 +403,7 @@ def _syncfs() -> Callable[[int], int] | None:
 _SYNCFS: list[Callable[[int], int] | None] = []
 #: Where there is no syncfs, files made without fsync are flushed by name; at most this many wait.
 _UNSYNCED_AT_MOST = 1000
+#: Where syncfs flushes them, a flush is started in the background after this many files made
+#: without fsync (see NewFiles._flush_early).
+EARLY_FLUSH_FILES = 2000
 _NOT_NEEDED: list[str] = []  # the list of names kept where syncfs flushes them all: none
