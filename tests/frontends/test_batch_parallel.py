@@ -185,6 +185,29 @@ def test_records_and_lines_too_big_for_their_shared_slots_travel_the_ordinary_wa
         assert verify(folder).ok
 
 
+def test_with_no_room_for_shared_slots_a_records_batch_goes_through_the_pipes_in_time_order(
+    cases: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from tests.helpers import verify
+
+    def no_room(*_: Any) -> Any:
+        raise OSError(12, "Cannot allocate memory")  # as under a memory limit
+
+    monkeypatch.setattr(parallel.mmap, "mmap", no_room)
+    start = datetime(2026, 12, 2, 9, 30, tzinfo=timezone.utc)
+    ticks = iter(range(10_000))
+    folder = tmp_path / "records"
+    code, results, _ = _records_run(cases, folder, 2, now=lambda: start + timedelta(seconds=next(ticks)))
+    assert code == 5
+    stamps = [r["created_at"] for r in _records_of(results)]
+    assert len(stamps) == 3 * 9
+    assert stamps == sorted(stamps)  # stamped by the main process's clock, block by block
+    assert len(set(stamps)) > 1
+    assert verify(folder).ok
+
+
 def test_records_from_workers_are_in_time_order_along_the_chain(cases: Path, tmp_path: Path) -> None:
     from datetime import datetime, timedelta, timezone
 
@@ -241,6 +264,38 @@ def test_a_record_that_cannot_be_written_stops_a_batch_on_two_workers(
     assert reported[-1].get("record") and len(reported) < 11 * 9
     assert len(list(folder.glob("*.json"))) == 4
     assert verify(folder).ok
+
+
+@pytest.mark.usefixtures("cases")  # the trees beside it, a broken one among them, and small blocks
+def test_a_batch_stopped_by_a_failed_write_reports_no_tree_error_of_a_later_case(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tree error of a case after the record that failed is not told: no case after it was checked."""
+    from sharewise.errors import WriteFailed
+    from sharewise.records import writer
+
+    broken = {"case_ref": "B1", "tree": "broken", "answers": {}}
+    short = jsonl(tmp_path / "short.jsonl", SHARE, SHARE, broken, SHARE, SHARE)
+    real = writer._write_in_folder
+    written: list[str] = []
+
+    def fails_on_the_second(files: Any, name: str, data: bytes, *, fsync: bool = True) -> str:
+        if written:
+            raise WriteFailed(f"cannot write the record to {files.folder}: the disk is full; nothing was written")
+        written.append(real(files, name, data, fsync=fsync))
+        return written[-1]
+
+    monkeypatch.setattr(writer, "_write_in_folder", fails_on_the_second)
+    seen = {}
+    for workers in (1, 2):
+        written.clear()
+        out, err = io.StringIO(), io.StringIO()
+        options = BatchOptions(cases=short, output="jsonl", workers=workers, records_dir=tmp_path / f"r{workers}",
+                               sign_off=SignOff("Sam", "DSL"))  # fmt: skip
+        with pytest.raises(WriteFailed):
+            run_check(options, stdout=out, stderr=err)
+        seen[workers] = (len(out.getvalue().splitlines()), err.getvalue())
+    assert seen[2] == seen[1] == (1, "")
 
 
 def _without_record(result: dict[str, Any]) -> dict[str, Any]:

@@ -49,7 +49,8 @@ class PreparedRecord(NamedTuple):
     ``before``, ``between`` and ``after`` are the canonical form's members in three runs, split
     where ``chain`` and ``signing`` sort among them (each without braces, possibly empty);
     ``indented`` is the file form of the same fields, in the record's own order (the seal's
-    fields come last). :func:`pack_into` and :func:`unpack` carry many of them in one buffer.
+    fields come last). :func:`pack_into` and :func:`unpack` carry many of them in one buffer;
+    a record unpacked so is a set of views into that buffer, valid only until it is used again.
     """
 
     name: str  # the record's file name (its time and id)

@@ -94,8 +94,10 @@ class RecordSink(Protocol):
         """Seal ``record`` as the next link and store it; returns where it is.
 
         A batch on several CPUs hands records over already encoded
-        (:class:`~sharewise.records.prepared.PreparedRecord`); a backend that wants the dict can
-        read it back from the prepared record's bytes.
+        (:class:`~sharewise.records.prepared.PreparedRecord`), as views into memory that is used
+        again for later records: they hold only during this call. A backend seals one with
+        :func:`~sharewise.records.prepared.seal_prepared` (and may parse the sealed bytes, if it
+        wants the dict) before it returns; it must never keep the prepared record itself.
         """
         ...
 

@@ -106,6 +106,9 @@ class Block:
     text: str
     summary: Summary
     tree_errors: list[TreeError] = field(default_factory=list)
+    #: with records, the case (its index in ``cases``) that met each tree error, so the main
+    #: process reports it just before that case, as one process does, should the batch stop early
+    errors_at: list[int] = field(default_factory=list)
     cases: list[tuple[dict[str, Any], PreparedRecord | int | dict[str, Any] | None]] | None = None
     placed: tuple[int, list[Place]] | None = None  # the slot, and where each record lies in it
 
@@ -236,6 +239,13 @@ def _check_block(checker: Checker, lines: RawLines, *, jsonl: bool, slot: int | 
 
         cases: list[tuple[dict[str, Any], PreparedRecord | int | dict[str, Any] | None]] = []
         ready: list[PreparedRecord] = []
+        at: list[int] = []
+
+        def noted(exc: TreeInvalid) -> None:
+            met.append(report_tree_error(exc))
+            at.append(len(cases))  # the case being checked: the next to go in
+
+        checker.on_tree_error = noted
         for entry in entries:
             result, record = check(entry)
             prepared = prepare(record) if record is not None else None
@@ -244,12 +254,12 @@ def _check_block(checker: Checker, lines: RawLines, *, jsonl: bool, slot: int | 
             cases.append((result, prepared or record))
         places = pack_into(ready, _slot(_SLOTS, slot, SLOT_BYTES)) if slot is not None and _SLOTS is not None else None
         if places is None or slot is None:  # in the main process, or too big for the slot: sent as they are
-            return Block("", summary, met, cases)
+            return Block("", summary, met, at, cases)
         indexes = iter(range(len(ready)))
         shared: list[tuple[dict[str, Any], PreparedRecord | int | dict[str, Any] | None]] = [
             (result, next(indexes) if isinstance(r, tuple) else r) for result, r in cases
         ]
-        return Block("", summary, met, shared, (slot, places))
+        return Block("", summary, met, at, shared, (slot, places))
     out = io.StringIO()
     buffered = Lines(out)
     emit = emitter(buffered, checker.label, jsonl=jsonl)
@@ -285,8 +295,13 @@ class Workers:
         _CHECKER, _JSONL = self.checker, self.jsonl
         # Anonymous and shared: the workers forked below write into it, and only they and this
         # process can see it. A slot for each block that can be in flight at once (see check).
-        _SLOTS = mmap.mmap(-1, self.in_flight * SLOT_BYTES) if self.checker.records else None
-        _LINE_SLOTS = mmap.mmap(-1, self.in_flight * LINES_SLOT_BYTES) if self.checker.records else None
+        _SLOTS = _LINE_SLOTS = None
+        if self.checker.records:
+            try:
+                _SLOTS = mmap.mmap(-1, self.in_flight * SLOT_BYTES)
+                _LINE_SLOTS = mmap.mmap(-1, self.in_flight * LINES_SLOT_BYTES)
+            except OSError:  # no room for them (a memory limit): everything goes through the pipes
+                _SLOTS = _LINE_SLOTS = None
         if self.checker.records:  # imported once here, not in every worker
             import sharewise.records.prepared  # noqa: F401
         self._executor = ProcessPoolExecutor(
@@ -318,7 +333,7 @@ class Workers:
         if executor is None:
             raise RuntimeError("use Workers as a context manager")
         if _LINE_SLOTS is None:
-            return executor.submit(check_block, block)
+            return executor.submit(check_block, block, moment)
         slot = sent % self.in_flight  # free: the block that had it last was taken before this one was read
         placed = lines_into(block, _slot(_LINE_SLOTS, slot, LINES_SLOT_BYTES))
         if placed is None:  # lines too long for the slot: they go pickled

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import sys
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -149,12 +150,15 @@ def _in_parallel(
 
     def take(block: Block) -> None:
         into.add(block.summary)
-        for key, shown in block.tree_errors:
-            errors.report(key, shown)
         if block.cases is not None and sink is not None:
-            for result, record in block.checked():
+            met = deque(zip(block.errors_at, block.tree_errors, strict=True))
+            for number, (result, record) in enumerate(block.checked()):
+                while met and met[0][0] <= number:  # told just before the case that met it, as in one process
+                    errors.report(*met.popleft()[1])
                 sink(result, record)
         else:
+            for key, shown in block.tree_errors:
+                errors.report(key, shown)
             lines.add(block.text)
         lines.flush()
         if progress is not None:
