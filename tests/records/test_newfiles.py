@@ -387,3 +387,25 @@ def test_a_long_batch_starts_flushing_early_and_the_last_flush_waits_for_it(
         assert calls == ["flushed", "flushed"]
         assert files._flushing is None
     assert sorted(p.name for p in folder.iterdir()) == [f"{n}.json" for n in range(7)]
+
+
+def test_a_disk_error_in_the_last_flush_is_reported_not_swallowed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """syncfs that runs and fails (a write-back error) means the records may not be on the disk: say so."""
+    folder = tmp_path / "records"
+    write_record(make_record(case_ref="CASE-0"), folder=folder)  # a head on disk, trusted till now
+    monkeypatch.setattr(safefiles, "_syncfs", lambda: _failing_syncfs)
+    with pytest.raises(WriteFailed) as caught, RecordWriter(folder, fsync=False) as writer:
+        for n in range(3):
+            writer.write(make_record(case_ref=f"CASE-{n + 1}", minutes=n + 1))
+    message = str(caught.value)
+    assert message.startswith("the 3 record(s) written in this run")
+    assert "may not all be on the disk" in message and "records verify" in message
+    head = json.loads((folder / HEAD_FILE).read_text(encoding="utf-8"))
+    assert head.get("pending") is True  # so the next writer reads the records rather than trust the head
+    assert len(records_in(folder)) == 4
+
+
+def _failing_syncfs(_fd: int) -> int:
+    return -1

@@ -165,7 +165,7 @@ class NewFiles:
             return
         from threading import Thread  # only here: a single record never needs it
 
-        self._flushing = Thread(target=self._syncfs, name="sharewise-flush", daemon=True)
+        self._flushing = Thread(target=self._syncfs_quietly, name="sharewise-flush", daemon=True)
         self._flushing.start()
 
     def _wait_for_early_flush(self) -> None:
@@ -178,7 +178,9 @@ class NewFiles:
 
         On Linux that is one ``syncfs`` of the folder's file system: flushing thousands of small
         files one by one takes some twenty times as long. Elsewhere each file is flushed, then the
-        folder. Never ``sync``, which flushes every file system on the machine.
+        folder. Never ``sync``, which flushes every file system on the machine. Raises
+        ``OSError`` when the file system reports that it could not write what it holds (syncfs
+        failed: a disk error), since the files made may then not be on the disk.
         """
         self._wait_for_early_flush()
         self._unflushed = 0
@@ -191,7 +193,8 @@ class NewFiles:
         fsync_dir(self.folder)
 
     def _syncfs(self) -> bool:
-        """Flush the folder's whole file system with syncfs; False where that cannot be done."""
+        """Flush the folder's whole file system with syncfs; False where that cannot be done, and
+        ``OSError`` when it was done and failed."""
         syncfs = _syncfs()
         if syncfs is None:
             return False
@@ -200,9 +203,19 @@ class NewFiles:
         except OSError:
             return False
         try:
-            return syncfs(fd) == 0
+            if syncfs(fd) != 0:
+                import ctypes
+
+                code = ctypes.get_errno() or errno.EIO
+                raise OSError(code, os.strerror(code))
+            return True
         finally:
             os.close(fd)
+
+    def _syncfs_quietly(self) -> None:
+        """:meth:`_syncfs` for an early flush: only a head start, so a failure is left to :meth:`flush`."""
+        with contextlib.suppress(OSError):
+            self._syncfs()
 
     def _create_unnamed(self, name: str, data: bytes, *, fsync: bool) -> bool:
         """Write ``data`` as a file with no name and link it as ``name``; False when that cannot be

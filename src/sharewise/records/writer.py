@@ -177,7 +177,14 @@ class RecordWriter:
     def _flush(self) -> None:
         """Flush the records written without fsync since the last flush (the head says pending till then)."""
         if self._marked and self.count and not self.fsync and self._files is not None:
-            self._files.flush()
+            try:
+                self._files.flush()
+            except OSError as exc:  # the head keeps its pending mark: the next writer checks the records
+                raise WriteFailed(
+                    f"the {self.count:,} record(s) written in this run, the last as {self.last}, may not all "
+                    f"be on the disk: flushing {self.folder} failed ({failure_reason(exc)}); run 'sharewise "
+                    "records verify' on the folder once the disk is sound"
+                ) from exc
 
     def _failed(self, reason: str) -> WriteFailed:
         """The error for a record that was not written, saying what this session did write."""
