@@ -139,15 +139,7 @@ def seal_prepared(prepared: PreparedRecord, link: ChainLink, key: SigningKey | N
         members.append(b'"signing":' + canonical_bytes(declared))
     if after:
         members.append(after)
-    hashed = hashlib.sha256(b"{")
-    comma = b""
-    for member in members:
-        if member:
-            hashed.update(comma)
-            hashed.update(member)
-            comma = b","
-    hashed.update(b"}")
-    digest = hashed.hexdigest()
+    digest = hashlib.sha256(b"".join((b"{", b",".join(m for m in members if m), b"}"))).hexdigest()
     integrity: dict[str, Any] = {"canonical": CANONICAL_FORM, "algorithm": DIGEST_ALGORITHM, "digest": digest}
     if key is not None:
         integrity["signature"] = key.sign(RECORD_CONTEXT, digest)
