@@ -45,6 +45,7 @@ __all__ = [
     "record_digest",
     "seal",
     "seal_checked",
+    "unsealed_body",
 ]
 
 CANONICAL_FORM = "sharewise-canonical-json/1"
@@ -109,9 +110,7 @@ def seal_checked(
 ) -> tuple[dict[str, Any], bool]:
     """:func:`seal`, and what :func:`sharewise.formats._fastjson.plain` says of the sealed record,
     asked once on the way, so that writing it out need not ask again."""
-    if record.get("countersignatures"):
-        raise ValueError("a countersigned record cannot be sealed again")
-    body = {k: v for k, v in record.items() if k not in _NOT_SEALED}
+    body = unsealed_body(record)
     if link is not None:
         body["chain"] = link.as_json()
     if key is not None:
@@ -123,6 +122,14 @@ def seal_checked(
         integrity["signature"] = key.sign(RECORD_CONTEXT, digest)
     body["integrity"] = integrity  # the body is this function's own dict: it becomes the sealed record
     return body, plain
+
+
+def unsealed_body(record: Mapping[str, Any]) -> dict[str, Any]:
+    """A new dict of ``record`` less any earlier seal (what sealing adds); a countersigned record
+    cannot be sealed again, since its countersignatures vouch for the old digest."""
+    if record.get("countersignatures"):
+        raise ValueError("a countersigned record cannot be sealed again")
+    return {k: v for k, v in record.items() if k not in _NOT_SEALED}
 
 
 def countersignature_digest(entry: Mapping[str, Any]) -> str:

@@ -23,24 +23,23 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from sharewise.formats import _fastjson
 from sharewise.records.folder import encode, record_filename
 from sharewise.records.integrity import (
-    _NOT_SEALED,
     CANONICAL_FORM,
     DIGEST_ALGORITHM,
     RECORD_CONTEXT,
     ChainLink,
     canonical_bytes,
+    unsealed_body,
 )
 
 if TYPE_CHECKING:
     from sharewise.records.signing import SigningKey
 
-__all__ = ["Place", "PreparedRecord", "Sealed", "pack_into", "prepare", "seal_prepared", "unpack"]
+__all__ = ["PreparedRecord", "Sealed", "prepare", "seal_prepared"]
 
 _CLOSE = b"\n}\n"  # how the indented form of a dict ends
-_CHAIN_ID: list[tuple[str | None, bytes]] = [(None, b"")]  # the last chain id sealed into, and its canonical text
 
 
-Bytes = bytes | memoryview  # a batch hands records over as views into a buffer (see pack_into)
+Bytes = bytes | memoryview  # a batch hands records over as views into shared memory (see batch.parallel)
 
 
 class PreparedRecord(NamedTuple):
@@ -49,8 +48,8 @@ class PreparedRecord(NamedTuple):
     ``before``, ``between`` and ``after`` are the canonical form's members in three runs, split
     where ``chain`` and ``signing`` sort among them (each without braces, possibly empty);
     ``indented`` is the file form of the same fields, in the record's own order (the seal's
-    fields come last). :func:`pack_into` and :func:`unpack` carry many of them in one buffer;
-    a record unpacked so is a set of views into that buffer, valid only until it is used again.
+    fields come last). A batch's workers hand them over as views into shared memory
+    (:mod:`sharewise.frontends.batch.parallel`), valid only until that memory is used again.
     """
 
     name: str  # the record's file name (its time and id)
@@ -58,41 +57,6 @@ class PreparedRecord(NamedTuple):
     between: Bytes
     after: Bytes
     indented: Bytes
-
-
-#: Where a packed record lies in its buffer: its name, its start, and the end of each part.
-Place = tuple[str, int, int, int, int, int]
-
-
-def pack_into(records: list[PreparedRecord], buffer: memoryview) -> list[Place] | None:
-    """Copy ``records`` into ``buffer``, one after another; their places, or None when they do not fit.
-
-    A batch's workers leave each block's records in memory they share with the main process
-    this way, so thousands of records never travel through a pipe, nor make and free thousands
-    of large objects in the main process (which fragments its heap over a long batch).
-    """
-    places: list[Place] = []
-    end, room = 0, len(buffer)
-    for name, before, between, after, indented in records:
-        start = end
-        ends = []
-        for part in (before, between, after, indented):
-            size = len(part)
-            if end + size > room:
-                return None
-            buffer[end : end + size] = part
-            end += size
-            ends.append(end)
-        places.append((name, start, ends[0], ends[1], ends[2], ends[3]))
-    return places
-
-
-def unpack(buffer: memoryview, places: list[Place]) -> list[PreparedRecord]:
-    """The records :func:`pack_into` left in ``buffer``, as views into it (nothing is copied)."""
-    return [
-        PreparedRecord(name, buffer[start:a], buffer[a:b], buffer[b:c], buffer[c:end])
-        for name, start, a, b, c, end in places
-    ]
 
 
 class Sealed(NamedTuple):
@@ -105,9 +69,7 @@ class Sealed(NamedTuple):
 def prepare(record: Mapping[str, Any]) -> PreparedRecord | None:
     """``record`` encoded for :func:`seal_prepared`, or None when it must be sealed the usual way
     (no orjson, or a value only the standard library writes)."""
-    if record.get("countersignatures"):
-        raise ValueError("a countersigned record cannot be sealed again")
-    body = {k: v for k, v in record.items() if k not in _NOT_SEALED}
+    body = unsealed_body(record)
     if not _fastjson.plain(body):
         return None
     indented = _fastjson.indented(body, checked=True)
@@ -128,22 +90,17 @@ def prepare(record: Mapping[str, Any]) -> PreparedRecord | None:
 def seal_prepared(prepared: PreparedRecord, link: ChainLink, key: SigningKey | None = None) -> Sealed:
     """The sealed file of ``prepared`` as the chain's ``link``, signed with ``key`` if given."""
     _, before, between, after, indented = prepared
-    known = _CHAIN_ID[0]
-    if known[0] != link.chain_id:  # a writer's records all join one chain: its id is encoded once
-        known = _CHAIN_ID[0] = (link.chain_id, canonical_bytes(link.chain_id))
-    previous = b"null" if link.previous is None else canonical_bytes(link.previous)
-    chain = b'"chain":{"id":%b,"previous":%b,"sequence":%d}' % (known[1], previous, link.sequence)
-    members = [before, chain, between] if before else [chain, between]
+    chain = link.as_json()
+    members = [before, b'"chain":' + canonical_bytes(chain), between]
     declared = key.declaration() if key is not None else None
     if declared is not None:
         members.append(b'"signing":' + canonical_bytes(declared))
-    if after:
-        members.append(after)
+    members.append(after)
     digest = hashlib.sha256(b"".join((b"{", b",".join(m for m in members if m), b"}"))).hexdigest()
     integrity: dict[str, Any] = {"canonical": CANONICAL_FORM, "algorithm": DIGEST_ALGORITHM, "digest": digest}
     if key is not None:
         integrity["signature"] = key.sign(RECORD_CONTEXT, digest)
-    tail: dict[str, Any] = {"chain": link.as_json()}
+    tail: dict[str, Any] = {"chain": chain}
     if declared is not None:
         tail["signing"] = declared
     tail["integrity"] = integrity

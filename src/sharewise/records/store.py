@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sharewise.errors import UsageError, WriteFailed
 from sharewise.records.countersign import countersign_file
@@ -34,9 +34,11 @@ from sharewise.records.folder import (
 )
 from sharewise.records.head import HEAD_FILE, HEAD_FORMAT, read_head
 from sharewise.records.lock import LOCK_FILE, LOCK_TIMEOUT, WAIT_FILE, FolderLock
-from sharewise.records.prepared import PreparedRecord
 from sharewise.records.safefiles import write_new_file
 from sharewise.records.writer import RecordWriter, signing_key, update_caller
+
+if TYPE_CHECKING:  # its module brings hashlib: a command that only reads records never needs it
+    from sharewise.records.prepared import PreparedRecord
 
 __all__ = [
     "HEAD_FILE",

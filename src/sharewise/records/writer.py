@@ -23,12 +23,11 @@ from typing import TYPE_CHECKING, Any
 from sharewise.errors import WriteFailed
 from sharewise.records.folder import encode, record_filename
 from sharewise.records.head import ChainHead, find_head, save_head
-from sharewise.records.integrity import ChainLink, seal_checked
 from sharewise.records.lock import FolderLock
-from sharewise.records.prepared import PreparedRecord, seal_prepared
 from sharewise.records.safefiles import NewFiles, failure_reason, make_private_folder
 
 if TYPE_CHECKING:
+    from sharewise.records.prepared import PreparedRecord
     from sharewise.records.signing import SigningKey
 
 __all__ = ["RecordWriter", "signing_key", "update_caller"]
@@ -112,6 +111,10 @@ class RecordWriter:
         head, files = self._head, self._files
         if head is None or files is None:
             raise RuntimeError("use RecordWriter as a context manager")
+        # Imported here, as the records are written: they bring hashlib, which reading never needs.
+        from sharewise.records.integrity import ChainLink, seal_checked
+        from sharewise.records.prepared import PreparedRecord, seal_prepared
+
         link = ChainLink(head.chain_id, head.sequence + 1, head.digest)
         seal: tuple[Mapping[str, Any], dict[str, Any]] | None = None  # the caller's dict, and its seal
         if isinstance(record, PreparedRecord):

@@ -38,7 +38,7 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import chain, islice
@@ -52,7 +52,7 @@ if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
 
     from sharewise.errors import TreeInvalid
-    from sharewise.records.prepared import Place, PreparedRecord
+    from sharewise.records.prepared import PreparedRecord
 
 __all__ = [
     "BLOCK_LINES",
@@ -88,9 +88,13 @@ WORKERS_ENV = "SHAREWISE_WORKERS"
 
 RawLines = list[tuple[int, "bytes | None"]]  # numbered lines as read, not yet parsed (None: too long)
 LinePlaces = list[tuple[int, int, int]]  # where each numbered line lies in a lines slot (start -1: None)
+#: Where a record lies in a records slot: its file name, then the ends of its four parts.
+Place = tuple[str, int, int, int, int]
 TreeError = tuple[str, list[str]]  # the error's text (to report it once) and the lines that report it
 #: A case's result and the record to write for it (prepared, or as built when it cannot be), if any.
 Checked = tuple[dict[str, Any], "PreparedRecord | dict[str, Any] | None"]
+#: The same as a block carries it: a prepared record is its index among the block's prepared ones.
+CaseRecord = tuple[dict[str, Any], "int | dict[str, Any] | None"]
 
 
 @dataclass
@@ -98,9 +102,9 @@ class Block:
     """What checking one block of lines gave: output text, counts, tree errors in the order met.
 
     With records, :meth:`checked` gives each case's result and record instead of ``text``: the
-    main process writes the record and then reports the case. A case's record in ``cases`` is
-    the record itself (prepared, as built, or None) or, when the block's records were left in
-    its shared slot, its index among the ``placed`` ones there.
+    main process writes the record and then reports the case. In ``cases`` a prepared record is
+    its index among the block's prepared records, which are ``placed`` in the block's shared
+    slot or, when they did not fit there, carried in ``prepared``.
     """
 
     text: str
@@ -109,19 +113,18 @@ class Block:
     #: with records, the case (its index in ``cases``) that met each tree error, so the main
     #: process reports it just before that case, as one process does, should the batch stop early
     errors_at: list[int] = field(default_factory=list)
-    cases: list[tuple[dict[str, Any], PreparedRecord | int | dict[str, Any] | None]] | None = None
+    cases: list[CaseRecord] | None = None
+    prepared: list[PreparedRecord] = field(default_factory=list)
     placed: tuple[int, list[Place]] | None = None  # the slot, and where each record lies in it
 
     def checked(self) -> Iterator[Checked]:
         """Each case's result and its record (None for none), in input order."""
-        shared: list[PreparedRecord] = []
+        prepared = self.prepared
         if self.placed is not None and _SLOTS is not None:
-            from sharewise.records.prepared import unpack
-
             slot, places = self.placed
-            shared = unpack(_slot(_SLOTS, slot, SLOT_BYTES), places)
+            prepared = records_from(_slot(_SLOTS, slot, SLOT_BYTES), places)
         for result, record in self.cases or ():
-            yield result, shared[record] if isinstance(record, int) else record
+            yield result, prepared[record] if isinstance(record, int) else record
 
 
 def workers_for(source: CaseSource, *, asked: int | None = None) -> int:
@@ -206,20 +209,34 @@ def _slot(slots: mmap.mmap, slot: int, size: int) -> memoryview:
     return memoryview(slots)[slot * size : (slot + 1) * size]
 
 
+def _copy_into(parts: Iterable[bytes | memoryview], buffer: memoryview) -> list[int] | None:
+    """Copy ``parts`` into ``buffer`` one after another: where each ends, or None if they do not fit."""
+    ends: list[int] = []
+    end, room = 0, len(buffer)
+    for part in parts:
+        size = len(part)
+        if end + size > room:
+            return None
+        buffer[end : end + size] = part
+        end += size
+        ends.append(end)
+    return ends
+
+
 def lines_into(lines: RawLines, buffer: memoryview) -> LinePlaces | None:
     """Copy ``lines`` into ``buffer``; where each lies, or None when they do not fit."""
+    ends = _copy_into((line for _, line in lines if line is not None), buffer)
+    if ends is None:
+        return None
     places: LinePlaces = []
-    end, room = 0, len(buffer)
+    start, taken = 0, iter(ends)
     for number, line in lines:
         if line is None:
             places.append((number, -1, -1))
-            continue
-        size = len(line)
-        if end + size > room:
-            return None
-        buffer[end : end + size] = line
-        places.append((number, end, end + size))
-        end += size
+        else:
+            end = next(taken)
+            places.append((number, start, end))
+            start = end
     return places
 
 
@@ -228,38 +245,58 @@ def lines_from(buffer: memoryview, places: LinePlaces) -> RawLines:
     return [(number, None if start < 0 else bytes(buffer[start:end])) for number, start, end in places]
 
 
+def records_into(records: list[PreparedRecord], buffer: memoryview) -> list[Place] | None:
+    """Copy ``records`` into ``buffer``; where each lies, or None when they do not fit."""
+    ends = _copy_into((part for record in records for part in record[1:]), buffer)
+    if ends is None:
+        return None
+    return [
+        (record.name, ends[4 * n], ends[4 * n + 1], ends[4 * n + 2], ends[4 * n + 3])
+        for n, record in enumerate(records)
+    ]
+
+
+def records_from(buffer: memoryview, places: list[Place]) -> list[PreparedRecord]:
+    """The records :func:`records_into` left in ``buffer``, as views into it (nothing is copied)."""
+    from sharewise.records.prepared import PreparedRecord
+
+    found: list[PreparedRecord] = []
+    start = 0
+    for name, a, b, c, end in places:
+        found.append(PreparedRecord(name, buffer[start:a], buffer[a:b], buffer[b:c], buffer[c:end]))
+        start = end
+    return found
+
+
 def _check_block(checker: Checker, lines: RawLines, *, jsonl: bool, slot: int | None = None) -> Block:
     checker.summary = summary = Summary()
     met: list[TreeError] = []
-    checker.on_tree_error = lambda exc: met.append(report_tree_error(exc))
+    at: list[int] = []  # with records: the case that met each tree error
+    cases: list[CaseRecord] = []
+
+    def noted(exc: TreeInvalid) -> None:
+        met.append(report_tree_error(exc))
+        at.append(len(cases))  # the case being checked: the next to go in
+
+    checker.on_tree_error = noted
     check = checker.check_safely
     entries = (entry for number, line in lines if (entry := jsonl_entry(number, line)) is not None)
     if checker.records:
-        from sharewise.records.prepared import pack_into, prepare
+        from sharewise.records.prepared import prepare
 
-        cases: list[tuple[dict[str, Any], PreparedRecord | int | dict[str, Any] | None]] = []
         ready: list[PreparedRecord] = []
-        at: list[int] = []
-
-        def noted(exc: TreeInvalid) -> None:
-            met.append(report_tree_error(exc))
-            at.append(len(cases))  # the case being checked: the next to go in
-
-        checker.on_tree_error = noted
         for entry in entries:
             result, record = check(entry)
             prepared = prepare(record) if record is not None else None
             if prepared is not None:
                 ready.append(prepared)
-            cases.append((result, prepared or record))
-        places = pack_into(ready, _slot(_SLOTS, slot, SLOT_BYTES)) if slot is not None and _SLOTS is not None else None
-        if places is None or slot is None:  # in the main process, or too big for the slot: sent as they are
-            return Block("", summary, met, at, cases)
-        indexes = iter(range(len(ready)))
-        shared: list[tuple[dict[str, Any], PreparedRecord | int | dict[str, Any] | None]] = [
-            (result, next(indexes) if isinstance(r, tuple) else r) for result, r in cases
-        ]
-        return Block("", summary, met, at, shared, (slot, places))
+            cases.append((result, len(ready) - 1 if prepared is not None else record))
+        if slot is None or _SLOTS is None:  # in the main process, or with no shared memory
+            return Block("", summary, met, at, cases, ready)
+        places = records_into(ready, _slot(_SLOTS, slot, SLOT_BYTES))
+        if places is None:  # too big for the slot: they go as they are
+            return Block("", summary, met, at, cases, ready)
+        return Block("", summary, met, at, cases, placed=(slot, places))
     out = io.StringIO()
     buffered = Lines(out)
     emit = emitter(buffered, checker.label, jsonl=jsonl)
@@ -297,13 +334,13 @@ class Workers:
         # process can see it. A slot for each block that can be in flight at once (see check).
         _SLOTS = _LINE_SLOTS = None
         if self.checker.records:
+            import sharewise.records.prepared  # noqa: F401 - imported once here, not in every worker
+
             try:
                 _SLOTS = mmap.mmap(-1, self.in_flight * SLOT_BYTES)
                 _LINE_SLOTS = mmap.mmap(-1, self.in_flight * LINES_SLOT_BYTES)
             except OSError:  # no room for them (a memory limit): everything goes through the pipes
                 _SLOTS = _LINE_SLOTS = None
-        if self.checker.records:  # imported once here, not in every worker
-            import sharewise.records.prepared  # noqa: F401
         self._executor = ProcessPoolExecutor(
             self.count, mp_context=get_context("fork"), initializer=_start_worker, initargs=(os.getpid(),)
         )
