@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import pytest
@@ -188,3 +189,45 @@ def test_an_invalid_tree_cannot_be_used(write_tree: WriteTree) -> None:
     with pytest.raises(TreeInvalid) as caught:
         Library([path.parent]).get("t")
     assert any("nxt" in str(d) for d in caught.value.diagnostics)
+
+
+@pytest.mark.parametrize("tree_id", ["when-to-share", "how-much-to-share", "ico-10-step"])
+def test_the_context_a_walk_keeps_is_the_one_rebuilt_from_its_path(tree_id: str) -> None:
+    # The outcome's actions are judged on the view the walk kept as it went (Walk.seen); it must be
+    # exactly the view rebuilt from the path, at every stop: pending, invalid or decided.
+    from sharewise.engine.walk import _came_from, _context
+
+    library = Library.default()
+    engine = Engine(library.get(tree_id), library.get)
+    rng = random.Random(5)
+    compared = crossed = 0
+    for _ in range(150):
+        answers: dict[str, object] = {}
+        while True:
+            walk = engine.walk(answers)
+            assert walk.seen is not None
+            for tree in {id(t): t for t in walk.trees}.values():
+                rebuilt = _context(walk.path, _came_from(walk.trees, tree), tree)
+                assert walk.context(tree) == rebuilt
+                compared += 1
+            if walk.pending is None:
+                break
+            tree, question = walk.pending
+            offered = walk.offered(tree, question)
+            if question.kind == "choice":  # mostly options that lead on, so walks cross into other trees
+                onward = [o for o in offered if o.routes and o.routes[0].target not in tree.outcomes]
+                answers[question.id] = rng.choice(onward if onward and rng.random() < 0.9 else offered).value
+            elif question.kind == "multi":
+                answers[question.id] = [o.value for o in offered if rng.random() < 0.5] or [offered[0].value]
+            elif question.kind == "date":
+                answers[question.id] = "2026-03-0" + str(rng.randint(1, 9))
+            else:
+                answers[question.id] = "A note long enough for any question's minimum length. " * 3
+        crossed += len(walk.trees) > 1
+        if rng.random() < 0.3 and walk.path:  # and a walk stopped by a wrong answer on its path
+            answers[rng.choice(walk.path).question.id] = ["not", "an", "answer"]
+            walk = engine.walk(answers)
+            for tree in {id(t): t for t in walk.trees}.values():
+                assert walk.context(tree) == _context(walk.path, _came_from(walk.trees, tree), tree)
+    assert compared > 500
+    assert crossed > 10 or len(engine.reachable_trees()) == 1

@@ -19,7 +19,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
@@ -82,6 +82,9 @@ class Walk:
     outcome: tuple[Tree, Outcome] | None
     errors: tuple[AnswerError, ...]
     conclusions: tuple[tuple[Tree, Outcome], ...] = ()  # outcomes that handed on to another tree
+    #: The answers as conditions in the last tree entered see them, as the walk left them (what
+    #: :meth:`context` gives for that tree; kept so the outcome's actions need not rebuild it).
+    seen: Mapping[str, object] | None = field(default=None, compare=False, repr=False)
 
     @property
     def status(self) -> Status:
@@ -108,6 +111,9 @@ class Walk:
 
     def context(self, tree: Tree) -> Mapping[str, object]:
         """What a condition in ``tree`` sees: every answer on the path, and ``continued_from``."""
+        trees = self.trees
+        if self.seen is not None and tree is trees[-1] and trees.count(tree) == 1:
+            return self.seen
         return _context(self.path, _came_from(self.trees, tree), tree)
 
     def actions(self) -> list[Action]:
@@ -402,7 +408,7 @@ class Engine:
         if outcome is None and pending is None and not errors:  # pragma: no cover
             raise RuntimeError("the walk stopped without an outcome")
         errors.extend(self._other_errors(answers, seen, by_place, {e.id for e in errors}))
-        return Walk(tuple(path), tuple(trees), pending, outcome, tuple(errors), tuple(conclusions))
+        return Walk(tuple(path), tuple(trees), pending, outcome, tuple(errors), tuple(conclusions), seen)
 
     def _carry(
         self, tree: Tree, question: Question, source: Step, raw: object, errors: list[AnswerError]
