@@ -200,6 +200,30 @@ def test_records_are_written_for_decided_signed_cases_as_valid_owner_only_files(
     assert "No record for 1 decided case without a sign-off" in err
 
 
+def test_a_results_line_names_its_record_as_if_encoded_with_the_path_in_it(tmp_path: Path) -> None:
+    # A worker formats the result before the record is written; the path is added to that text
+    # afterwards (report.with_record). The line must be exactly the encoding of the whole result,
+    # whatever the folder's name holds: quotes, backslashes, non-ASCII, a control character.
+    result = {"case_ref": "A1", "line": 1, "status": "decided", "outcome": {"id": "share", "title": "Share \u2028"}}
+    form = batch_report.formatter("line", jsonl=True)
+    for path in ("/r/x.json", '/r/"quoted"\\back\u00e9\u2028\x7f\x1b[31m/x.json'):
+        whole = form({**result, "record": path})
+        assert batch_report.with_record(form(result), path, jsonl=True) == whole
+        assert json.loads(whole)["record"] == path
+    text = batch_report.formatter("line", jsonl=False)
+    assert batch_report.with_record(text(result), "/r/x.json", jsonl=False) == ""
+
+    folder = tmp_path / 'odd "records" \u00e9\\'
+    cases = jsonl(tmp_path / "cases.jsonl", {**SHARE, "sign_off": SIGNED})
+    for workers in ("1", "2"):
+        result_ = runner.invoke(app, ["check", str(cases), "--records-dir", str(folder), "--format", "jsonl",
+                                      "--workers", workers])  # fmt: skip
+        (line,) = result_.stdout.splitlines()
+        reported = json.loads(line)
+        assert Path(reported["record"]).parent == folder and Path(reported["record"]).is_file()
+        assert line == json.dumps(reported, ensure_ascii=False)
+
+
 def test_signed_by_and_role_sign_every_decided_case(tmp_path: Path) -> None:
     cases = jsonl(tmp_path / "cases.jsonl", SHARE, {**REFUSE, "sign_off": SIGNED}, ADVICE)
     folder = tmp_path / "out"

@@ -30,7 +30,6 @@ it, are checked in the main process instead.
 from __future__ import annotations
 
 import contextlib
-import io
 import mmap
 import os
 import signal
@@ -45,7 +44,7 @@ from itertools import chain, islice
 from typing import TYPE_CHECKING, Any
 
 from sharewise.frontends.batch.check import Checker, Summary
-from sharewise.frontends.batch.report import Lines, emitter
+from sharewise.frontends.batch.report import formatter
 from sharewise.frontends.casefiles import CaseSource, jsonl_entry
 
 if TYPE_CHECKING:
@@ -91,18 +90,20 @@ LinePlaces = list[tuple[int, int, int]]  # where each numbered line lies in a li
 #: Where a record lies in a records slot: its file name, then the ends of its four parts.
 Place = tuple[str, int, int, int, int]
 TreeError = tuple[str, list[str]]  # the error's text (to report it once) and the lines that report it
-#: A case's result and the record to write for it (prepared, or as built when it cannot be), if any.
-Checked = tuple[dict[str, Any], "PreparedRecord | dict[str, Any] | None"]
+#: A case's report (see :func:`~sharewise.frontends.batch.report.formatter`; without the path of
+#: its record, which is added once the record is written) and the record to write for it
+#: (prepared, or as built when it cannot be), if any.
+Checked = tuple[str, "PreparedRecord | dict[str, Any] | None"]
 #: The same as a block carries it: a prepared record is its index among the block's prepared ones.
-CaseRecord = tuple[dict[str, Any], "int | dict[str, Any] | None"]
+CaseRecord = tuple[str, "int | dict[str, Any] | None"]
 
 
 @dataclass
 class Block:
     """What checking one block of lines gave: output text, counts, tree errors in the order met.
 
-    With records, :meth:`checked` gives each case's result and record instead of ``text``: the
-    main process writes the record and then reports the case. In ``cases`` a prepared record is
+    With records, :meth:`checked` gives each case's report and record instead of ``text``: the
+    main process writes the record and then reports the case, with the record's path. In ``cases`` a prepared record is
     its index among the block's prepared records, which are ``placed`` in the block's shared
     slot or, when they did not fit there, carried in ``prepared``.
     """
@@ -118,7 +119,7 @@ class Block:
     placed: tuple[int, list[Place]] | None = None  # the slot, and where each record lies in it
 
     def checked(self) -> Iterator[Checked]:
-        """Each case's result and its record (None for none), in input order."""
+        """Each case's report and its record (None for none), in input order."""
         prepared = self.prepared
         if self.placed is not None and _SLOTS is not None:
             slot, places = self.placed
@@ -279,7 +280,7 @@ def _check_block(checker: Checker, lines: RawLines, *, jsonl: bool, slot: int | 
         at.append(len(cases))  # the case being checked: the next to go in
 
     checker.on_tree_error = noted
-    check = checker.check_safely
+    check, form = checker.check_safely, formatter(checker.label, jsonl=jsonl)
     entries = (entry for number, line in lines if (entry := jsonl_entry(number, line)) is not None)
     if checker.records:
         from sharewise.records.prepared import prepare
@@ -290,20 +291,14 @@ def _check_block(checker: Checker, lines: RawLines, *, jsonl: bool, slot: int | 
             prepared = prepare(record) if record is not None else None
             if prepared is not None:
                 ready.append(prepared)
-            cases.append((result, len(ready) - 1 if prepared is not None else record))
+            cases.append((form(result), len(ready) - 1 if prepared is not None else record))
         if slot is None or _SLOTS is None:  # in the main process, or with no shared memory
             return Block("", summary, met, at, cases, ready)
         places = records_into(ready, _slot(_SLOTS, slot, SLOT_BYTES))
         if places is None:  # too big for the slot: they go as they are
             return Block("", summary, met, at, cases, ready)
         return Block("", summary, met, at, cases, placed=(slot, places))
-    out = io.StringIO()
-    buffered = Lines(out)
-    emit = emitter(buffered, checker.label, jsonl=jsonl)
-    for entry in entries:
-        emit(check(entry)[0])
-    buffered.flush()
-    return Block(out.getvalue(), summary, met)
+    return Block("".join([form(check(entry)[0]) for entry in entries]), summary, met)
 
 
 # -- in the main process --------------------------------------------------------------------------

@@ -17,7 +17,15 @@ from sharewise.formats.safetext import clean, json_text
 from sharewise.frontends.batch.check import Summary
 from sharewise.frontends.casefiles import CaseSource
 
-__all__ = ["FLUSH_LINES", "FLUSH_SECONDS", "OUTPUT_FORMATS", "PROGRESS_INTERVAL", "format_summary"]
+__all__ = [
+    "FLUSH_LINES",
+    "FLUSH_SECONDS",
+    "OUTPUT_FORMATS",
+    "PROGRESS_INTERVAL",
+    "format_summary",
+    "formatter",
+    "with_record",
+]
 
 OUTPUT_FORMATS = ("text", "jsonl")
 #: Output lines are written in blocks of this many, or sooner when this many seconds have passed.
@@ -118,23 +126,35 @@ def _text_lines(result: dict[str, Any], label: str) -> list[str]:
     return lines
 
 
-def emitter(lines: Lines, label: str, *, jsonl: bool) -> Callable[[dict[str, Any]], None]:
-    """What reports one result: its JSON line, or (text) a line for each case not decided."""
-    add = lines.add
+def formatter(label: str, *, jsonl: bool) -> Callable[[dict[str, Any]], str]:
+    """What one result is reported as: its JSON line, or (text) a line for each case not decided
+    (nothing for one decided, which is only counted)."""
     if jsonl:
         encode = json.JSONEncoder(ensure_ascii=False).encode
+        return lambda result: json_text(encode(result)) + "\n"
 
-        def emit_json(result: dict[str, Any]) -> None:
-            add(json_text(encode(result)) + "\n")
+    def text(result: dict[str, Any]) -> str:
+        if result["status"] == "decided":
+            return ""
+        return "".join(clean(line) for line in _text_lines(result, label))
 
-        return emit_json
+    return text
 
-    def emit_text(result: dict[str, Any]) -> None:
-        if result["status"] != "decided":
-            for line in _text_lines(result, label):
-                add(clean(line))
 
-    return emit_text
+def with_record(text: str, path: str, *, jsonl: bool) -> str:
+    """``text``, the report of a decided result without its ``record``, as it reads with
+    ``"record": path`` added last: a JSON line gains the member; a text report has nothing to say.
+
+    The same text as formatting the result with the path in it, with no second encoding: a
+    worker formats the result before the record is written, and the main process adds the path
+    of the file it wrote (:mod:`sharewise.frontends.batch.parallel`).
+    """
+    if not jsonl:
+        return text
+    return f'{text[:-2]}, "record": {json_text(_encode_text(path))}}}\n'
+
+
+_encode_text = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def format_summary(summary: Summary, source: str, seconds: float, records_dir: Path | None) -> str:

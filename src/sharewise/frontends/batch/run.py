@@ -23,7 +23,15 @@ from sharewise.errors import TreeInvalid, UsageError
 from sharewise.formats.safetext import clean
 from sharewise.frontends.batch.check import Checker, Clock, Summary
 from sharewise.frontends.batch.parallel import Block, Workers, report_tree_error, workers_for
-from sharewise.frontends.batch.report import OUTPUT_FORMATS, Lines, Progress, emitter, format_summary, is_terminal
+from sharewise.frontends.batch.report import (
+    OUTPUT_FORMATS,
+    Lines,
+    Progress,
+    format_summary,
+    formatter,
+    is_terminal,
+    with_record,
+)
 from sharewise.frontends.casefiles import CaseSource, open_cases
 from sharewise.records.build import SignOff
 from sharewise.trees.library import Library
@@ -89,11 +97,10 @@ def run_check(
         jsonl = options.output == "jsonl"
         count = workers_for(source, asked=options.workers)
         records = _writer(options.records_dir) if options.records_dir is not None else None
-        emit = emitter(lines, source.label, jsonl=jsonl)
         try:
             if count:
                 summary = Summary()
-                sink = _sink(emit, records, summary) if records is not None else None
+                sink = _sink(lines, records, summary, jsonl=jsonl) if records is not None else None
                 # The workers are forked first, before the records folder is locked and opened.
                 with Workers(checker, count, jsonl=jsonl) as workers, records or contextlib.nullcontext():
                     _in_parallel(source, workers, into=summary, lines=lines, errors=errors, progress=progress,
@@ -101,7 +108,8 @@ def run_check(
             else:
                 summary = checker.summary
                 with records or contextlib.nullcontext():
-                    _loop(source, checker, _sink(emit, records, summary), progress)
+                    form = formatter(source.label, jsonl=jsonl)
+                    _loop(source, checker, form, _sink(lines, records, summary, jsonl=jsonl), progress)
         finally:
             lines.flush()
             if progress is not None:
@@ -143,7 +151,7 @@ def _in_parallel(
     lines: Lines,
     errors: _TreeErrors,
     progress: Progress | None,
-    sink: Callable[[dict[str, Any], Any], None] | None = None,
+    sink: Callable[[str, Any], None] | None = None,
 ) -> None:
     """Check ``source`` with ``workers`` (:mod:`~sharewise.frontends.batch.parallel`), counting the
     cases ``into`` a summary; with records, ``sink`` writes each case's record, then reports it."""
@@ -152,10 +160,10 @@ def _in_parallel(
         into.add(block.summary)
         if block.cases is not None and sink is not None:
             met = deque(zip(block.errors_at, block.tree_errors, strict=True))
-            for number, (result, record) in enumerate(block.checked()):
+            for number, (text, record) in enumerate(block.checked()):
                 while met and met[0][0] <= number:  # told just before the case that met it, as in one process
                     errors.report(*met.popleft()[1])
-                sink(result, record)
+                sink(text, record)
         else:
             for key, shown in block.tree_errors:
                 errors.report(key, shown)
@@ -177,30 +185,32 @@ def _writer(folder: Path) -> RecordSink:
 def _loop(
     source: CaseSource,
     checker: Checker,
-    sink: Callable[[dict[str, Any], dict[str, Any] | None], None],
+    form: Callable[[dict[str, Any]], str],
+    sink: Callable[[str, dict[str, Any] | None], None],
     progress: Progress | None,
 ) -> None:
     check = checker.check_safely
     summary = checker.summary
     for entry in source:
         result, record = check(entry)
-        sink(result, record)
+        sink(form(result), record)
         if progress is not None:
             progress.tick(summary)
 
 
-def _sink(
-    emit: Callable[[dict[str, Any]], None], records: RecordSink | None, summary: Summary
-) -> Callable[[dict[str, Any], Any], None]:
-    """What takes each checked case: writes its record (when there is one), then reports it."""
+def _sink(lines: Lines, records: RecordSink | None, summary: Summary, *, jsonl: bool) -> Callable[[str, Any], None]:
+    """What takes each checked case, as its report and its record (if any): writes the record,
+    then reports the case with the record's path."""
+    add = lines.add
     if records is None:
-        return lambda result, _: emit(result)
+        return lambda text, _: add(text) if text else None
     write = records.write
 
-    def write_then_emit(result: dict[str, Any], record: Any) -> None:  # a record dict, or prepared
+    def write_then_add(text: str, record: Any) -> None:  # a record dict, or prepared
         if record is not None:
-            result["record"] = str(write(record))
+            text = with_record(text, str(write(record)), jsonl=jsonl)
             summary.records += 1
-        emit(result)
+        if text:
+            add(text)
 
-    return write_then_emit
+    return write_then_add
