@@ -75,9 +75,16 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
         seen.append("unlink")
         real_unlink(*args, **kwargs)
 
+    real_linkat = safefiles._libc_linkat()
+
+    def linking_by_fd(*args: Any) -> int:  # a batch's files are linked through their descriptor
+        seen.append("link")
+        return real_linkat(*args) if real_linkat is not None else -1
+
     monkeypatch.setattr(os, "open", opening)
     monkeypatch.setattr(os, "link", linking)
     monkeypatch.setattr(os, "unlink", unlinking)
+    monkeypatch.setattr(safefiles, "_libc_linkat", lambda: linking_by_fd if real_linkat is not None else None)
     yield seen
 
 
@@ -140,6 +147,57 @@ def test_an_unnamed_file_never_replaces_one_of_the_same_name(unnamed: Path, call
     assert target.read_bytes() == b"the original"
     assert (after.st_ino, after.st_mtime_ns, mode(target)) == (before.st_ino, before.st_mtime_ns, 0o640)
     assert [p.name for p in unnamed.iterdir()] == ["taken.json"]  # and the unnamed file is gone
+
+
+def _linkat_refused(monkeypatch: pytest.MonkeyPatch, code: int) -> list[bytes]:
+    """Make linkat with AT_EMPTY_PATH fail with ``code``, as a kernel that wants a privilege for it does."""
+    import ctypes
+
+    tried: list[bytes] = []
+
+    def refusing(*args: Any) -> int:  # (fd, "", dirfd, name, flags)
+        tried.append(args[3])
+        ctypes.set_errno(code)
+        return -1
+
+    monkeypatch.setattr(safefiles, "_libc_linkat", lambda: refusing)
+    return tried
+
+
+@pytest.mark.parametrize("code", [errno.ENOENT, errno.EPERM, errno.EINVAL])
+def test_a_batch_links_through_proc_where_linking_by_descriptor_is_refused(
+    unnamed: Path, monkeypatch: pytest.MonkeyPatch, code: int
+) -> None:
+    tried = _linkat_refused(monkeypatch, code)
+    with NewFiles(unnamed) as files:
+        for n in range(3):
+            files.create(f"{n}.json", b"record %d" % n, fsync=False)
+        files.flush()
+    assert tried == [b"0.json"]  # asked once, then never again for this folder
+    assert sorted(p.name for p in unnamed.iterdir()) == ["0.json", "1.json", "2.json"]
+    assert (unnamed / "2.json").read_bytes() == b"record 2"
+    assert {mode(p) for p in unnamed.iterdir()} == {0o600}
+
+
+def test_a_batch_file_linked_by_descriptor_never_replaces_one_of_the_same_name(unnamed: Path) -> None:
+    if safefiles._libc_linkat() is None:  # pragma: no cover - Linux has it
+        pytest.skip("no linkat in the C library")
+    target = unnamed / "taken.json"
+    target.write_bytes(b"the original")
+    with NewFiles(unnamed) as files:
+        files.create("first.json", b"a batch's first", fsync=False)
+        with pytest.raises(FileExistsError):
+            files.create("taken.json", b"an impostor", fsync=False)
+    assert target.read_bytes() == b"the original"
+    assert sorted(p.name for p in unnamed.iterdir()) == ["first.json", "taken.json"]
+
+
+def test_a_single_record_never_loads_the_c_library_to_link(unnamed: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tried = _linkat_refused(monkeypatch, errno.ENOENT)
+    with NewFiles(unnamed) as files:
+        files.create("one.json", b"one decision", fsync=True)
+    assert tried == []
+    assert (unnamed / "one.json").read_bytes() == b"one decision"
 
 
 def test_an_unnamed_file_that_cannot_be_written_whole_leaves_nothing(
