@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Callable, Mapping, MutableMapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from sharewise.errors import WriteFailed
 from sharewise.records.folder import encode, record_filename
@@ -27,7 +27,8 @@ from sharewise.records.lock import FolderLock
 from sharewise.records.safefiles import NewFiles, failure_reason, make_private_folder
 
 if TYPE_CHECKING:
-    from sharewise.records.prepared import PreparedRecord
+    from sharewise.records.integrity import ChainLink
+    from sharewise.records.prepared import PreparedRecord, Sealed
     from sharewise.records.signing import SigningKey
 
 __all__ = ["RecordWriter", "signing_key", "update_caller"]
@@ -111,19 +112,16 @@ class RecordWriter:
         head, files = self._head, self._files
         if head is None or files is None:
             raise RuntimeError("use RecordWriter as a context manager")
-        # Imported here, as the records are written: they bring hashlib, which reading never needs.
-        from sharewise.records.integrity import ChainLink, seal_checked
-        from sharewise.records.prepared import PreparedRecord, seal_prepared
-
-        link = ChainLink(head.chain_id, head.sequence + 1, head.digest)
+        sealing = _SEALING[0] if _SEALING else _sealing()
+        link = sealing.ChainLink(head.chain_id, head.sequence + 1, head.digest)
         seal: tuple[Mapping[str, Any], dict[str, Any]] | None = None  # the caller's dict, and its seal
-        if isinstance(record, PreparedRecord):
-            data, digest = seal_prepared(record, link, self._key)
+        if isinstance(record, sealing.PreparedRecord):
+            data, digest = sealing.seal_prepared(record, link, self._key)
             name = record.name
         else:
-            whole, plain = seal_checked(record, link=link, key=self._key)
+            whole, plain = sealing.seal_checked(record, link=link, key=self._key)
             data, name, digest = encode(whole, checked=plain), record_filename(whole), whole["integrity"]["digest"]
-            seal = (record, whole)
+            seal = (cast("Mapping[str, Any]", record), whole)  # (not prepared: isinstance tells mypy only one way)
         if not self._marked:  # before anything new is on disk: a crash from here on is repaired
             try:
                 save_head(self.folder, head.but(pending=True), fsync=True)
@@ -229,6 +227,26 @@ class RecordWriter:
             if self._lock is not None:
                 self._lock.release()
             self._lock = None
+
+
+class _Sealing(NamedTuple):
+    ChainLink: type[ChainLink]  # the names imported, as they are spelled there
+    seal_checked: Callable[..., tuple[dict[str, Any], bool | None]]
+    PreparedRecord: type[PreparedRecord]
+    seal_prepared: Callable[..., Sealed]
+
+
+def _sealing() -> _Sealing:
+    """What sealing needs, imported with the first record written: it brings hashlib, which
+    reading records never needs. Kept, as an import statement costs some 0.5 us each record."""
+    from sharewise.records.integrity import ChainLink, seal_checked
+    from sharewise.records.prepared import PreparedRecord, seal_prepared
+
+    _SEALING.append(_Sealing(ChainLink, seal_checked, PreparedRecord, seal_prepared))
+    return _SEALING[0]
+
+
+_SEALING: list[_Sealing] = []
 
 
 def _write_in_folder(files: NewFiles, name: str, data: bytes, *, fsync: bool = True) -> str:
