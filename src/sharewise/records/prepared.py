@@ -91,12 +91,17 @@ def seal_prepared(prepared: PreparedRecord, link: ChainLink, key: SigningKey | N
     """The sealed file of ``prepared`` as the chain's ``link``, signed with ``key`` if given."""
     _, before, between, after, indented = prepared
     chain = link.as_json()
-    members = [before, b'"chain":' + canonical_bytes(chain), between]
     declared = key.declaration() if key is not None else None
+    # The canonical form, members in key order: the three runs, with the chain and signing between.
+    parts: list[Bytes] = [b"{", before, b"," if before else b"", b'"chain":', canonical_bytes(chain)]
+    if between:
+        parts += (b",", between)
     if declared is not None:
-        members.append(b'"signing":' + canonical_bytes(declared))
-    members.append(after)
-    digest = hashlib.sha256(b"".join((b"{", b",".join(m for m in members if m), b"}"))).hexdigest()
+        parts += (b',"signing":', canonical_bytes(declared))
+    if after:
+        parts += (b",", after)
+    parts.append(b"}")
+    digest = hashlib.sha256(b"".join(parts)).hexdigest()
     integrity: dict[str, Any] = {"canonical": CANONICAL_FORM, "algorithm": DIGEST_ALGORITHM, "digest": digest}
     if key is not None:
         integrity["signature"] = key.sign(RECORD_CONTEXT, digest)
