@@ -1,3 +1,3 @@
-from sharewise.cli import main
+from sharewise.cli import program
 
-main()
+program()

@@ -272,6 +272,42 @@ def test_results_stream_out_before_the_input_ends() -> None:
         proc.wait()
 
 
+def test_a_check_exits_at_once_with_all_its_output_written(tmp_path: Path) -> None:
+    # The quick check path ends with os._exit once its output is flushed (cli._exit_at_once):
+    # nothing written may be lost, and a reader that goes away early still gets exit code 1.
+    cases = jsonl(tmp_path / "cases.jsonl", *[{**SHARE, "case_ref": f"C{n}", "sign_off": SIGNED} for n in range(3000)])
+    out = tmp_path / "out.jsonl"
+    folder = tmp_path / "records"
+    command = [
+        sys.executable,
+        "-m",
+        "sharewise",
+        "check",
+        str(cases),
+        "--format",
+        "jsonl",
+        "--records-dir",
+        str(folder),
+    ]
+    with out.open("wb") as handle:
+        done = subprocess.run(command, stdout=handle, stderr=subprocess.PIPE, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    lines = out.read_bytes().splitlines()
+    assert [json.loads(line)["case_ref"] for line in lines] == [f"C{n}" for n in range(3000)]
+    assert b"Records written: 3,000" in done.stderr
+    assert len(record_files(folder)) == 3000
+    verify = runner.invoke(app, ["records", "verify", str(folder)])
+    assert verify.exit_code == 0, verify.output
+
+    proc = subprocess.Popen([*command[:-1], str(tmp_path / "more")], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.readline()
+    proc.stdout.close()  # as '| head -1' does
+    err = proc.stderr.read()
+    assert proc.wait(timeout=120) == 1
+    assert b"Traceback" not in err
+
+
 def test_text_output_lists_the_cases_not_decided_then_the_summary(tmp_path: Path) -> None:
     cases = jsonl(tmp_path / "cases.jsonl", SHARE, UNFINISHED, "{oops", WRONG)
     result = runner.invoke(app, ["check", str(cases)])
