@@ -308,6 +308,16 @@ def test_a_check_exits_at_once_with_all_its_output_written(tmp_path: Path) -> No
     assert b"Traceback" not in err
 
 
+def test_a_check_under_a_profiler_still_ends_the_usual_way(tmp_path: Path) -> None:
+    # ... so that the profiler (or coverage) can write what it gathered at exit.
+    cases = jsonl(tmp_path / "cases.jsonl", SHARE)
+    profile = tmp_path / "check.prof"
+    command = [sys.executable, "-m", "cProfile", "-o", str(profile), "-m", "sharewise", "check", str(cases)]
+    done = subprocess.run(command, capture_output=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert profile.stat().st_size > 0
+
+
 def test_text_output_lists_the_cases_not_decided_then_the_summary(tmp_path: Path) -> None:
     cases = jsonl(tmp_path / "cases.jsonl", SHARE, UNFINISHED, "{oops", WRONG)
     result = runner.invoke(app, ["check", str(cases)])
