@@ -467,3 +467,9 @@ def test_a_disk_error_in_the_last_flush_is_reported_not_swallowed(
 
 def _failing_syncfs(_fd: int) -> int:
     return -1
+
+
+def test_a_batch_file_name_with_a_null_byte_is_refused_not_cut_short(unnamed: Path) -> None:
+    with NewFiles(unnamed) as files, pytest.raises(ValueError, match="null byte"):
+        files.create("x.json\0evil", b"a record", fsync=False)
+    assert list(unnamed.iterdir()) == []

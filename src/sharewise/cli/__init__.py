@@ -50,7 +50,7 @@ def _exit_at_once(code: int) -> None:
     coverage, which have their own work to do at exit."""
     import os
 
-    if sys.getprofile() is not None or sys.gettrace() is not None:  # a profiler or coverage writes at exit
+    if sys.getprofile() is not None or sys.gettrace() is not None or _monitored():  # they write at exit
         sys.exit(code)
     try:
         sys.stdout.flush()
@@ -58,6 +58,13 @@ def _exit_at_once(code: int) -> None:
     except BaseException:  # any failure is left to the interpreter's own exit
         sys.exit(code)
     os._exit(code)
+
+
+def _monitored() -> bool:
+    """Whether a tool watches through ``sys.monitoring`` (Python 3.12 and later: cProfile, coverage,
+    debuggers), which leaves ``sys.getprofile()`` and ``sys.gettrace()`` empty."""
+    monitoring = getattr(sys, "monitoring", None)
+    return monitoring is not None and any(monitoring.get_tool(tool) for tool in range(6))
 
 
 def __getattr__(name: str) -> Any:

@@ -21,6 +21,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from types import MappingProxyType
 from typing import Literal
 
 from sharewise.engine.conditions import evaluate
@@ -83,7 +84,8 @@ class Walk:
     errors: tuple[AnswerError, ...]
     conclusions: tuple[tuple[Tree, Outcome], ...] = ()  # outcomes that handed on to another tree
     #: The answers as conditions in the last tree entered see them, as the walk left them (what
-    #: :meth:`context` gives for that tree; kept so the outcome's actions need not rebuild it).
+    #: :meth:`context` gives for that tree; kept so the outcome's actions need not rebuild it;
+    #: read-only, since it is the walk's own).
     seen: Mapping[str, object] | None = field(default=None, compare=False, repr=False)
 
     @property
@@ -408,7 +410,9 @@ class Engine:
         if outcome is None and pending is None and not errors:  # pragma: no cover
             raise RuntimeError("the walk stopped without an outcome")
         errors.extend(self._other_errors(answers, seen, by_place, {e.id for e in errors}))
-        return Walk(tuple(path), tuple(trees), pending, outcome, tuple(errors), tuple(conclusions), seen)
+        return Walk(
+            tuple(path), tuple(trees), pending, outcome, tuple(errors), tuple(conclusions), MappingProxyType(seen)
+        )
 
     def _carry(
         self, tree: Tree, question: Question, source: Step, raw: object, errors: list[AnswerError]

@@ -268,7 +268,10 @@ class NewFiles:
         if linkat is None:
             self._flink = False
             return False
-        if linkat(fd, b"", self._dirfd, os.fsencode(name), _AT_EMPTY_PATH) == 0:
+        encoded = os.fsencode(name)
+        if b"\0" in encoded:  # C would read it short: refused, as os.link refuses it
+            raise ValueError("embedded null byte")
+        if linkat(fd, b"", self._dirfd, encoded, _AT_EMPTY_PATH) == 0:
             return True
         import ctypes
 

@@ -231,7 +231,7 @@ class RecordWriter:
 
 class _Sealing(NamedTuple):
     ChainLink: type[ChainLink]  # the names imported, as they are spelled there
-    seal_checked: Callable[..., tuple[dict[str, Any], bool | None]]
+    seal_checked: Callable[..., tuple[dict[str, Any], bool]]
     PreparedRecord: type[PreparedRecord]
     seal_prepared: Callable[..., Sealed]
 
