@@ -19,7 +19,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sharewise.errors import WriteFailed
 
@@ -425,18 +425,30 @@ def fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+def _libc() -> Any:
+    """Linux's C library through ctypes, loaded once; None elsewhere or where it cannot be loaded.
+    Only a batch asks (for syncfs and linkat): ctypes is a few milliseconds of start-up that a
+    single record never needs."""
+    if not _LIBC:
+        found = None
+        if sys.platform.startswith("linux"):
+            try:
+                import ctypes
+
+                found = ctypes.CDLL(None, use_errno=True)
+            except (OSError, ImportError):
+                found = None
+        _LIBC.append(found)
+    return _LIBC[0]
+
+
+_LIBC: list[Any] = []
+
+
 def _syncfs() -> Callable[[int], int] | None:
     """Linux's ``syncfs`` (flush one file system) from the C library, loaded once; None elsewhere."""
     if not _SYNCFS:
-        found: Callable[[int], int] | None = None
-        if sys.platform.startswith("linux"):
-            try:
-                import ctypes  # only here: a few milliseconds of start-up that a single record never needs
-
-                found = ctypes.CDLL(None, use_errno=True).syncfs
-            except (OSError, AttributeError, ImportError):
-                found = None
-        _SYNCFS.append(found)
+        _SYNCFS.append(getattr(_libc(), "syncfs", None))
     return _SYNCFS[0]
 
 
@@ -446,16 +458,12 @@ _SYNCFS: list[Callable[[int], int] | None] = []
 def _libc_linkat() -> Callable[[int, bytes, int, bytes, int], int] | None:
     """Linux's ``linkat`` from the C library, loaded once (beside :func:`_syncfs`); None elsewhere."""
     if not _LINKAT:
-        found = None
-        if sys.platform.startswith("linux"):
-            try:
-                import ctypes
+        found = getattr(_libc(), "linkat", None)
+        if found is not None:
+            import ctypes
 
-                found = ctypes.CDLL(None, use_errno=True).linkat
-                found.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
-                found.restype = ctypes.c_int
-            except (OSError, AttributeError, ImportError):
-                found = None
+            found.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
+            found.restype = ctypes.c_int
         _LINKAT.append(found)
     return _LINKAT[0]
 
