@@ -9,7 +9,8 @@ Usage::
 Inputs are generated into ``bench/out/`` (ignored by git): cases for ``ico-10-step`` derived by
 walking the engine (see ``bench/generate.py``), and generated trees of 1,000 to 100,000 nodes.
 Every figure is the median of several runs of a fresh process. Ratios are measured interleaved
-(baseline, then sharewise, then baseline...) so a busy moment on the machine hits both alike.
+(baseline, then sharewise, then baseline...) so a busy moment on the machine hits both alike, the
+order within each pair swapped every other pair.
 
 The child processes run as an installed sharewise would: with bytecode caches (the source is
 compiled first, as pip does on install) and without PYTHONDONTWRITEBYTECODE or PYTHONUNBUFFERED.
@@ -132,16 +133,33 @@ def interleaved(base: Sequence[str | Path], target: Sequence[str | Path], runs: 
     return statistics.median(b), statistics.median(t)
 
 
+Commands = Command | Callable[[int], Command]  # one command, or the command for the i-th run
+
+
 def interleaved_times(
-    base: Sequence[str | Path], target: Sequence[str | Path], runs: int
+    base: Commands, target: Commands, runs: int, *, warm: bool = True
 ) -> tuple[list[float], list[float]]:
-    """Wall times of ``base`` and ``target``, run alternately (after one warm-up each)."""
-    run(base)
-    run(target)
+    """Wall times of ``runs`` pairs of ``base`` and ``target`` (after one warm-up each, if ``warm``).
+
+    The order within a pair swaps every time (base first, then target first): a run can slow
+    the one just after it (the disk still writing back, a cache just refilled), and swapping puts
+    that on both sides alike instead of always on the same one.
+    """
+
+    def command(commands: Commands, i: int) -> Command:
+        return commands(i) if callable(commands) else commands
+
+    if warm:
+        run(command(base, -1))
+        run(command(target, -1))
     b, t = [], []
-    for _ in range(runs):
-        b.append(run(base).seconds)
-        t.append(run(target).seconds)
+    for i in range(runs):
+        if i % 2:
+            t.append(run(command(target, i)).seconds)
+            b.append(run(command(base, i)).seconds)
+        else:
+            b.append(run(command(base, i)).seconds)
+            t.append(run(command(target, i)).seconds)
     return b, t
 
 
@@ -246,10 +264,7 @@ def scripted(files: dict[str, Path], runs: int) -> list[Row]:
     if check.code != 0:
         raise SystemExit(f"decide failed ({check.code}): {check.stderr.decode()}")
     run(base)
-    b, t = [], []
-    for _ in range(runs):
-        b.append(run(base).seconds)
-        t.append(run(cmd()).seconds)
+    b, t = interleaved_times(base, lambda _: cmd(), runs, warm=False)
     base_s, mine = statistics.median(b), statistics.median(t)
     ratio = mine / base_s
     return [
@@ -507,11 +522,9 @@ def large(files: dict[str, Path], runs: int, memory_cases: int) -> list[Row]:
 
     # one scripted decide into the big folder against one into a fresh folder (interleaved)
     decide: Command = [SHAREWISE, "decide", TREE, "--no-input", "--answers", files["answers"], "--records-dir"]
-    run([*decide, big])
-    fresh_s, big_s = [], []
-    for _ in range(max(15, runs * 2)):  # a 5% goal on a 0.2 s command: many pairs
-        fresh_s.append(run([*decide, _scratch("fresh")]).seconds)
-        big_s.append(run([*decide, big]).seconds)
+    fresh_s, big_s = interleaved_times(  # a 5% goal on a 0.2 s command: many pairs
+        lambda _: [*decide, _scratch("fresh")], [*decide, big], max(30, runs * 4)
+    )
     fresh, full, ratio = statistics.median(fresh_s), statistics.median(big_s), paired(fresh_s, big_s)
     rows.append(Row("decide into a folder of 100,000 records / a fresh folder", f"{ratio:.3f}x", "<= 1.05x",
                     ratio <= 1.05, f"{full * 1000:.0f} ms against {fresh * 1000:.0f} ms"))  # fmt: skip
@@ -581,11 +594,11 @@ def _batch_ratio(
     target: Command | None, floor: Callable[[int], Command], runs: int, files: dict[str, Path] | None = None
 ) -> tuple[str, str, bool, str]:
     """(figure, goal, within, note) for a check run against its plain floor, interleaved."""
-    base_s, mine_s = [], []
-    for i in range(runs):
-        base_s.append(run(floor(i)).seconds)
-        cmd = target if target is not None else _records_run(files or {}, _scratch(f"records-ratio-{i}"))
-        mine_s.append(run(cmd).seconds)
+
+    def mine(i: int) -> Command:
+        return target if target is not None else _records_run(files or {}, _scratch(f"records-ratio-{i}"))
+
+    base_s, mine_s = interleaved_times(floor, mine, runs, warm=False)
     base, mine, ratio = statistics.median(base_s), statistics.median(mine_s), paired(base_s, mine_s)
     return f"{mine:.2f} s = {ratio:.2f}x", "<= 2.5x", ratio <= 2.5, f"floor {base:.2f} s"
 
