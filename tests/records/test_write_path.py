@@ -4,7 +4,9 @@ are those the standard library would make."""
 
 from __future__ import annotations
 
+import enum
 import json
+import random
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +63,47 @@ def test_checked_skips_the_look_but_never_lets_orjson_write_what_it_was_told_is_
     for _ in range(100_000):
         deep = [deep]
     assert _fastjson.plain(deep) is False  # too deep to look through: the standard library's to refuse
+
+
+def _plain_by_definition(value: Any) -> bool:
+    """What ``_fastjson.plain`` must say, written the slow, obvious way."""
+    if type(value) in (str, int, bool) or value is None:
+        return True
+    if type(value) is dict:
+        return all(_plain_by_definition(v) for v in value.values())
+    if type(value) in (list, tuple):
+        return all(_plain_by_definition(v) for v in value)
+    return False
+
+
+class _Text(str):
+    pass
+
+
+class _Level(enum.IntEnum):
+    HIGH = 1
+
+
+def test_plain_judges_every_value_at_every_depth_by_its_exact_type() -> None:
+    rng = random.Random(13)
+    leaves: list[Any] = ["text", 3, True, None, 1.5, _Text("x"), _Level.HIGH, b"b", float("nan")]
+
+    def make(depth: int) -> Any:
+        if depth == 0 or rng.random() < 0.3:
+            return rng.choice(leaves[:4]) if rng.random() < 0.9 else rng.choice(leaves)
+        kind = rng.choice(("dict", "list", "tuple"))
+        items = [make(depth - 1) for _ in range(rng.randint(0, 4))]
+        return (
+            {f"k{n}": item for n, item in enumerate(items)}
+            if kind == "dict"
+            else (items if kind == "list" else tuple(items))
+        )
+
+    values = [make(4) for _ in range(3000)] + leaves + [{"a": [{"b": (1, [None, 2.0])}]}, [[_Text("deep")]]]
+    verdicts = {_fastjson.plain(v) for v in values}
+    assert verdicts == {True, False}  # both kinds were made
+    for value in values:
+        assert _fastjson.plain(value) is _plain_by_definition(value), value
 
 
 def test_a_file_name_is_the_same_worked_out_once_or_again(monkeypatch: pytest.MonkeyPatch) -> None:
