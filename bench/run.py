@@ -552,14 +552,8 @@ def large(files: dict[str, Path], runs: int, memory_cases: int) -> list[Row]:
     # check against the floor of reading, parsing, serialising and writing the same lines
     floor: Command = [PYTHON, "-c", _BATCH_FLOOR, files["10k"], "-", "0", "0"]
     check: Command = [SHAREWISE, "check", files["10k"], "--format", "jsonl"]
-    rows.append(Row("check 10,000 cases to JSONL / floor", *_batch_ratio(check, lambda _: floor, runs)))
-    sample = _scratch("records-sample")
-    run([SHAREWISE, "check", files["10k-signed"], "--format", "jsonl", "--records-dir", sample])
-    sizes = [p.stat().st_size for p in sample.iterdir() if p.suffix == ".json"]
-    size = sum(sizes) // max(1, len(sizes))
-    rows.append(Row("check 10,000 cases with a record each / floor", *_batch_ratio(
-        None, lambda i: [PYTHON, "-c", _BATCH_FLOOR, files["10k-signed"], _scratch(f"floor-{i}"), str(len(sizes)),
-                         str(size)], runs, files=files)))  # fmt: skip
+    rows.append(Row("check 10,000 cases to JSONL / floor", *_batch_ratio(check, floor, runs)))
+    rows += _record_rows(files, runs)
 
     # two batches into one folder at once, against one after the other
     shared = _scratch("records-shared")
@@ -596,15 +590,38 @@ def large(files: dict[str, Path], runs: int, memory_cases: int) -> list[Row]:
     return rows
 
 
-def _batch_ratio(
-    target: Command | None, floor: Callable[[int], Command], runs: int, files: dict[str, Path] | None = None
-) -> tuple[str, str, bool, str]:
+def _record_rows(files: dict[str, Path], runs: int) -> list[Row]:
+    """check with a record per case against its floor: on this disk, then both on tmpfs."""
+    rows: list[Row] = []
+    sample = _scratch("records-sample")
+    run([SHAREWISE, "check", files["10k-signed"], "--format", "jsonl", "--records-dir", sample])
+    sizes = [p.stat().st_size for p in sample.iterdir() if p.suffix == ".json"]
+    size = sum(sizes) // max(1, len(sizes))
+
+    def record_floor(folder: Path) -> Command:
+        return [PYTHON, "-c", _BATCH_FLOOR, files["10k-signed"], folder, str(len(sizes)), str(size)]
+
+    rows.append(Row("check 10,000 cases with a record each / floor", *_batch_ratio(
+        lambda i: _records_run(files, _scratch(f"records-ratio-{i}")), lambda i: record_floor(_scratch(f"floor-{i}")),
+        runs)))  # fmt: skip
+    shm = Path("/dev/shm")
+    if shm.is_dir() and os.access(shm, os.W_OK):
+        # the same on tmpfs, where making a file costs no disk: sharewise's own CPU against the floor's
+        ram = shm / f"sharewise-bench-large-{os.getpid()}"
+        ram.mkdir()
+        try:
+            figure, _, _, note = _batch_ratio(
+                lambda i: _records_run(files, ram / f"records-{i}"), lambda i: record_floor(ram / f"floor-{i}"), runs
+            )
+        finally:
+            shutil.rmtree(ram, ignore_errors=True)
+        rows.append(Row("the same, both on tmpfs (/dev/shm)", figure, "(no disk: the CPU each takes)", True, note))
+    return rows
+
+
+def _batch_ratio(target: Commands, floor: Commands, runs: int) -> tuple[str, str, bool, str]:
     """(figure, goal, within, note) for a check run against its plain floor, interleaved."""
-
-    def mine(i: int) -> Command:
-        return target if target is not None else _records_run(files or {}, _scratch(f"records-ratio-{i}"))
-
-    base_s, mine_s = interleaved_times(floor, mine, runs, warm=False)
+    base_s, mine_s = interleaved_times(floor, target, runs, warm=False)
     base, mine, ratio = statistics.median(base_s), statistics.median(mine_s), paired(base_s, mine_s)
     return f"{mine:.2f} s = {ratio:.2f}x", "<= 2.5x", ratio <= 2.5, f"floor {base:.2f} s"
 
