@@ -108,6 +108,11 @@ class LineMap:
             return line
         return keys.get(key, line)
 
+    @property
+    def merged(self) -> bool:
+        """Whether any mapping came from another file than :attr:`file` (see :meth:`place`)."""
+        return bool(self._files)
+
     def file_of(self, mapping: object, key: str | None = None) -> str:
         """The file that gave ``key`` of ``mapping`` (or the mapping itself when ``key`` is None)."""
         entry = self._files.get(id(mapping))
@@ -181,41 +186,45 @@ class Loaded:
 def _build_loader(lines: LineMap, problems: list[YamlProblem]) -> type[yaml.SafeLoader]:
     import yaml
 
+    scalar_node = yaml.ScalarNode
+
     class _Loader(_base_loader()):  # type: ignore[misc]
         # Replaced, not extended: only the resolvers added below apply (yes/no stay words).
         yaml_implicit_resolvers: ClassVar[dict[str, list[tuple[str, re.Pattern[str]]]]] = {}
 
         def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:  # noqa: ARG002 - values are always built deep
-            self.flatten_mapping(node)
+            pairs = node.value
+            for key_node, _ in pairs:  # merge keys (<<) and '=' keys need PyYAML's flattening first
+                if key_node.tag != _STR:
+                    self.flatten_mapping(node)
+                    pairs = node.value
+                    break
             result: dict[Any, Any] = {}
             key_lines: dict[str, int] = {}
-            for key_node, value_node in node.value:
+            for key_node, value_node in pairs:
+                line = key_node.start_mark.line + 1
                 # Plain text is most of a tree: take it straight from the node (what construct_object
                 # would return for it), which cuts the time to read a large tree by about a third.
-                if key_node.tag == _STR and type(key_node) is yaml.ScalarNode:
-                    key = key_node.value
+                if key_node.tag == _STR and type(key_node) is scalar_node:
+                    skey = key_node.value
                 else:
                     key = self.construct_object(key_node, deep=True)
-                if not isinstance(key, (str, int, bool)) and key is not None:
-                    problems.append(YamlProblem(key_node.start_mark.line + 1, "a key must be a plain word"))
-                    continue
-                skey = str(key) if not isinstance(key, str) else key
+                    if not isinstance(key, (str, int, bool)) and key is not None:
+                        problems.append(YamlProblem(line, "a key must be a plain word"))
+                        continue
+                    skey = str(key) if not isinstance(key, str) else key
                 if skey in key_lines:
                     problems.append(
-                        YamlProblem(
-                            key_node.start_mark.line + 1,
-                            f"duplicate key '{skey}' (first given on line {key_lines[skey]})",
-                            place=skey,
-                        )
+                        YamlProblem(line, f"duplicate key '{skey}' (first given on line {key_lines[skey]})", place=skey)
                     )
                     continue
-                key_lines[skey] = key_node.start_mark.line + 1
-                if value_node.tag == _STR and type(value_node) is yaml.ScalarNode:
-                    value = value_node.value
-                else:
-                    value = self.construct_object(value_node, deep=True)
+                key_lines[skey] = line
+                if value_node.tag == _STR and type(value_node) is scalar_node:
+                    result[skey] = value_node.value
+                    continue
+                value = self.construct_object(value_node, deep=True)
                 if isinstance(value, dict):
-                    lines.move(value, key_lines[skey])  # a missing key is reported on its parent's line
+                    lines.move(value, line)  # a missing key is reported on its parent's line
                 result[skey] = value
             lines.add(result, node.start_mark.line + 1, key_lines)
             return result

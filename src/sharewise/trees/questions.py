@@ -25,8 +25,16 @@ _MULTI_ROUTES = "options of a 'multi' question cannot route; give 'next' on the 
 
 
 def _title_case(value: str) -> str:
-    words = value.replace("-", " ").replace("_", " ").strip()
-    return words[:1].upper() + words[1:]
+    label = _LABELS.get(value)
+    if label is None:
+        words = value.replace("-", " ").replace("_", " ").strip()
+        label = words[:1].upper() + words[1:]
+        if len(_LABELS) < 1024:  # the same few values (yes, no, not-sure) come back in every question
+            _LABELS[value] = label
+    return label
+
+
+_LABELS: dict[str, str] = {}
 
 
 class QuestionReader(TreeReader):

@@ -90,6 +90,8 @@ class TreeReader(Collector):
 
     # -- reporting -------------------------------------------------------------------------
     def _origin(self, place: str, container: object, key: str | None) -> None:
+        if not self.lines.merged:  # read from one file: everything in it comes from that file
+            return
         file = self.lines.file_of(container, key)
         if file and file != self.file:
             self.origins[place] = file
@@ -188,8 +190,10 @@ class TreeReader(Collector):
             return None
         # Several citations are separated by ';' where the next one starts with a listed ref, so a
         # ';' inside a section ("principles (adequate; accurate)") stays part of that section.
-        refs = "|".join(re.escape(r) for r in sorted(self.sources, key=len, reverse=True))
-        parts = re.split(rf";\s*(?=(?:{refs})(?:\s|$))", raw) if refs else [raw]
+        parts = [raw]
+        if ";" in raw and self.sources:
+            refs = "|".join(re.escape(r) for r in sorted(self.sources, key=len, reverse=True))
+            parts = re.split(rf";\s*(?=(?:{refs})(?:\s|$))", raw)
         cited: list[tuple[str, str]] = []
         for part in parts:
             ref, _, section = part.strip().partition(" ")
