@@ -1,8 +1,11 @@
 import random
+from pathlib import Path
+from typing import Any
 
 import yaml
 
-from sharewise.formats.yamlio import depth_problem, load_yaml_text, node_problem
+from sharewise.formats import yamlio
+from sharewise.formats.yamlio import Loaded, depth_problem, load_yaml_text, node_problem
 
 
 def test_yes_no_on_off_stay_words_and_dates_and_versions_stay_text() -> None:
@@ -80,3 +83,94 @@ def test_an_alias_is_still_bounded_however_the_document_is_read() -> None:
     assert any("aliases (*name) repeat more than" in p.message for p in loaded.problems)
     assert depth_problem(yaml.compose("[1, [2]]", Loader=yaml.SafeLoader)) is None
     assert depth_problem(yaml.compose("plain", Loader=yaml.SafeLoader)) is None
+
+
+def _typed(value: Any) -> Any:
+    """``value`` with every type spelled out (``True == 1`` in Python, but not in a tree)."""
+    if isinstance(value, dict):
+        return ("dict", [(key, _typed(item)) for key, item in value.items()])
+    if isinstance(value, list):
+        return ("list", [_typed(item) for item in value])
+    return (type(value).__name__, value)
+
+
+def _line_entries(loaded: Loaded) -> list[Any]:
+    """What the line map says of each mapping in the data, in the order the data holds them."""
+    found: list[Any] = []
+    stack = [loaded.data]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            found.append((loaded.lines.of(value), {key: loaded.lines.of(value, key) for key in value}))
+            stack.extend(reversed(list(value.values())))
+        elif isinstance(value, list):
+            stack.extend(reversed(value))
+    return found
+
+
+_EDGES = [
+    "", "# only a comment\n", "---\n", "plain\n", "- a\n- b\n", "[1, [2, {a: b}]]\n",
+    "true: 1\n1: x\n~: y\n'': z\nTrue: t\n", "a: 'true'\nb: \"12\"\nc: true\nd: TRUE\ne: tRue\nf: 0\ng: -0\nh: +5\n",
+    "i: 007\nj: 1.5\nk: 2026-01-01\nl: yes\nm: no\nn: null\no: Null\np: NULL\nq: ~\nr:\ns: nulls\nt: 1234567890123456789\n",
+    "text: |\n  two\n  lines\nfolded: >\n  one\n  line\n", "a: &x 1\nb: 2\n", "<<: {a: 1}\nb: 2\n",
+    "a: !!str 1\n", "a: !custom x\n", "a: 1\na: 2\n", "? [a]\n: b\n", "a: 1\n---\nb: 2\n", "a: [1, 2\n",
+    "a: \x1b\n", "\ufeffa: 1\n", "a: {b: {c: [d, {e: f}]}}\nx:\n  - y: 1\n    z: 2\n  - [3]\n",
+    "a:\n  b: 1\n  b: 2\nc: 3\n", "[" * 101 + "]" * 101 + "\n", "[" * 100 + "]" * 100 + "\n",
+    "key: value # comment\n'quoted key': 1\n\"double\": 2\n", "a: *x\n", "%YAML 1.1\n---\na: 1\n",
+]  # fmt: skip
+
+
+def _random_document(rng: random.Random) -> str:
+    words = ["a", "b", "yes", "true", "1", "-2", "~", "null", "'q'", '"d"', "x y", "", "0", "2026-12-03"]
+
+    def value(depth: int) -> Any:
+        if depth > 3 or rng.random() < 0.4:
+            return rng.choice(words)
+        if rng.random() < 0.5:
+            return [value(depth + 1) for _ in range(rng.randint(0, 3))]
+        return {rng.choice(words) or "k": value(depth + 1) for _ in range(rng.randint(0, 3))}
+
+    def block(item: Any, indent: int) -> str:
+        pad = " " * indent
+        if isinstance(item, dict) and item:
+            return "".join(f"{pad}{k}:\n{block(v, indent + 2)}" if isinstance(v, (dict, list)) and v
+                           else f"{pad}{k}: {flow(v)}\n" for k, v in item.items())  # fmt: skip
+        if isinstance(item, list) and item:
+            return "".join(f"{pad}-\n{block(v, indent + 2)}" if isinstance(v, (dict, list)) and v
+                           else f"{pad}- {flow(v)}\n" for v in item)  # fmt: skip
+        return f"{pad}{flow(item)}\n"
+
+    def flow(item: Any) -> str:
+        if isinstance(item, dict):
+            return "{" + ", ".join(f"{k}: {flow(v)}" for k, v in item.items()) + "}"
+        if isinstance(item, list):
+            return "[" + ", ".join(flow(v) for v in item) + "]"
+        return str(item)
+
+    top = {f"k{n}": value(1) for n in range(rng.randint(1, 5))}
+    text = block(top, 0) if rng.random() < 0.7 else flow(top) + "\n"
+    if rng.random() < 0.1:
+        text += "k0: again\n"  # a key given twice
+    return text
+
+
+def test_the_document_read_from_events_is_the_one_composed_with_the_same_lines() -> None:
+    """The quick way (events, for documents without aliases, tags or problems) and the composed way
+    give the same data, types, problems and line map; anything the quick way does not take is
+    read the composed way."""
+    rng = random.Random(11)
+    shipped = [p.read_text(encoding="utf-8") for p in sorted(Path(__file__).parents[2].glob("trees/*.yaml"))]
+    documents = shipped + _EDGES + [_random_document(rng) for _ in range(400)]
+    quick = 0
+    for text in documents:
+        fast = yamlio.load_plain(text, "t.yaml")
+        composed = yamlio._load_composed(text, "t.yaml", aliased="*" in text)
+        whole = load_yaml_text(text, "t.yaml")
+        for loaded in (whole, *([fast] if fast is not None else [])):
+            assert _typed(loaded.data) == _typed(composed.data), text
+            assert loaded.problems == composed.problems, text
+            assert _line_entries(loaded) == _line_entries(composed), text
+        quick += fast is not None
+    assert 300 < quick < len(documents)  # most took the quick way, and some could not
+    assert yamlio.load_plain("a: 1\na: 2\n", "t.yaml") is None  # a key twice: read the composed way
+    assert yamlio.load_plain("a: !!str 1\n", "t.yaml") is None
