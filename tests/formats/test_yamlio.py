@@ -117,6 +117,7 @@ _EDGES = [
     "a: \x1b\n", "\ufeffa: 1\n", "a: {b: {c: [d, {e: f}]}}\nx:\n  - y: 1\n    z: 2\n  - [3]\n",
     "a:\n  b: 1\n  b: 2\nc: 3\n", "[" * 101 + "]" * 101 + "\n", "[" * 100 + "]" * 100 + "\n",
     "key: value # comment\n'quoted key': 1\n\"double\": 2\n", "a: *x\n", "%YAML 1.1\n---\na: 1\n",
+    "a: &x 1\nb: &x 2\n", "- &x a\n- &x b\n", "&x a: &y 1\n", "a: &m {b: 1}\nc: &s [1]\n",
 ]  # fmt: skip
 
 
@@ -174,3 +175,11 @@ def test_the_document_read_from_events_is_the_one_composed_with_the_same_lines()
     assert 300 < quick < len(documents)  # most took the quick way, and some could not
     assert yamlio.load_plain("a: 1\na: 2\n", "t.yaml") is None  # a key twice: read the composed way
     assert yamlio.load_plain("a: !!str 1\n", "t.yaml") is None
+    assert (
+        yamlio.load_plain("a: &x 1\nb: &x 2\n", "t.yaml") is None
+    )  # an anchor given twice is the composer's to refuse
+    surrogate = load_yaml_text("a: 1\nb: \ud800\n")
+    assert surrogate.data is None
+    assert [(p.line, p.message) for p in surrogate.problems] == [
+        (2, "YAML error: this line holds a character that is not valid text")
+    ]

@@ -280,7 +280,13 @@ def _load_composed(text: str | bytes, source: Path | str, *, aliased: bool) -> L
     lines = LineMap(file=str(source))
     problems: list[YamlProblem] = []
     loader_cls = _build_loader(lines, problems)
-    loader = loader_cls(text)
+    try:
+        loader = loader_cls(text)
+    except UnicodeEncodeError as exc:  # text with a lone surrogate (from a caller that decoded leniently)
+        line = text[: exc.start].count("\n") + 1 if isinstance(text, str) else 1
+        return Loaded(
+            None, lines, [YamlProblem(line, "YAML error: this line holds a character that is not valid text")]
+        )
     try:
         node = loader.get_single_node()
         # Without an alias only the depth needs checking, a third of the time of the whole check.
@@ -321,7 +327,7 @@ def _load_composed(text: str | bytes, source: Path | str, *, aliased: bool) -> L
 # mistake. load_plain builds such a document from libyaml's events, without making a node for each
 # value and walking the nodes twice (once for the bounds, once to build the data): the YAML part of
 # a 10,000-node tree in about 0.35 s where composing took 0.47 s (docs/performance.md). It gives up,
-# returning None, at anything else: an alias or a tag, a second document, a key given twice, a list
+# returning None, at anything else: an alias, an anchor or a tag, a second document, a key given twice, a list
 # or mapping as a key, nesting deeper than MAX_DEPTH, any error from the parser; the composed way
 # (_load_composed) then reads the document and gives the problems their messages. Both ways give
 # the same data and line map (tested over the shipped trees, odd documents and hundreds of random
@@ -337,7 +343,10 @@ def load_plain(text: str | bytes, source: Path | str) -> Loaded | None:
     import yaml
 
     lines = LineMap(file=str(source))
-    loader = _base_loader()(text)
+    try:
+        loader = _base_loader()(text)
+    except Exception:  # the composed way says what is wrong
+        return None
     try:
         return Loaded(_build(loader.get_event, lines), lines, [])
     except (_NotPlain, yaml.YAMLError):
@@ -377,8 +386,8 @@ def _build(get: Any, lines: LineMap) -> Any:  # noqa: PLR0912, PLR0915 - one loo
         event = get()
         kind = type(event)
         if kind is scalar_event:
-            if event.tag is not None:
-                raise _NotPlain
+            if event.tag is not None or event.anchor is not None:
+                raise _NotPlain  # a tag, or an anchor (the composer refuses one given twice)
             value = _scalar(event.value) if event.implicit[0] else event.value
             if key_lines is not None and key is None:  # a key: its value comes next
                 key = value if type(value) is str else str(value)
@@ -387,8 +396,13 @@ def _build(get: Any, lines: LineMap) -> Any:  # noqa: PLR0912, PLR0915 - one loo
                     raise _NotPlain
                 continue
         elif kind is mapping_start or kind is sequence_start:
-            if event.tag is not None or len(stack) >= MAX_DEPTH or (key_lines is not None and key is None):
-                raise _NotPlain  # a tag, too deep (the composed way says where), or a list or mapping as a key
+            if (
+                event.tag is not None
+                or event.anchor is not None
+                or len(stack) >= MAX_DEPTH
+                or (key_lines is not None and key is None)
+            ):
+                raise _NotPlain  # a tag or anchor, too deep (the composed way says where), a list or mapping as a key
             stack.append((container, key_lines, start, key, key_line))
             container, key_lines = ({}, {}) if kind is mapping_start else ([], None)
             start, key = event.start_mark.line + 1, None
