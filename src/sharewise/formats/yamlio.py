@@ -327,9 +327,9 @@ def _load_composed(text: str | bytes, source: Path | str, *, aliased: bool) -> L
 # mistake. load_plain builds such a document from libyaml's events, without making a node for each
 # value and walking the nodes twice (once for the bounds, once to build the data): the YAML part of
 # a 10,000-node tree in about 0.35 s where composing took 0.47 s (docs/performance.md). It gives up,
-# returning None, at anything else: an alias, an anchor or a tag, a second document, a key given twice, a list
-# or mapping as a key, nesting deeper than MAX_DEPTH, any error from the parser; the composed way
-# (_load_composed) then reads the document and gives the problems their messages. Both ways give
+# returning None, at anything else: an alias, an anchor or a tag, a second document, a key given
+# twice, a list or mapping as a key, nesting deeper than MAX_DEPTH, any error from the parser; the
+# composed way (_load_composed) then reads the document and gives the problems their messages. Both ways give
 # the same data and line map (tested over the shipped trees, odd documents and hundreds of random
 # ones).
 
@@ -340,8 +340,6 @@ class _NotPlain(Exception):
 
 def load_plain(text: str | bytes, source: Path | str) -> Loaded | None:
     """``text`` read from its events, or None when it must be read the composed way (see above)."""
-    import yaml
-
     lines = LineMap(file=str(source))
     try:
         loader = _base_loader()(text)
@@ -349,9 +347,7 @@ def load_plain(text: str | bytes, source: Path | str) -> Loaded | None:
         return None
     try:
         return Loaded(_build(loader.get_event, lines), lines, [])
-    except (_NotPlain, yaml.YAMLError):
-        return None
-    except Exception:  # whatever else goes wrong, the composed way reads the document and says what
+    except Exception:  # _NotPlain, a parser error or anything else: the composed way reads it and says what
         return None
     finally:
         loader.dispose()
