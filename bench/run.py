@@ -328,11 +328,14 @@ def batch(files: dict[str, Path], runs: int, quick: bool) -> list[Row]:
     rows.append(Row("check 10,000 cases, a record each", f"{rate:,.0f} cases/s", ">= 2,000 cases/s", rate >= 2000,
                     f"{seconds:.2f} s per run; {written:,} records"))  # fmt: skip
 
-    shm = Path("/dev/shm")
-    if shm.is_dir() and os.access(shm, os.W_OK):
+    tmpfs_runs = max(3, runs // 2)
+    shm = _tmpfs(tmpfs_runs * 100)
+    if isinstance(shm, str):
+        rows.append(Row("the same, records on tmpfs (/dev/shm)", "not measured", "(no disk)", True, shm))
+    else:
         # The same run with the records on tmpfs: the cost of sharewise itself, without this
         # machine's disk (whose file creation is slow while other processes delete files).
-        folders = [shm / f"sharewise-bench-{os.getpid()}-{i}" for i in range(max(3, runs // 2))]
+        folders = [shm / f"sharewise-bench-{os.getpid()}-{i}" for i in range(tmpfs_runs)]
         try:
             results = median_runs(
                 lambda i: _records_run(files, folders[i]),
@@ -624,15 +627,12 @@ def _record_rows(files: dict[str, Path], runs: int) -> list[Row]:
     rows.append(Row("check 10,000 cases with a record each / floor", *_batch_ratio(
         lambda i: _records_run(files, _scratch(f"records-ratio-{i}")), lambda i: record_floor(_scratch(f"floor-{i}")),
         runs, codes={0})))  # fmt: skip
-    shm = Path("/dev/shm")
-    if not (shm.is_dir() and os.access(shm, os.W_OK)):
-        return rows
     # the same on tmpfs, where making a file costs no disk: sharewise's own CPU against the floor's.
     # Each pair's folders are removed after it (tmpfs keeps whole pages: some 160 MiB a pair).
-    free = shutil.disk_usage(shm).free
-    if free < 400 << 20:
-        rows.append(Row("the same, both on tmpfs (/dev/shm)", "not measured", "(no disk: the CPU each takes)", True,
-                        f"/dev/shm has {free >> 20} MiB free, under the 400 MiB it needs"))  # fmt: skip
+    label, goal = "the same, both on tmpfs (/dev/shm)", "(no disk: the CPU each takes)"
+    shm = _tmpfs(400)
+    if isinstance(shm, str):
+        rows.append(Row(label, "not measured", goal, True, shm))
         return rows
     ram = shm / f"sharewise-bench-large-{os.getpid()}"
     ram.mkdir()
@@ -651,8 +651,17 @@ def _record_rows(files: dict[str, Path], runs: int) -> list[Row]:
         )
     finally:
         shutil.rmtree(ram, ignore_errors=True)
-    rows.append(Row("the same, both on tmpfs (/dev/shm)", figure, "(no disk: the CPU each takes)", True, note))
+    rows.append(Row(label, figure, goal, True, note))
     return rows
+
+
+def _tmpfs(mib: int) -> Path | str:
+    """``/dev/shm`` when it can take ``mib`` MiB of records, or why it cannot."""
+    shm = Path("/dev/shm")
+    if not (shm.is_dir() and os.access(shm, os.W_OK)):
+        return "no writable /dev/shm"
+    free = shutil.disk_usage(shm).free >> 20
+    return shm if free >= mib else f"/dev/shm has {free} MiB free, under the {mib} MiB it needs"
 
 
 def _batch_ratio(

@@ -329,9 +329,9 @@ def _load_composed(text: str | bytes, source: Path | str, *, aliased: bool) -> L
 # a 10,000-node tree in about 0.35 s where composing took 0.47 s (docs/performance.md). It gives up,
 # returning None, at anything else: an alias, an anchor or a tag, a second document, a key given
 # twice, a list or mapping as a key, nesting deeper than MAX_DEPTH, any error from the parser; the
-# composed way (_load_composed) then reads the document and gives the problems their messages. Both ways give
-# the same data and line map (tested over the shipped trees, odd documents and hundreds of random
-# ones).
+# composed way (_load_composed) then reads the document and gives the problems their messages.
+# Both ways give the same data and line map (tested over the shipped trees, odd documents and
+# hundreds of random ones).
 
 
 class _NotPlain(Exception):
